@@ -1,0 +1,110 @@
+"""Assembly: ``create_app(settings)`` builds one hall; nothing connects before its lifespan."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from servicehall import db
+from servicehall.cache.factory import create_backend
+from servicehall.schema import build_schema
+from servicehall.schema.context import Context
+from servicehall.settings import Settings
+from servicehall.web.graphql import GraphQLEndpoint
+from servicehall.web.health import healthz, readyz
+from servicehall.web.middleware import DatabaseContextMiddleware, RequestIdMiddleware
+from servicehall.web.runtime import Runtime
+
+
+class SubscriptionView(GraphQL[Context, None]):
+    """WebSocket transport (graphql-transport-ws) with the hall's typed context."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(
+            runtime.schema,
+            graphql_ide=None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=10),
+            allowed_origins=runtime.settings.cors_origins,
+        )
+        self.runtime = runtime
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        connection: HTTPConnection = request
+        return self.runtime.context(connection, request.scope["state"]["request_id"])
+
+
+_HOME = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>网上办事大厅 GraphQL 服务</title></head><body>
+<h1>网上办事大厅 GraphQL 服务</h1>
+<ul><li><a href="/graphql">/graphql</a>：GraphQL 接口（POST、GET 查询、WebSocket 订阅）</li>
+<li><a href="/healthz">/healthz</a>：进程存活</li>
+<li><a href="/readyz">/readyz</a>：数据库与缓存就绪</li></ul>
+</body></html>"""
+
+
+async def home(request: Request) -> HTMLResponse:
+    return HTMLResponse(_HOME)
+
+
+def create_app(settings: Settings) -> Starlette:
+    """One hall on ``settings``: its database and cache open and close with its lifespan."""
+    runtime = Runtime(
+        settings=settings, schema=build_schema(settings), cache=create_backend(settings)
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime.db = await db.open_database(settings)
+        try:
+            with db.use_database(runtime.db):
+                await db.require_migrated()
+            yield
+        finally:
+            await runtime.db.close_connections()
+            runtime.db = None
+            await runtime.cache.close()
+
+    app = Starlette(
+        routes=[
+            Route("/", home),
+            Route("/graphql", GraphQLEndpoint(runtime), methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", SubscriptionView(runtime)),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz(runtime)),  # type: ignore[arg-type]
+        ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "x-request-id"],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            ),
+            Middleware(DatabaseContextMiddleware, runtime=runtime),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Factory for ``uvicorn --factory``: the environment is read here, at the edge."""
+    return create_app(Settings.from_env(os.environ))

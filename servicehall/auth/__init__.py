@@ -1,0 +1,5 @@
+"""Authentication and authorisation: principals, tokens and permissions."""
+
+from servicehall.auth.principal import ANONYMOUS, Principal, PrincipalKind
+
+__all__ = ["ANONYMOUS", "Principal", "PrincipalKind"]

@@ -1,0 +1,169 @@
+"""Redis cache and pub/sub through ``redis.asyncio`` (the maintained successor of aioredis).
+
+Pub/sub uses one connection per process whatever the number of local subscribers: a reader
+task receives every message of the channels some local subscriber listens to and fans it
+out to their queues. Thousands of WebSocket subscribers therefore cost Redis one
+connection per replica, not one each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from servicehall.cache.base import (
+    SUBSCRIBER_QUEUE_SIZE,
+    CacheBackend,
+    CacheUnavailable,
+    drain,
+    offer,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# INCRBY then set the TTL only when this call created the key, atomically.
+_INCR_SCRIPT = """
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+if value == tonumber(ARGV[1]) and tonumber(ARGV[2]) > 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return value
+"""
+
+
+class RedisBackend(CacheBackend):
+    """Keys are prefixed so several halls or test runs can share one server."""
+
+    name = "redis"
+
+    def __init__(self, url: str, *, prefix: str = "servicehall:", timeout: float = 2.0) -> None:
+        self._prefix = prefix
+        self._client = aioredis.from_url(
+            url,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
+            health_check_interval=30,
+        )
+        self._incr = self._client.register_script(_INCR_SCRIPT)
+        self._channels: dict[str, set[asyncio.Queue[bytes]]] = {}
+        self._pubsub: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    def _k(self, key: str) -> str:
+        return self._prefix + key
+
+    async def _call(self, awaitable: Awaitable[T]) -> T:
+        try:
+            return await awaitable
+        except (RedisError, OSError) as exc:
+            raise CacheUnavailable(f"缓存服务无响应：{type(exc).__name__}") from exc
+
+    async def get(self, key: str) -> bytes | None:
+        return _bytes(await self._call(self._client.get(self._k(key))))
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        values = await self._call(self._client.mget([self._k(k) for k in keys]))
+        return [_bytes(v) for v in values]
+
+    async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        px = None if ttl is None else max(1, int(ttl * 1000))
+        await self._call(self._client.set(self._k(key), value, px=px))
+
+    async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        px = None if ttl is None else max(1, int(ttl * 1000))
+        return bool(await self._call(self._client.set(self._k(key), value, px=px, nx=True)))
+
+    async def pop(self, key: str) -> bytes | None:
+        return _bytes(await self._call(self._client.getdel(self._k(key))))
+
+    async def delete(self, *keys: str) -> int:
+        if not keys:
+            return 0
+        return int(await self._call(self._client.delete(*(self._k(k) for k in keys))))
+
+    async def incr(self, key: str, amount: int = 1, ttl: float | None = None) -> int:
+        px = 0 if ttl is None else max(1, int(ttl * 1000))
+        return int(await self._call(self._incr(keys=[self._k(key)], args=[amount, px])))
+
+    async def ttl(self, key: str) -> float | None:
+        millis = int(await self._call(self._client.pttl(self._k(key))))
+        return None if millis < 0 else millis / 1000
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        await self._call(self._client.publish(self._k(channel), message))
+
+    @asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        queue: asyncio.Queue[bytes] = asyncio.Queue(SUBSCRIBER_QUEUE_SIZE)
+        async with self._lock:
+            subscribers = self._channels.setdefault(channel, set())
+            if not subscribers:
+                await self._call(self._ensure_pubsub().subscribe(self._k(channel)))
+            subscribers.add(queue)
+            self._ensure_reader()
+        try:
+            yield drain(queue)
+        finally:
+            async with self._lock:
+                subscribers = self._channels.get(channel, set())
+                subscribers.discard(queue)
+                if not subscribers:
+                    self._channels.pop(channel, None)
+                    with contextlib.suppress(RedisError, OSError):
+                        await self._ensure_pubsub().unsubscribe(self._k(channel))
+
+    def _ensure_pubsub(self) -> Any:
+        if self._pubsub is None:
+            self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        return self._pubsub
+
+    def _ensure_reader(self) -> None:
+        if self._reader is None or self._reader.done():
+            self._reader = asyncio.create_task(self._read(), name="redis-pubsub-reader")
+
+    async def _read(self) -> None:
+        """Fan messages out to local queues; survive Redis restarts with a short backoff."""
+        backoff = 0.1
+        while self._channels:
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+                backoff = 0.1
+            except (RedisError, OSError) as exc:
+                log.warning("redis pub/sub connection lost (%s); retrying in %.1fs", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if message is None or message.get("type") != "message":
+                continue
+            channel = message["channel"].decode()[len(self._prefix) :]
+            for queue in self._channels.get(channel, ()):
+                offer(queue, message["data"], channel)
+
+    async def ping(self) -> None:
+        await self._call(self._client.ping())
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        if self._pubsub is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.aclose()
+        await self._client.aclose()
+
+
+def _bytes(value: bytes | str | None) -> bytes | None:
+    """The client is built without ``decode_responses``: values arrive as bytes."""
+    return value.encode() if isinstance(value, str) else value

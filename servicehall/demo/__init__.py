@@ -1,0 +1,1 @@
+"""The demo district: curated catalogue, generated enterprises and the loader."""

@@ -1,0 +1,72 @@
+"""Shapes of the demo catalogue: plain frozen dataclasses the loader turns into rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentSpec:
+    code: str  # 2-10 capital letters, e.g. "SCJG"; the first part of item codes
+    name: str  # full name, e.g. "珠海市斗门区市场监督管理局"
+    short_name: str  # e.g. "区市场监管局"
+    address: str
+    phone: str
+    office_hours: str = "周一至周五 上午8:30-12:00 下午14:30-17:30（法定节假日除外）"
+
+
+@dataclass(frozen=True, slots=True)
+class NamedSpec:
+    """A theme (with ``audience`` "person" or "legal_person") or a target group."""
+
+    code: str
+    name: str
+    audience: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeSpec:
+    """A GB/T 4754-2017 section ("A") or division ("01", with ``section`` "A")."""
+
+    code: str
+    name: str
+    section: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialSpec:
+    name: str
+    form: str = "original_and_copy"  # original | copy | original_and_copy | electronic
+    originals: int = 1
+    copies: int = 1
+    required: bool = True
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FeeSpec:
+    name: str
+    standard: str
+    basis: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSpec:
+    name: str
+    department: str  # DepartmentSpec.code
+    kind: str  # licensing | confirmation | payment | award | ruling | other_power | public_service
+    themes: tuple[str, ...]  # NamedSpec codes
+    targets: tuple[str, ...]  # target group codes
+    scopes: tuple[str, ...] = ()  # GB/T 4754 section or division codes (mostly for enterprises)
+    category: str | None = None  # land_resources | population | civil_affairs |
+    #                              medical_insurance | rural_economy (township items only)
+    level: str = "district"  # district | town | village
+    statutory_days: int = 20
+    promised_days: int = 10
+    visits: int = 1
+    legal_basis: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    materials: tuple[MaterialSpec, ...] = ()
+    fees: tuple[FeeSpec, ...] = ()
+    online: bool = True
+    result_delivery: str = "窗口领取或邮政寄递"

@@ -1,0 +1,126 @@
+"""The hall's one error hierarchy.
+
+Every expected failure is a :class:`ServiceHallError` subclass with a stable ``code`` a
+front end can switch on, a Chinese ``label`` for people and a ``message`` that names the bad
+value. GraphQL maps them in one place (``schema/errors.py``): queries surface them as
+``errors[].extensions.code``; mutations return them in their payload's ``errors`` list.
+Anything that is not a ``ServiceHallError`` is unexpected and masked before it leaves the
+server.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+
+class ErrorCode(enum.Enum):
+    """Codes of expected errors. Adding one is fine; renaming one breaks front ends."""
+
+    INVALID_INPUT = "INVALID_INPUT"
+    INVALID_CREDIT_CODE = "INVALID_CREDIT_CODE"
+    INVALID_REGISTRATION_NUMBER = "INVALID_REGISTRATION_NUMBER"
+    INVALID_ID = "INVALID_ID"
+    INVALID_CURSOR = "INVALID_CURSOR"
+    NOT_FOUND = "NOT_FOUND"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    RATE_LIMITED = "RATE_LIMITED"
+    CONFLICT = "CONFLICT"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+
+
+class ServiceHallError(Exception):
+    """Base of every expected error.
+
+    Args:
+        message: what went wrong, naming the offending value (Chinese: users read it).
+        field: the input field at fault, in GraphQL spelling (``creditCode``), if any.
+        details: extra machine-readable facts (e.g. ``{"check": "CHECK_CHARACTER"}``).
+    """
+
+    code: ClassVar[ErrorCode] = ErrorCode.INVALID_INPUT
+    label: ClassVar[str] = "输入有误"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details: Mapping[str, Any] = details or {}
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        """The ``extensions`` of the GraphQL error built from this one.
+
+        graphql-core copies an original error's ``extensions`` dict into the located error,
+        so every execution path (HTTP, WebSocket, federation) reports the same code.
+        """
+        data: dict[str, Any] = {"code": self.code.value, "label": self.label}
+        if self.field is not None:
+            data["field"] = self.field
+        data.update(self.details)
+        return data
+
+
+class InvalidInput(ServiceHallError):
+    code = ErrorCode.INVALID_INPUT
+    label = "输入有误"
+
+
+class InvalidCreditCode(InvalidInput):
+    """A Unified Social Credit Code failed a check; ``details["check"]`` says which."""
+
+    code = ErrorCode.INVALID_CREDIT_CODE
+    label = "统一社会信用代码有误"
+
+
+class InvalidRegistrationNumber(InvalidInput):
+    code = ErrorCode.INVALID_REGISTRATION_NUMBER
+    label = "工商注册号有误"
+
+
+class InvalidId(InvalidInput):
+    code = ErrorCode.INVALID_ID
+    label = "编号格式有误"
+
+
+class InvalidCursor(InvalidInput):
+    code = ErrorCode.INVALID_CURSOR
+    label = "分页游标无效"
+
+
+class NotFound(ServiceHallError):
+    code = ErrorCode.NOT_FOUND
+    label = "未找到"
+
+
+class Unauthenticated(ServiceHallError):
+    code = ErrorCode.UNAUTHENTICATED
+    label = "请先登录"
+
+
+class Forbidden(ServiceHallError):
+    code = ErrorCode.FORBIDDEN
+    label = "无权访问"
+
+
+class RateLimited(ServiceHallError):
+    code = ErrorCode.RATE_LIMITED
+    label = "操作过于频繁"
+
+
+class Conflict(ServiceHallError):
+    code = ErrorCode.CONFLICT
+    label = "数据已变更"
+
+
+class ServiceUnavailable(ServiceHallError):
+    code = ErrorCode.SERVICE_UNAVAILABLE
+    label = "服务暂时不可用"

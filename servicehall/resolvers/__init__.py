@@ -1,0 +1,1 @@
+"""Reads and writes of each domain: validation, rules, SQL and transactions."""

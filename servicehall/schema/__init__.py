@@ -1,0 +1,67 @@
+"""The one place the federation-2 subgraph schema is built."""
+
+from __future__ import annotations
+
+import inspect
+from functools import partial
+
+import strawberry
+from strawberry import relay
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.relay.types import GlobalIDValueError
+from strawberry.schema.config import StrawberryConfig
+
+from servicehall.errors import InvalidId
+from servicehall.schema.context import Context, Info
+from servicehall.schema.enterprises import EnterpriseQuery
+from servicehall.schema.errors import INTERNAL_MESSAGE, is_unexpected
+from servicehall.schema.items import ItemQuery
+from servicehall.schema.limits import extra_rules
+from servicehall.settings import Settings
+
+__all__ = ["Context", "Info", "Query", "build_schema"]
+
+
+@strawberry.type(description="网上办事大厅的全部查询。")
+class Query(ItemQuery, EnterpriseQuery):
+    # A plain resolver rather than relay.node(): that field mutates itself when a schema is
+    # built, so a process could build the schema only once.
+    @strawberry.field(
+        description="按全局 ID 取任一对象（Relay）；ID 格式有误报 INVALID_ID，对象不存在时为空。"
+    )
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        try:
+            global_id = relay.GlobalID.from_id(id)
+        except GlobalIDValueError:
+            raise InvalidId(f"全局 ID“{id[:40]}”格式不正确", field="id") from None
+        definition = info.schema.get_type_by_name(global_id.type_name)
+        origin = getattr(definition, "origin", None)
+        if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
+            raise InvalidId(f"全局 ID“{id[:40]}”不指向任何对象类型", field="id")
+        nodes = origin.resolve_nodes(info=info, node_ids=[global_id.node_id], required=False)
+        if inspect.isawaitable(nodes):
+            nodes = await nodes
+        return next(iter(nodes), None)
+
+
+def build_schema(settings: Settings) -> strawberry.federation.Schema:
+    """The subgraph schema. HTTP requests run through ``servicehall.web.graphql``'s own
+    pipeline; the extensions here give the WebSocket path the same limits and masking."""
+    return strawberry.federation.Schema(
+        query=Query,
+        config=StrawberryConfig(auto_camel_case=True),
+        # Factories, not instances: strawberry builds extensions per operation.
+        extensions=[
+            partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+            partial(AddValidationRules, extra_rules(settings)),
+            partial(ParserCache, maxsize=settings.document_cache_size),
+            partial(ValidationCache, maxsize=settings.document_cache_size),
+            partial(MaskErrors, should_mask_error=is_unexpected, error_message=INTERNAL_MESSAGE),
+        ],
+    )

@@ -1,0 +1,118 @@
+"""The enterprise registry's public record (ENT-3)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Self
+
+import strawberry
+from strawberry import relay
+
+from servicehall.codes import CreditCode
+from servicehall.loaders import Row
+from servicehall.models.enterprises import EnterpriseStatus
+from servicehall.resolvers.enterprises import parse_enterprise_code
+from servicehall.schema.common import LOCAL_TZ, Labelled, labelled, local_time
+from servicehall.schema.context import Info
+from servicehall.schema.items import BusinessScope
+
+strawberry.enum(EnterpriseStatus)
+
+
+@strawberry.federation.type(keys=["creditCode"], description="企业（市场主体登记信息的公开部分）。")
+class Enterprise(relay.Node):
+    key: relay.NodeID[str]
+    row_id: strawberry.Private[int]
+    credit_code: str = strawberry.field(description="统一社会信用代码。")
+    registration_number: str | None = strawberry.field(description="原工商注册号（15位）。")
+    name: str
+    entity_type: str = strawberry.field(description="企业类型。")
+    legal_representative: str = strawberry.field(description="法定代表人。")
+    registered_capital: Decimal | None = strawberry.field(description="注册资本（元）。")
+    established_on: date = strawberry.field(description="成立日期。")
+    licence_valid_from: date = strawberry.field(description="营业期限自。")
+    licence_valid_to: date | None = strawberry.field(description="营业期限至；为空表示长期。")
+    registration_authority: str = strawberry.field(description="登记机关。")
+    address: str = strawberry.field(description="住所。")
+    business_scope: str = strawberry.field(description="经营范围。")
+    status: Labelled[EnterpriseStatus] = strawberry.field(description="登记状态。")
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row) -> Self:
+        return cls(
+            key=row["credit_code"],
+            row_id=row["id"],
+            credit_code=row["credit_code"],
+            registration_number=row["registration_number"],
+            name=row["name"],
+            entity_type=row["entity_type"],
+            legal_representative=row["legal_representative"],
+            registered_capital=(
+                None if row["registered_capital"] is None else Decimal(row["registered_capital"])
+            ),
+            established_on=row["established_on"],
+            licence_valid_from=row["licence_valid_from"],
+            licence_valid_to=row["licence_valid_to"],
+            registration_authority=row["registration_authority"],
+            address=row["address"],
+            business_scope=row["business_scope"],
+            status=labelled(EnterpriseStatus(row["status"])),
+            updated_at=local_time(row["updated_at"]),  # type: ignore[arg-type]
+        )
+
+    @strawberry.field(description="组织机构代码（统一社会信用代码第9至17位）。")
+    def organization_code(self) -> str:
+        return CreditCode(self.credit_code).organization_code
+
+    @strawberry.field(description="营业执照今天是否在有效期内且登记状态为存续。")
+    def licence_valid(self) -> bool:
+        today = datetime.now(LOCAL_TZ).date()
+        in_term = self.licence_valid_from <= today and (
+            self.licence_valid_to is None or today <= self.licence_valid_to
+        )
+        return in_term and self.status.value is EnterpriseStatus.OPERATING
+
+    @strawberry.field(description="营业期限，如“2015年03月01日至长期”。")
+    def licence_term(self) -> str:
+        end = "长期" if self.licence_valid_to is None else _cn_date(self.licence_valid_to)
+        return f"{_cn_date(self.licence_valid_from)}至{end}"
+
+    @strawberry.field(description="所属行业（国民经济行业大类）。")
+    async def industries(self, info: Info) -> list[BusinessScope]:
+        rows = await info.context.loaders.enterprise_industries.load(self.row_id)
+        return [BusinessScope.from_row(row) for row in rows]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, creditCode: str) -> Self | None:  # noqa: N803
+        row = await info.context.loaders.enterprises_by_credit_code.load(creditCode)
+        return None if row is None else cls.from_row(row)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]  # strawberry's overloads
+        cls, *, info: Info, node_ids: list[str], required: bool = False
+    ) -> list[Self | None]:
+        rows = await info.context.loaders.enterprises_by_credit_code.load_many(list(node_ids))
+        return [None if row is None else cls.from_row(row) for row in rows]
+
+
+def _cn_date(value: date) -> str:
+    return f"{value.year}年{value.month:02d}月{value.day:02d}日"
+
+
+@strawberry.type
+class EnterpriseQuery:
+    @strawberry.field(
+        description="按统一社会信用代码（或原15位工商注册号）查看企业公开信息；未登记时为空。"
+    )
+    async def enterprise(self, info: Info, credit_code: str) -> Enterprise | None:
+        column, code = parse_enterprise_code(credit_code)
+        loaders = info.context.loaders
+        loader = (
+            loaders.enterprises_by_credit_code
+            if column == "credit_code"
+            else loaders.enterprises_by_registration_number
+        )
+        row = await loader.load(code)
+        return None if row is None else Enterprise.from_row(row)

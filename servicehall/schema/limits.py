@@ -1,0 +1,134 @@
+"""Limits every operation must pass before it runs (SEC-3): depth, aliases, tokens.
+
+The rules are plain graphql-core validation rules, used by the HTTP pipeline and (through
+``AddValidationRules``) by strawberry's WebSocket path, so both refuse the same documents
+with the same codes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationRule,
+)
+from graphql.validation import (
+    ASTValidationRule,
+    NoSchemaIntrospectionCustomRule,
+    specified_rules,
+)
+
+from servicehall.settings import Settings
+
+QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
+INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
+
+
+def _depth(
+    selection_set: SelectionSetNode | None,
+    fragments: dict[str, FragmentDefinitionNode],
+    seen: frozenset[str],
+) -> int:
+    if selection_set is None:
+        return 0
+    deepest = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if selection.name.value.startswith("__"):
+                continue  # introspection is switched off in prod, not depth limited
+            deepest = max(deepest, 1 + _depth(selection.selection_set, fragments, seen))
+        elif isinstance(selection, InlineFragmentNode):
+            deepest = max(deepest, _depth(selection.selection_set, fragments, seen))
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is not None and name not in seen:  # cycles are another rule's error
+                deepest = max(deepest, _depth(fragment.selection_set, fragments, seen | {name}))
+    return deepest
+
+
+def depth_limit(max_depth: int) -> type[ValidationRule]:
+    """A rule refusing operations whose fields nest deeper than ``max_depth``."""
+
+    class DepthLimit(ValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            fragments = {
+                d.name.value: d
+                for d in self.context.document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            }
+            depth = _depth(node.selection_set, fragments, frozenset())
+            if depth > max_depth:
+                self.report_error(
+                    GraphQLError(
+                        f"查询嵌套{depth}层，超过上限{max_depth}层",
+                        node,
+                        extensions={"code": QUERY_TOO_DEEP, "label": "查询过于复杂"},
+                    )
+                )
+
+    return DepthLimit
+
+
+def alias_limit(max_aliases: int) -> type[ValidationRule]:
+    """A rule refusing documents with more than ``max_aliases`` aliases in all."""
+
+    class AliasLimit(ValidationRule):
+        def __init__(self, context: Any) -> None:
+            super().__init__(context)
+            self.count = 0
+            self.reported = False
+
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            if node.alias is None or self.reported:
+                return
+            self.count += 1
+            if self.count > max_aliases:
+                self.reported = True
+                self.report_error(
+                    GraphQLError(
+                        f"别名超过{max_aliases}个",
+                        node,
+                        extensions={"code": TOO_MANY_ALIASES, "label": "查询过于复杂"},
+                    )
+                )
+
+    return AliasLimit
+
+
+class NoIntrospection(NoSchemaIntrospectionCustomRule):
+    """graphql-core's rule, with a code; ``__typename`` and federation fields still work."""
+
+    def report_error(self, error: GraphQLError) -> None:
+        super().report_error(
+            GraphQLError(
+                "此环境不开放结构自省（introspection）",
+                error.nodes,
+                extensions={"code": INTROSPECTION_DISABLED, "label": "不支持的查询"},
+            )
+        )
+
+
+def extra_rules(settings: Settings) -> list[type[ASTValidationRule]]:
+    """The hall's rules on top of the specification's."""
+    rules: list[type[ASTValidationRule]] = [
+        depth_limit(settings.max_query_depth),
+        alias_limit(settings.max_aliases),
+    ]
+    if not settings.introspection_enabled:
+        rules.append(NoIntrospection)
+    return rules
+
+
+def validation_rules(settings: Settings) -> tuple[type[ASTValidationRule], ...]:
+    """Every rule a document is validated with (the specification's and the hall's)."""
+    return (*specified_rules, *extra_rules(settings))

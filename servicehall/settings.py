@@ -1,0 +1,167 @@
+"""Typed, validated settings, read from ``SERVICEHALL_*`` environment variables at the edge.
+
+Nothing below this module reads the environment: ``create_app(settings)`` receives a frozen
+:class:`Settings`, so tests build as many differently configured apps as they like.
+
+Example:
+    >>> s = Settings.from_env({"SERVICEHALL_ENV": "prod", "SERVICEHALL_DATABASE_URL": "postgres://h/db"})
+    >>> s.is_prod, s.graphiql
+    (True, False)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Literal, get_args
+from urllib.parse import urlsplit
+
+Env = Literal["dev", "prod"]
+
+DEFAULT_DATABASE_URL = "sqlite://servicehall.sqlite3"
+_DB_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg")
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+PREFIX = "SERVICEHALL_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the hall cannot run with; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every knob of the hall. Field ``foo_bar`` is read from ``SERVICEHALL_FOO_BAR``."""
+
+    env: Env = "dev"
+    database_url: str = DEFAULT_DATABASE_URL
+    #: ``None`` selects the in-process cache / pub-sub backend.
+    redis_url: str | None = None
+    log_level: str = "INFO"
+    #: Browser origins allowed to call ``/graphql`` (comma separated in the environment).
+    cors_origins: tuple[str, ...] = ()
+    #: GraphiQL at ``GET /graphql``; defaults to on in ``dev`` and off in ``prod``.
+    graphiql: bool | None = None
+    #: Schema introspection; defaults to on in ``dev`` and off in ``prod``.
+    introspection: bool | None = None
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 4000
+    max_body_bytes: int = 256 * 1024
+    #: Distinct operation texts kept parsed and validated per process.
+    document_cache_size: int = 1024
+    #: Seconds a public response stays in the response cache (0 disables it).
+    response_cache_ttl: int = 300
+    #: Seconds an automatic persisted query (APQ) text is kept.
+    persisted_query_ttl: int = 7 * 24 * 3600
+    #: Pool size per process for PostgreSQL.
+    database_pool_size: int = 10
+    #: Key prefix in Redis, so several halls (or test runs) can share one server.
+    cache_prefix: str = "servicehall:"
+
+    def __post_init__(self) -> None:
+        if self.env not in get_args(Env):
+            raise SettingsError(f"SERVICEHALL_ENV must be 'dev' or 'prod', not {self.env!r}")
+        scheme = urlsplit(self.database_url).scheme
+        if scheme not in _DB_SCHEMES:
+            raise SettingsError(
+                f"SERVICEHALL_DATABASE_URL must start with one of {', '.join(_DB_SCHEMES)}://, "
+                f"not {self.database_url!r}"
+            )
+        if self.redis_url is not None and urlsplit(self.redis_url).scheme not in _REDIS_SCHEMES:
+            raise SettingsError(
+                f"SERVICEHALL_REDIS_URL must be a redis://, rediss:// or unix:// URL, "
+                f"not {self.redis_url!r}"
+            )
+        for name in (
+            "max_query_depth",
+            "max_aliases",
+            "max_tokens",
+            "max_body_bytes",
+            "document_cache_size",
+            "database_pool_size",
+        ):
+            if getattr(self, name) < 1:
+                raise SettingsError(
+                    f"{_env_name(name)} must be at least 1, not {getattr(self, name)}"
+                )
+        for name in ("response_cache_ttl", "persisted_query_ttl"):
+            if getattr(self, name) < 0:
+                raise SettingsError(f"{_env_name(name)} must not be negative")
+        for origin in self.cors_origins:
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+                raise SettingsError(
+                    f"SERVICEHALL_CORS_ORIGINS entries must look like https://host[:port], "
+                    f"not {origin!r}"
+                )
+        if self.is_prod and self.database_url.startswith("sqlite://:memory:"):
+            raise SettingsError(
+                "SERVICEHALL_DATABASE_URL: an in-memory database loses data in prod"
+            )
+
+    @property
+    def is_prod(self) -> bool:
+        return self.env == "prod"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return (not self.is_prod) if self.graphiql is None else self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return (not self.is_prod) if self.introspection is None else self.introspection
+
+    @property
+    def dialect(self) -> Literal["sqlite", "postgres"]:
+        return "sqlite" if self.database_url.startswith("sqlite:") else "postgres"
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with ``changes`` applied (and validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Build settings from ``SERVICEHALL_*`` variables; unknown ones are an error.
+
+        Raises:
+            SettingsError: a value does not parse or is out of range; the message names it.
+        """
+        known = {f.name: f for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for key, raw in environ.items():
+            if not key.startswith(PREFIX):
+                continue
+            name = key[len(PREFIX) :].lower()
+            spec = known.get(name)
+            if spec is None:
+                raise SettingsError(
+                    f"unknown setting {key}; known: {', '.join(map(_env_name, known))}"
+                )
+            values[name] = _parse(key, str(spec.type), raw)
+        return cls(**values)
+
+
+def _env_name(name: str) -> str:
+    return PREFIX + name.upper()
+
+
+def _parse(key: str, annotation: str, raw: str) -> Any:
+    raw = raw.strip()
+    if annotation.startswith("int"):
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{key} must be an integer, not {raw!r}") from None
+    if annotation.startswith("bool"):
+        lowered = raw.lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"{key} must be true or false, not {raw!r}")
+    if annotation.startswith("tuple"):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if annotation.startswith("str | None"):
+        return raw or None
+    return raw

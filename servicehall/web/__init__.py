@@ -1,0 +1,1 @@
+"""HTTP surface: the GraphQL pipeline, middleware and health probes."""

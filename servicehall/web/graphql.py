@@ -1,0 +1,344 @@
+"""``/graphql`` over HTTP: the hall's own lean pipeline around graphql-core.
+
+Strawberry builds the schema and its resolvers; this module does the per-request work that
+strawberry's view would otherwise repeat on every request:
+
+1. parse the GraphQL-over-HTTP request (POST JSON, or GET for queries) with a body limit;
+2. resolve automatic persisted queries (APQ: ``extensions.persistedQuery.sha256Hash``);
+3. parse, validate (specification rules plus depth, alias and introspection limits) and
+   analyse each distinct document **once** per process (LRU);
+4. serve public queries from the response cache, keyed by the generations of the data
+   domains they read (``servicehall.changes``), already encoded;
+5. execute with graphql-core directly, format errors in one place, encode with orjson.
+
+Status codes follow the GraphQL-over-HTTP draft: a client that accepts
+``application/graphql-response+json`` gets 4xx for requests that never executed; one that
+asks for ``application/json`` gets 200 with ``errors`` as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import strawberry
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    OperationType,
+    execute,
+    parse,
+    validate,
+)
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.execution import optimized_is_awaitable
+from strawberry.http.ides import get_graphql_ide_html
+
+from servicehall.cache.base import CacheUnavailable
+from servicehall.schema import cache as cache_policy
+from servicehall.schema.errors import format_error
+from servicehall.schema.limits import QUERY_TOO_LARGE, validation_rules
+from servicehall.settings import Settings
+from servicehall.web.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+class RequestError(Exception):
+    """The HTTP request is not a GraphQL request we can run (answered with 4xx)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A document parsed, validated and analysed once, reused by every request sending it."""
+
+    digest: str
+    document: DocumentNode | None
+    errors: tuple[GraphQLError, ...]
+    cache: cache_policy.CacheDecision
+
+    def operation(self, name: str | None) -> OperationDefinitionNode:
+        assert self.document is not None
+        operations = [
+            d for d in self.document.definitions if isinstance(d, OperationDefinitionNode)
+        ]
+        if name is None:
+            if len(operations) == 1:
+                return operations[0]
+            raise RequestError(
+                400, "OPERATION_NAME_REQUIRED", "文档含多个操作，请提供 operationName"
+            )
+        for op in operations:
+            if op.name is not None and op.name.value == name:
+                return op
+        raise RequestError(400, "OPERATION_NOT_FOUND", f"文档中没有名为“{name}”的操作")
+
+
+class DocumentCache:
+    """LRU of prepared documents keyed by their text: parse and validate once per process."""
+
+    def __init__(self, schema: strawberry.federation.Schema, settings: Settings) -> None:
+        self._schema = schema._schema
+        self._rules = validation_rules(settings)
+        self._max_tokens = settings.max_tokens
+        self._size = settings.document_cache_size
+        self._items: OrderedDict[str, Prepared] = OrderedDict()
+
+    def get(self, query: str) -> Prepared:
+        prepared = self._items.get(query)
+        if prepared is not None:
+            self._items.move_to_end(query)
+            return prepared
+        prepared = self._prepare(query)
+        self._items[query] = prepared
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return prepared
+
+    def _prepare(self, query: str) -> Prepared:
+        digest = hashlib.sha256(query.encode()).hexdigest()
+        try:
+            document = parse(query, max_tokens=self._max_tokens)
+        except GraphQLSyntaxError as error:
+            if "tokens" in error.message:
+                error.extensions = {"code": QUERY_TOO_LARGE, "label": "查询过大"}
+            else:
+                error.extensions = {"code": "GRAPHQL_PARSE_FAILED", "label": "查询语法错误"}
+            return Prepared(digest, None, (error,), cache_policy.UNCACHEABLE)
+        errors = validate(self._schema, document, self._rules)
+        if errors:
+            return Prepared(digest, None, tuple(errors), cache_policy.UNCACHEABLE)
+        return Prepared(digest, document, (), cache_policy.decide(self._schema, document))
+
+
+class GraphQLEndpoint:
+    """ASGI app answering GraphQL over HTTP (WebSocket subscriptions go to strawberry's view)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.schema = runtime.schema
+        self.documents = DocumentCache(runtime.schema, runtime.settings)
+        self._graphiql = (
+            get_graphql_ide_html("graphiql") if self.settings.graphiql_enabled else None
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response = await self.handle(request)
+        await response(scope, receive, send)
+
+    async def handle(self, request: Request) -> Response:
+        accept = request.headers.get("accept", "")
+        media = GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else JSON
+        try:
+            if request.method == "GET" and self._wants_ide(request):
+                if self._graphiql is None:
+                    raise RequestError(400, "BAD_REQUEST", "缺少 query 参数")
+                return HTMLResponse(self._graphiql)
+            params = await self._read(request)
+            status, body, headers = await self.run(request, params, media)
+        except RequestError as error:
+            body = orjson.dumps(
+                {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+            )
+            headers = {"allow": "GET, POST"} if error.status == 405 else {}
+            return Response(body, error.status, headers, media_type=media)
+        return Response(body, status, headers, media_type=media)
+
+    @staticmethod
+    def _wants_ide(request: Request) -> bool:
+        return (
+            "query" not in request.query_params
+            and "extensions" not in request.query_params
+            and "text/html" in request.headers.get("accept", "")
+        )
+
+    async def _read(self, request: Request) -> dict[str, Any]:
+        if request.method == "GET":
+            params: dict[str, Any] = dict(request.query_params)
+            for key in ("variables", "extensions"):
+                if params.get(key):
+                    params[key] = _loads(params[key], key)
+            return params
+        if request.method != "POST":
+            raise RequestError(405, "METHOD_NOT_ALLOWED", "仅支持 GET 和 POST")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in (JSON, GRAPHQL_RESPONSE):
+            raise RequestError(415, "UNSUPPORTED_MEDIA_TYPE", "请求体须为 application/json")
+        declared = request.headers.get("content-length")
+        if (
+            declared is not None
+            and declared.isdigit()
+            and int(declared) > self.settings.max_body_bytes
+        ):
+            raise RequestError(413, "REQUEST_TOO_LARGE", "请求体过大")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.settings.max_body_bytes:
+                raise RequestError(413, "REQUEST_TOO_LARGE", "请求体过大")
+            chunks.append(chunk)
+        data = _loads(b"".join(chunks), "body")
+        if isinstance(data, list):
+            raise RequestError(400, "BATCHING_NOT_SUPPORTED", "不支持批量请求，请逐个发送")
+        if not isinstance(data, dict):
+            raise RequestError(400, "BAD_REQUEST", "请求体须为 JSON 对象")
+        return data
+
+    async def run(
+        self, request: Request, params: dict[str, Any], media: str
+    ) -> tuple[int, bytes, dict[str, str]]:
+        query, variables, operation_name, extensions = _unpack(params)
+        query = await self._persisted(query, extensions)
+        prepared = self.documents.get(query)
+        rid = request.scope["state"]["request_id"]
+        if prepared.errors:
+            status = 400 if media == GRAPHQL_RESPONSE else 200
+            return status, _encode(None, prepared.errors, rid), {}
+        operation = prepared.operation(operation_name)
+        if operation.operation is OperationType.SUBSCRIPTION:
+            raise RequestError(400, "SUBSCRIPTION_OVER_HTTP", "订阅请通过 WebSocket 连接")
+        if request.method == "GET" and operation.operation is not OperationType.QUERY:
+            raise RequestError(405, "METHOD_NOT_ALLOWED", "变更操作须使用 POST")
+
+        cache_key = await self._cache_key(prepared, operation_name, variables)
+        if cache_key is not None:
+            try:
+                hit = await self.runtime.cache.get(cache_key)
+            except CacheUnavailable:
+                hit, cache_key = None, None
+            if hit is not None:
+                return 200, hit, _cache_headers(request, public=True, ttl=self.ttl)
+
+        context = self.runtime.context(request, rid)
+        assert prepared.document is not None
+        outcome = execute(
+            self.schema._schema,
+            prepared.document,
+            context_value=context,
+            variable_values=variables,
+            operation_name=operation_name,
+            executor_class=self.schema.execution_context_class,
+            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+            operation_extensions=extensions,
+        )
+        result: ExecutionResult = await outcome if inspect.isawaitable(outcome) else outcome
+        body = _encode(result.data, result.errors or (), rid)
+        status = 200
+        if result.data is None and result.errors and media == GRAPHQL_RESPONSE:
+            status = 400 if _is_request_error(result.errors) else 200
+        if cache_key is not None and not result.errors:
+            try:
+                await self.runtime.cache.set(cache_key, body, self.ttl)
+            except CacheUnavailable:
+                log.warning("response cache unavailable; served uncached")
+        public = cache_key is not None and not result.errors
+        return status, body, _cache_headers(request, public=public, ttl=self.ttl)
+
+    @property
+    def ttl(self) -> int:
+        return self.settings.response_cache_ttl
+
+    async def _cache_key(
+        self, prepared: Prepared, operation_name: str | None, variables: dict[str, Any] | None
+    ) -> str | None:
+        if not prepared.cache.cacheable or self.ttl <= 0:
+            return None
+        try:
+            generations = await self.runtime.changes.generations(prepared.cache.domains)
+        except CacheUnavailable:
+            return None
+        material = orjson.dumps(
+            [prepared.digest, operation_name, variables, generations], option=orjson.OPT_SORT_KEYS
+        )
+        return "resp:" + hashlib.sha256(material).hexdigest()
+
+    async def _persisted(self, query: str | None, extensions: dict[str, Any] | None) -> str:
+        persisted = (extensions or {}).get("persistedQuery")
+        if persisted is None:
+            if not query:
+                raise RequestError(400, "BAD_REQUEST", "请求缺少 query")
+            return query
+        digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+        if not isinstance(digest, str) or len(digest) != 64 or persisted.get("version") != 1:
+            raise RequestError(
+                400, "PERSISTED_QUERY_INVALID", "persistedQuery 须含 version 1 和 sha256Hash"
+            )
+        key = f"apq:{digest.lower()}"
+        if query:
+            if hashlib.sha256(query.encode()).hexdigest() != digest.lower():
+                raise RequestError(400, "PERSISTED_QUERY_HASH_MISMATCH", "sha256Hash 与 query 不符")
+            try:
+                await self.runtime.cache.set(key, query.encode(), self.settings.persisted_query_ttl)
+            except CacheUnavailable:
+                log.warning("could not store persisted query %s: cache unavailable", digest)
+            return query
+        try:
+            stored = await self.runtime.cache.get(key)
+        except CacheUnavailable:
+            stored = None
+        if stored is None:
+            # Apollo's protocol: 200 with this code makes the client resend the full text.
+            raise RequestError(200, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
+        return stored.decode()
+
+
+def _loads(raw: str | bytes, what: str) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise RequestError(400, "BAD_REQUEST", f"{what} 不是合法的 JSON") from None
+
+
+def _unpack(
+    params: dict[str, Any],
+) -> tuple[str | None, dict[str, Any] | None, str | None, dict[str, Any] | None]:
+    query, variables = params.get("query"), params.get("variables")
+    operation_name, extensions = params.get("operationName"), params.get("extensions")
+    if query is not None and not isinstance(query, str):
+        raise RequestError(400, "BAD_REQUEST", "query 须为字符串")
+    if variables is not None and not isinstance(variables, dict):
+        raise RequestError(400, "BAD_REQUEST", "variables 须为 JSON 对象")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise RequestError(400, "BAD_REQUEST", "operationName 须为字符串")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise RequestError(400, "BAD_REQUEST", "extensions 须为 JSON 对象")
+    return query, variables, operation_name or None, extensions
+
+
+def _encode(data: Any, errors: Any, request_id: str) -> bytes:
+    payload: dict[str, Any] = {}
+    if errors:
+        payload["errors"] = [format_error(e, request_id) for e in errors]
+    if data is not None or not errors:
+        payload["data"] = data
+    return orjson.dumps(payload)
+
+
+def _is_request_error(errors: list[GraphQLError]) -> bool:
+    """Variable coercion failures happen before execution (no path): a request error (4xx)."""
+    return all(e.path is None for e in errors)
+
+
+def _cache_headers(request: Request, *, public: bool, ttl: int) -> dict[str, str]:
+    if public and request.method == "GET":
+        return {"cache-control": f"public, max-age={min(ttl, 60)}"}
+    return {"cache-control": "no-store"}

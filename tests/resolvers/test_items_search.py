@@ -1,0 +1,209 @@
+"""ITEM-1: search by four dimensions and keyword, checked against a brute-force reference.
+
+Every case runs on SQLite and on PostgreSQL over the demo catalogue; the reference reads
+the same rows and filters them in Python, so any divergence of the SQL is a failure.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from servicehall import db, text
+from servicehall.errors import InvalidCursor, InvalidInput
+from servicehall.models.items import KioskCategory
+from servicehall.resolvers.items import ItemFilter, search_page, search_stats
+from servicehall.settings import Settings
+
+pytestmark = pytest.mark.usefixtures("demo_db")
+
+
+@dataclass
+class Catalogue:
+    items: list[dict[str, Any]]
+    links: dict[str, dict[int, set[str]]]
+    sections: dict[int, set[str]]
+
+
+async def _catalogue() -> Catalogue:
+    items = await db.fetch(
+        "SELECT i.id, i.code, i.name, i.search_name, i.status, i.kiosk_category, "
+        "d.code AS department, d.search_name AS department_name "
+        "FROM service_item i JOIN department d ON d.id = i.department_id"
+    )
+    links: dict[str, dict[int, set[str]]] = {}
+    for dim, sql in {
+        "themes": "SELECT l.item_id, t.code FROM item_theme l JOIN theme t ON t.id = l.theme_id",
+        "target_groups": "SELECT l.item_id, t.code FROM item_target_group l "
+        "JOIN target_group t ON t.id = l.target_group_id",
+        "business_scopes": "SELECT l.item_id, s.code FROM item_business_scope l "
+        "JOIN business_scope s ON s.id = l.scope_id",
+    }.items():
+        mapping: dict[int, set[str]] = {}
+        for row in await db.fetch(sql):
+            mapping.setdefault(row["item_id"], set()).add(row["code"])
+        links[dim] = mapping
+    sections: dict[int, set[str]] = {}
+    for row in await db.fetch(
+        "SELECT l.item_id, s.code FROM item_business_scope l "
+        "JOIN business_scope s ON s.id = l.scope_id WHERE l.is_section = "
+        + ("1" if db.dialect() == "sqlite" else "TRUE")
+    ):
+        sections.setdefault(row["item_id"], set()).add(row["code"])
+    links["departments"] = {item["id"]: {item["department"]} for item in items}
+    return Catalogue(items, links, sections)
+
+
+def _matches(cat: Catalogue, item: dict[str, Any], flt: ItemFilter, skip: str | None) -> bool:
+    if item["status"] != "active":
+        return False
+    if flt.category is not None and item["kiosk_category"] != flt.category.value:
+        return False
+    if flt.tokens and not all(
+        t in item["search_name"] or t in item["department_name"] for t in flt.tokens
+    ):
+        return False
+    for dim in ("themes", "target_groups", "business_scopes", "departments"):
+        wanted = getattr(flt, dim)
+        if dim != skip and wanted and not (cat.links[dim].get(item["id"], set()) & set(wanted)):
+            return False
+    return True
+
+
+def _rank(item: dict[str, Any], flt: ItemFilter) -> int:
+    if not flt.tokens:
+        return 0
+    phrase = " ".join(flt.tokens)
+    name = item["search_name"]
+    return 0 if name == phrase else 1 if name.startswith(phrase) else 2 if phrase in name else 3
+
+
+def _expected(cat: Catalogue, flt: ItemFilter) -> list[str]:
+    hits = [i for i in cat.items if _matches(cat, i, flt, None)]
+    return [i["code"] for i in sorted(hits, key=lambda i: (_rank(i, flt), i["code"]))]
+
+
+async def _all_pages(flt: ItemFilter, size: int) -> list[str]:
+    codes: list[str] = []
+    after = None
+    while True:
+        page = await search_page(flt, first=size, after=after)
+        codes += [row["code"] for row in page.rows]
+        if not page.has_next:
+            return codes
+        after = page.cursors[-1]
+
+
+def _filters(cat: Catalogue) -> list[ItemFilter]:
+    busiest_theme = Counter(c for s in cat.links["themes"].values() for c in s).most_common(2)
+    busiest_group = Counter(c for s in cat.links["target_groups"].values() for c in s)
+    department = cat.items[0]["department"]
+    return [
+        ItemFilter(),
+        ItemFilter(keyword="证"),
+        ItemFilter(keyword="营业"),
+        ItemFilter(keyword="许可"),
+        ItemFilter(keyword="食品经营许可"),
+        ItemFilter(keyword="登记 变更"),
+        ItemFilter(keyword="民政"),  # matches the department name, not only item names
+        ItemFilter(keyword="不存在的事项名称"),
+        ItemFilter(keyword="100%_"),
+        ItemFilter(themes=tuple(code for code, _ in busiest_theme)),
+        ItemFilter(target_groups=(busiest_group.most_common(1)[0][0],), keyword="申请"),
+        ItemFilter(business_scopes=("H",)),
+        ItemFilter(business_scopes=("62", "51")),
+        ItemFilter(departments=(department,), keyword="证"),
+        ItemFilter(category=KioskCategory.CIVIL_AFFAIRS),
+        ItemFilter(category=KioskCategory.LAND_RESOURCES, keyword="宅基地"),
+        ItemFilter(
+            themes=(busiest_theme[0][0],),
+            target_groups=tuple(busiest_group),
+            departments=tuple({i["department"] for i in cat.items}),
+        ),
+    ]
+
+
+async def test_search_results_and_order_match_the_reference() -> None:
+    cat = await _catalogue()
+    for flt in _filters(cat):
+        expected = _expected(cat, flt)
+        assert await _all_pages(flt, 37) == expected, flt
+        stats = await search_stats(flt)
+        assert stats.total == len(expected), flt
+
+
+async def test_one_and_two_character_queries_find_every_name_containing_them() -> None:
+    cat = await _catalogue()
+    for keyword in ("证", "营业", "医保", "补贴"):
+        codes = set(await _all_pages(ItemFilter(keyword=keyword), 100))
+        by_name = {i["code"] for i in cat.items if keyword in i["name"] and i["status"] == "active"}
+        assert by_name, f"demo catalogue should contain {keyword!r}"
+        assert by_name <= codes
+
+
+async def test_facets_count_each_dimension_under_the_other_filters() -> None:
+    cat = await _catalogue()
+    for flt in _filters(cat):
+        stats = await search_stats(flt)
+        for dim, facet_values in stats.facets.items():
+            counted: Counter[str] = Counter()
+            for item in cat.items:
+                if _matches(cat, item, flt, dim):
+                    values = (
+                        cat.sections.get(item["id"], set())
+                        if dim == "business_scopes"
+                        else cat.links[dim].get(item["id"], set())
+                    )
+                    counted.update(values)
+            assert {f.value: f.count for f in facet_values} == dict(counted), (flt, dim)
+            for facet in facet_values:
+                assert facet.label
+                assert facet.selected == (facet.value in getattr(flt, dim))
+
+
+async def test_exact_and_prefix_matches_rank_first() -> None:
+    cat = await _catalogue()
+    item = next(i for i in cat.items if len(i["name"]) >= 6 and i["status"] == "active")
+    page = await search_page(ItemFilter(keyword=item["name"]), first=5, after=None)
+    assert page.rows[0]["code"] == item["code"]
+    prefix = item["name"][:3]
+    ranks = [
+        _rank(row | {"search_name": text.normalize(row["name"])}, ItemFilter(keyword=prefix))
+        for row in (await search_page(ItemFilter(keyword=prefix), first=50, after=None)).rows
+    ]
+    assert ranks == sorted(ranks) and ranks[0] <= 1
+
+
+async def test_an_item_code_as_keyword_finds_that_item() -> None:
+    cat = await _catalogue()
+    code = cat.items[5]["code"]
+    page = await search_page(ItemFilter(keyword=code.lower()), first=5, after=None)
+    assert [row["code"] for row in page.rows] == [code]
+
+
+async def test_bad_input_is_a_typed_error() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        ItemFilter(keyword="长" * 51)
+    assert caught.value.field == "keyword"
+    with pytest.raises(InvalidInput):
+        ItemFilter(themes=("x' OR 1=1 --",))
+    with pytest.raises(InvalidInput):
+        ItemFilter(departments=tuple(f"D{n}" for n in range(51)))
+    with pytest.raises(InvalidInput):
+        await search_page(ItemFilter(), first=101, after=None)
+    for cursor in ("not-a-cursor", "MXxub3BlCg", "OXxTQ0pHLVhLLTAwMDE"):
+        with pytest.raises(InvalidCursor):
+            await search_page(ItemFilter(), first=5, after=cursor)
+
+
+async def test_search_uses_two_statements_whatever_the_page_size(
+    sql_counter: Any, demo_settings: Settings
+) -> None:
+    for first in (1, 50):
+        sql_counter.reset()
+        await search_page(ItemFilter(keyword="证", themes=("P01",)), first=first, after=None)
+        await search_stats(ItemFilter(keyword="证", themes=("P01",)))
+        assert sql_counter.count == 2

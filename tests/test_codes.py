@@ -1,0 +1,109 @@
+"""ENT-2, ENT-3: credit codes and registration numbers are checked before any lookup."""
+
+from __future__ import annotations
+
+import pytest
+
+from servicehall.codes import (
+    make_credit_code,
+    make_registration_number,
+    mod11_10_check_digit,
+    org_code_check_character,
+    parse_credit_code,
+    parse_registration_number,
+    uscc_check_character,
+)
+from servicehall.errors import ErrorCode, InvalidCreditCode, InvalidRegistrationNumber
+
+# Published codes of well-known enterprises: independent evidence the algorithms are right.
+REAL_CODES = {
+    "914403001922038216": "19220382-1",  # 华为技术有限公司
+    "9144030071526726XG": "71526726-X",  # 深圳市腾讯计算机系统有限公司
+    "91110108551385082Q": "55138508-2",  # 北京小米科技有限责任公司
+    "91330100716105852F": "71610585-2",  # 阿里巴巴（中国）有限公司
+}
+
+
+@pytest.mark.parametrize(("code", "org"), REAL_CODES.items())
+def test_real_codes_pass_and_expose_the_organisation_code(code: str, org: str) -> None:
+    parsed = parse_credit_code(code)
+    assert parsed.value == code
+    assert parsed.organization_code == org
+    assert parsed.division_code == code[2:8]
+
+
+def test_input_is_normalised_before_checking() -> None:
+    assert parse_credit_code(" ９１４４０３００１９２２０３８２１６ ").value == "914403001922038216"
+    assert parse_credit_code("9144030071526726xg").value == "9144030071526726XG"
+
+
+@pytest.mark.parametrize(
+    ("code", "check"),
+    [
+        ("91440300192203821", "LENGTH"),
+        ("9144030019220382166", "LENGTH"),
+        ("91440300I92203821X", "CHARSET"),  # I is not in the 31-symbol set
+        ("Z14403001922038216", "CHARSET"),
+        ("B14403001922038216", "REGISTRATION_AUTHORITY"),
+        ("941403001922038216", "REGISTRATION_AUTHORITY"),  # 市场监管 issues types 1-3 only
+        ("919903001922038216", "DIVISION_CODE"),  # no province 99
+        ("914403001922038226", "ORGANIZATION_CODE"),
+        ("914403001922038217", "CHECK_CHARACTER"),
+    ],
+)
+def test_each_failed_check_is_named(code: str, check: str) -> None:
+    with pytest.raises(InvalidCreditCode) as caught:
+        parse_credit_code(code)
+    error = caught.value
+    assert error.code is ErrorCode.INVALID_CREDIT_CODE
+    assert error.details["check"] == check
+    assert error.field == "creditCode"
+    assert code[:17] in error.message
+    assert error.extensions["code"] == "INVALID_CREDIT_CODE"
+    assert error.extensions["check"] == check
+
+
+def test_every_single_character_typo_is_caught() -> None:
+    code = "914403001922038216"
+    for position in range(18):
+        for replacement in "0123456789ABCDEFGHJKLMNPQRTUWXY":
+            if replacement == code[position]:
+                continue
+            typo = code[:position] + replacement + code[position + 1 :]
+            with pytest.raises(InvalidCreditCode):
+                parse_credit_code(typo)
+
+
+def test_check_characters_of_the_standards() -> None:
+    assert uscc_check_character("91440300192203821") == "6"
+    assert org_code_check_character("71526726") == "X"
+    assert make_credit_code("9", "1", "440300", "19220382") == "914403001922038216"
+
+
+@pytest.mark.parametrize("number", ["440301103097413", "110108000000016"])
+def test_published_registration_numbers_pass(number: str) -> None:
+    assert parse_registration_number(number) == number
+
+
+def test_registration_number_failures_are_typed() -> None:
+    cases = {
+        "44030110309741": "LENGTH",
+        "4403011030974A3": "LENGTH",
+        "990301103097413": "DIVISION_CODE",
+        "440301103097414": "CHECK_CHARACTER",
+    }
+    for number, check in cases.items():
+        with pytest.raises(InvalidRegistrationNumber) as caught:
+            parse_registration_number(number)
+        assert caught.value.details["check"] == check
+
+
+def test_mod11_10_detects_every_single_digit_error() -> None:
+    number = make_registration_number("44040300012345")
+    assert mod11_10_check_digit(number[:14]) == number[14]
+    for position in range(15):
+        for digit in "0123456789":
+            if digit != number[position]:
+                typo = number[:position] + digit + number[position + 1 :]
+                with pytest.raises(InvalidRegistrationNumber):
+                    parse_registration_number(typo)

@@ -1,0 +1,44 @@
+"""Migrations: one set for SQLite and PostgreSQL, in step with the models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tortoise.cli.cli import CLIContext, makemigrations
+
+from servicehall import db
+from servicehall.app import create_app
+from servicehall.settings import Settings
+from tests.conftest import opened, running
+
+
+async def test_models_and_migrations_agree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = db.tortoise_config(Settings(database_url="sqlite://:memory:"))
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    await makemigrations(CLIContext(None, str(path)), (), False, None)
+    assert "No changes detected" in capsys.readouterr().out, (
+        "models changed without a migration: run `servicehall makemigrations`"
+    )
+
+
+async def test_migrate_is_idempotent(fresh_settings: Settings) -> None:
+    async with opened(fresh_settings):
+        assert await db.migrate() == []
+        assert await db.pending_migrations() == []
+
+
+async def test_the_app_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite://{tmp_path / 'empty.sqlite3'}")
+    with pytest.raises(db.DatabaseNotMigrated, match="servicehall migrate"):
+        async with running(settings):
+            pass
+    async with opened(settings):
+        assert await db.migrate() == ["0001_initial"]
+    async with running(settings) as client:
+        assert (await client.get("/readyz")).status_code == 200
+    assert create_app(settings)  # building an app connects to nothing
