@@ -212,6 +212,7 @@ async def running(settings: Settings) -> AsyncIterator[HallClient]:
         transport = httpx.ASGITransport(app=manager.app)
         async with HallClient(transport=transport, base_url="http://testserver") as client:
             client.runtime = app.state.runtime
+            await client.runtime.catalogue.wait()  # the warm-up build, before counting SQL
             yield client
 
 

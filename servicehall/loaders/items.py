@@ -18,7 +18,7 @@ _GUIDE_COLUMNS = (
     "id, legal_basis, conditions, materials, fees, process, where_to_apply, office_hours, "
     "phone, result_delivery"
 )
-_DEPARTMENT_COLUMNS = "id, code, name, short_name, address, phone, office_hours, sort"
+DEPARTMENT_COLUMNS = "id, code, name, short_name, address, phone, office_hours, sort"
 
 
 def item_row(row: Row) -> Row:
@@ -32,12 +32,17 @@ async def load_items_by_code(codes: Sequence[str]) -> list[Row | None]:
     return [None if row is None else item_row(row) for row in rows]
 
 
+async def load_items_by_id(ids: Sequence[int]) -> list[Row | None]:
+    rows = await rows_by(f"SELECT {ITEM_COLUMNS} FROM service_item i", "i.id", ids)
+    return [None if row is None else item_row(row) for row in rows]
+
+
 async def load_departments_by_id(ids: Sequence[int]) -> list[Row | None]:
-    return await rows_by(f"SELECT {_DEPARTMENT_COLUMNS} FROM department", "id", ids)
+    return await rows_by(f"SELECT {DEPARTMENT_COLUMNS} FROM department", "id", ids)
 
 
 async def load_departments_by_code(codes: Sequence[str]) -> list[Row | None]:
-    return await rows_by(f"SELECT {_DEPARTMENT_COLUMNS} FROM department", "code", codes)
+    return await rows_by(f"SELECT {DEPARTMENT_COLUMNS} FROM department", "code", codes)
 
 
 async def load_item_guides(item_ids: Sequence[int]) -> list[Row | None]:

@@ -15,10 +15,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from servicehall import db, text
-from servicehall.errors import InvalidCursor, InvalidInput
+from servicehall.errors import InvalidCursor, InvalidInput, NotFound
 from servicehall.loaders.items import ITEM_COLUMNS, item_row
-from servicehall.models.items import ItemStatus, KioskCategory, ThemeAudience
+from servicehall.models.items import (
+    ItemStatus,
+    ItemTerm,
+    KioskCategory,
+    ServiceItem,
+    ThemeAudience,
+)
 
 #: Most values accepted per dimension in one filter.
 MAX_FILTER_VALUES = 50
@@ -209,7 +217,7 @@ def page_sql(
     return sql, q.values
 
 
-async def search_page(flt: ItemFilter, *, first: int, after: str | None) -> SearchPage:
+async def sql_search_page(flt: ItemFilter, *, first: int, after: str | None) -> SearchPage:
     """One page of items in relevance order (exact name, prefix, contains, department)."""
     sql, values = page_sql(flt, first=first, after=after, dialect=db.dialect())
     rows = await db.fetch(sql, values)
@@ -262,7 +270,7 @@ def stats_sql(flt: ItemFilter, *, dialect: db.Dialect) -> tuple[str, list[Any]]:
     return f"WITH base AS ({base}) " + " UNION ALL ".join(branches), q.values
 
 
-async def search_stats(flt: ItemFilter) -> SearchStats:
+async def sql_search_stats(flt: ItemFilter) -> SearchStats:
     """The total under every filter and the facet counts of the four dimensions."""
     sql, values = stats_sql(flt, dialect=db.dialect())
     rows = await db.fetch(sql, values)
@@ -321,3 +329,25 @@ async def list_business_scopes() -> list[dict[str, Any]]:
         if row["section_code"] in sections:
             sections[row["section_code"]]["divisions"].append({**row, "divisions": []})
     return list(sections.values())
+
+
+async def rename_item(code: str, name: str) -> None:
+    """Change an item's name and its search terms in one transaction.
+
+    The caller records the change (``Changes.record(("ServiceItem", code))``) after commit.
+    """
+    cleaned = " ".join(name.split())
+    if not 2 <= len(cleaned) <= 128:
+        raise InvalidInput("事项名称应为2到128个字", field="name")
+    async with in_transaction(db.connection().connection_name) as conn:
+        item = await ServiceItem.filter(code=code).using_db(conn).select_for_update().first()
+        if item is None:
+            raise NotFound(f"事项“{code}”不存在", field="code")
+        item.name, item.search_name = cleaned, text.normalize(cleaned)
+        item.version += 1
+        await item.save(using_db=conn, update_fields=["name", "search_name", "version"])
+        await ItemTerm.filter(item_id=item.id).using_db(conn).delete()
+        await ItemTerm.bulk_create(
+            [ItemTerm(item_id=item.id, term=term) for term in text.index_terms(cleaned)],
+            using_db=conn,
+        )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from starlette.requests import HTTPConnection
 from strawberry.types import Info as StrawberryInfo
 
 from servicehall.auth.principal import Principal
-from servicehall.cache.base import CacheBackend
+from servicehall.cache.base import CacheBackend, CacheUnavailable
 from servicehall.changes import Changes
 from servicehall.loaders import Loaders
+from servicehall.resolvers.catalogue_index import CatalogueIndex, CatalogueIndexHolder
 from servicehall.settings import Settings
 
 
@@ -20,9 +22,28 @@ class Context:
     settings: Settings
     cache: CacheBackend
     changes: Changes
+    catalogue: CatalogueIndexHolder
     principal: Principal
     request_id: str
     loaders: Loaders = field(default_factory=Loaders)
+    #: Change generations read in this request (None: the cache could not be asked).
+    generations: dict[str, int | None] = field(default_factory=dict)
+
+    async def generations_of(self, domains: Sequence[str]) -> tuple[int | None, ...]:
+        """The domains' change generations, read at most once per request."""
+        missing = [d for d in domains if d not in self.generations]
+        if missing:
+            try:
+                values: Sequence[int | None] = await self.changes.generations(missing)
+            except CacheUnavailable:
+                values = [None] * len(missing)
+            self.generations.update(zip(missing, values, strict=True))
+        return tuple(self.generations[d] for d in domains)
+
+    async def catalogue_index(self) -> CatalogueIndex | None:
+        """The catalogue index of the current generation, or None (then SQL answers)."""
+        (generation,) = await self.generations_of(["catalogue"])
+        return self.catalogue.get(generation)
 
 
 Info = StrawberryInfo[Context, None]

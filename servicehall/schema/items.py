@@ -20,6 +20,7 @@ from servicehall.models.items import (
     ScopeLevel,
     ThemeAudience,
 )
+from servicehall.resolvers import catalogue_index
 from servicehall.resolvers import items as resolvers
 from servicehall.schema.common import Labelled, labelled, local_time
 from servicehall.schema.context import Info
@@ -97,10 +98,10 @@ class Department(relay.Node):
 
     @strawberry.field(description="本部门的在用事项。")
     async def items(
-        self, first: int = resolvers.DEFAULT_PAGE_SIZE, after: str | None = None
+        self, info: Info, first: int = resolvers.DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> ServiceItemConnection:
         return await ServiceItemConnection.search(
-            resolvers.ItemFilter(departments=(self.code,)), first, after
+            info, resolvers.ItemFilter(departments=(self.code,)), first, after
         )
 
     @classmethod
@@ -289,11 +290,19 @@ class ServiceItemConnection:
     edges: list[ServiceItemEdge]
     page_info: relay.PageInfo
     filter: strawberry.Private[resolvers.ItemFilter]
+    index: strawberry.Private[catalogue_index.CatalogueIndex | None]
     stats_task: strawberry.Private[asyncio.Task[resolvers.SearchStats] | None] = None
 
     @classmethod
-    async def search(cls, flt: resolvers.ItemFilter, first: int, after: str | None) -> Self:
-        page = await resolvers.search_page(flt, first=first, after=after)
+    async def search(
+        cls, info: Info, flt: resolvers.ItemFilter, first: int, after: str | None
+    ) -> Self:
+        index = await info.context.catalogue_index()
+        page = await catalogue_index.search_page(flt, first=first, after=after, index=index)
+        if index is not None:  # the snapshot holds the departments: no second statement
+            info.context.loaders.departments_by_id.prime_many(
+                {row["department_id"]: index.departments[row["department_id"]] for row in page.rows}
+            )
         edges = [
             ServiceItemEdge(cursor=cursor, node=ServiceItem.from_row(row))
             for row, cursor in zip(page.rows, page.cursors, strict=True)
@@ -307,12 +316,15 @@ class ServiceItemConnection:
                 end_cursor=page.cursors[-1] if page.cursors else None,
             ),
             filter=flt,
+            index=index,
         )
 
     def _stats(self) -> asyncio.Task[resolvers.SearchStats]:
         # totalCount and facets come from one statement, run once whichever is asked first.
         if self.stats_task is None:
-            self.stats_task = asyncio.ensure_future(resolvers.search_stats(self.filter))
+            self.stats_task = asyncio.ensure_future(
+                catalogue_index.search_stats(self.filter, index=self.index)
+            )
         return self.stats_task
 
     @strawberry.field(description="符合全部条件的事项总数。")
@@ -370,12 +382,13 @@ class ItemQuery:
     @strawberry.field(description="按四个维度和关键词检索事项（ITEM-1）。")
     async def service_items(
         self,
+        info: Info,
         filter: ServiceItemFilter | None = None,
         first: int = resolvers.DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> ServiceItemConnection:
         flt = filter.to_filter() if filter else resolvers.ItemFilter()
-        return await ServiceItemConnection.search(flt, first, after)
+        return await ServiceItemConnection.search(info, flt, first, after)
 
     @strawberry.field(description="按事项编码查看事项及办事指南；编码不存在时为空。")
     async def service_item(self, info: Info, code: str) -> ServiceItem | None:

@@ -46,6 +46,7 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from servicehall.cache.base import CacheUnavailable
 from servicehall.schema import cache as cache_policy
+from servicehall.schema.context import Context
 from servicehall.schema.errors import format_error
 from servicehall.schema.limits import QUERY_TOO_LARGE, validation_rules
 from servicehall.settings import Settings
@@ -219,7 +220,8 @@ class GraphQLEndpoint:
         if request.method == "GET" and operation.operation is not OperationType.QUERY:
             raise RequestError(405, "METHOD_NOT_ALLOWED", "变更操作须使用 POST")
 
-        cache_key = await self._cache_key(prepared, operation_name, variables)
+        context = self.runtime.context(request, rid)
+        cache_key = await self._cache_key(context, prepared, operation_name, variables)
         if cache_key is not None:
             try:
                 hit = await self.runtime.cache.get(cache_key)
@@ -228,7 +230,6 @@ class GraphQLEndpoint:
             if hit is not None:
                 return 200, hit, _cache_headers(request, public=True, ttl=self.ttl)
 
-        context = self.runtime.context(request, rid)
         assert prepared.document is not None
         outcome = execute(
             self.schema._schema,
@@ -258,13 +259,16 @@ class GraphQLEndpoint:
         return self.settings.response_cache_ttl
 
     async def _cache_key(
-        self, prepared: Prepared, operation_name: str | None, variables: dict[str, Any] | None
+        self,
+        context: Context,
+        prepared: Prepared,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
     ) -> str | None:
         if not prepared.cache.cacheable or self.ttl <= 0:
             return None
-        try:
-            generations = await self.runtime.changes.generations(prepared.cache.domains)
-        except CacheUnavailable:
+        generations = await context.generations_of(prepared.cache.domains)
+        if None in generations:
             return None
         material = orjson.dumps(
             [prepared.digest, operation_name, variables, generations], option=orjson.OPT_SORT_KEYS

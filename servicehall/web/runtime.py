@@ -9,8 +9,9 @@ from starlette.requests import HTTPConnection
 from tortoise.context import TortoiseContext
 
 from servicehall.auth.principal import ANONYMOUS, Principal
-from servicehall.cache.base import CacheBackend
+from servicehall.cache.base import CacheBackend, CacheUnavailable
 from servicehall.changes import Changes
+from servicehall.resolvers.catalogue_index import CatalogueIndexHolder
 from servicehall.schema.context import Context
 from servicehall.settings import Settings
 
@@ -21,10 +22,19 @@ class Runtime:
     schema: strawberry.federation.Schema
     cache: CacheBackend
     changes: Changes = field(init=False)
+    catalogue: CatalogueIndexHolder = field(default_factory=CatalogueIndexHolder)
     db: TortoiseContext | None = None
 
     def __post_init__(self) -> None:
         self.changes = Changes(self.cache)
+
+    async def context_generation(self, domain: str) -> int | None:
+        """A domain's change generation outside a request (None when the cache is down)."""
+        try:
+            (value,) = await self.changes.generations([domain])
+        except CacheUnavailable:
+            return None
+        return value
 
     def context(self, connection: HTTPConnection, request_id: str) -> Context:
         """A fresh per-request context: new loaders, the connection's principal."""
@@ -34,6 +44,7 @@ class Runtime:
             settings=self.settings,
             cache=self.cache,
             changes=self.changes,
+            catalogue=self.catalogue,
             principal=principal if isinstance(principal, Principal) else ANONYMOUS,
             request_id=request_id,
         )

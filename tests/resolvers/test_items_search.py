@@ -1,7 +1,8 @@
 """ITEM-1: search by four dimensions and keyword, checked against a brute-force reference.
 
-Every case runs on SQLite and on PostgreSQL over the demo catalogue; the reference reads
-the same rows and filters them in Python, so any divergence of the SQL is a failure.
+Every case runs on SQLite and on PostgreSQL over the demo catalogue, once through the SQL
+path and once through the in-process catalogue index; the reference reads the same rows and
+filters them in Python, so any divergence of either path is a failure.
 """
 
 from __future__ import annotations
@@ -15,10 +16,33 @@ import pytest
 from servicehall import db, text
 from servicehall.errors import InvalidCursor, InvalidInput
 from servicehall.models.items import KioskCategory
-from servicehall.resolvers.items import ItemFilter, search_page, search_stats
+from servicehall.resolvers import catalogue_index
+from servicehall.resolvers.catalogue_index import CatalogueIndex, build_index
+from servicehall.resolvers.items import ItemFilter, SearchPage, SearchStats
 from servicehall.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("demo_db")
+
+
+@pytest.fixture(params=["sql", "index"])
+async def index(request: pytest.FixtureRequest, demo_db: Settings) -> CatalogueIndex | None:
+    return await build_index(0) if request.param == "index" else None
+
+
+class Search:
+    def __init__(self, index: CatalogueIndex | None) -> None:
+        self.index = index
+
+    async def page(self, flt: ItemFilter, *, first: int, after: str | None) -> SearchPage:
+        return await catalogue_index.search_page(flt, first=first, after=after, index=self.index)
+
+    async def stats(self, flt: ItemFilter) -> SearchStats:
+        return await catalogue_index.search_stats(flt, index=self.index)
+
+
+@pytest.fixture
+def search(index: CatalogueIndex | None) -> Search:
+    return Search(index)
 
 
 @dataclass
@@ -86,11 +110,11 @@ def _expected(cat: Catalogue, flt: ItemFilter) -> list[str]:
     return [i["code"] for i in sorted(hits, key=lambda i: (_rank(i, flt), i["code"]))]
 
 
-async def _all_pages(flt: ItemFilter, size: int) -> list[str]:
+async def _all_pages(search: Search, flt: ItemFilter, size: int) -> list[str]:
     codes: list[str] = []
     after = None
     while True:
-        page = await search_page(flt, first=size, after=after)
+        page = await search.page(flt, first=size, after=after)
         codes += [row["code"] for row in page.rows]
         if not page.has_next:
             return codes
@@ -126,28 +150,30 @@ def _filters(cat: Catalogue) -> list[ItemFilter]:
     ]
 
 
-async def test_search_results_and_order_match_the_reference() -> None:
+async def test_search_results_and_order_match_the_reference(search: Search) -> None:
     cat = await _catalogue()
     for flt in _filters(cat):
         expected = _expected(cat, flt)
-        assert await _all_pages(flt, 37) == expected, flt
-        stats = await search_stats(flt)
+        assert await _all_pages(search, flt, 37) == expected, flt
+        stats = await search.stats(flt)
         assert stats.total == len(expected), flt
 
 
-async def test_one_and_two_character_queries_find_every_name_containing_them() -> None:
+async def test_one_and_two_character_queries_find_every_name_containing_them(
+    search: Search,
+) -> None:
     cat = await _catalogue()
     for keyword in ("证", "营业", "医保", "补贴"):
-        codes = set(await _all_pages(ItemFilter(keyword=keyword), 100))
+        codes = set(await _all_pages(search, ItemFilter(keyword=keyword), 100))
         by_name = {i["code"] for i in cat.items if keyword in i["name"] and i["status"] == "active"}
         assert by_name, f"demo catalogue should contain {keyword!r}"
         assert by_name <= codes
 
 
-async def test_facets_count_each_dimension_under_the_other_filters() -> None:
+async def test_facets_count_each_dimension_under_the_other_filters(search: Search) -> None:
     cat = await _catalogue()
     for flt in _filters(cat):
-        stats = await search_stats(flt)
+        stats = await search.stats(flt)
         for dim, facet_values in stats.facets.items():
             counted: Counter[str] = Counter()
             for item in cat.items:
@@ -164,27 +190,27 @@ async def test_facets_count_each_dimension_under_the_other_filters() -> None:
                 assert facet.selected == (facet.value in getattr(flt, dim))
 
 
-async def test_exact_and_prefix_matches_rank_first() -> None:
+async def test_exact_and_prefix_matches_rank_first(search: Search) -> None:
     cat = await _catalogue()
     item = next(i for i in cat.items if len(i["name"]) >= 6 and i["status"] == "active")
-    page = await search_page(ItemFilter(keyword=item["name"]), first=5, after=None)
+    page = await search.page(ItemFilter(keyword=item["name"]), first=5, after=None)
     assert page.rows[0]["code"] == item["code"]
     prefix = item["name"][:3]
     ranks = [
         _rank(row | {"search_name": text.normalize(row["name"])}, ItemFilter(keyword=prefix))
-        for row in (await search_page(ItemFilter(keyword=prefix), first=50, after=None)).rows
+        for row in (await search.page(ItemFilter(keyword=prefix), first=50, after=None)).rows
     ]
     assert ranks == sorted(ranks) and ranks[0] <= 1
 
 
-async def test_an_item_code_as_keyword_finds_that_item() -> None:
+async def test_an_item_code_as_keyword_finds_that_item(search: Search) -> None:
     cat = await _catalogue()
     code = cat.items[5]["code"]
-    page = await search_page(ItemFilter(keyword=code.lower()), first=5, after=None)
+    page = await search.page(ItemFilter(keyword=code.lower()), first=5, after=None)
     assert [row["code"] for row in page.rows] == [code]
 
 
-async def test_bad_input_is_a_typed_error() -> None:
+async def test_bad_input_is_a_typed_error(search: Search) -> None:
     with pytest.raises(InvalidInput) as caught:
         ItemFilter(keyword="长" * 51)
     assert caught.value.field == "keyword"
@@ -193,17 +219,29 @@ async def test_bad_input_is_a_typed_error() -> None:
     with pytest.raises(InvalidInput):
         ItemFilter(departments=tuple(f"D{n}" for n in range(51)))
     with pytest.raises(InvalidInput):
-        await search_page(ItemFilter(), first=101, after=None)
+        await search.page(ItemFilter(), first=101, after=None)
     for cursor in ("not-a-cursor", "MXxub3BlCg", "OXxTQ0pHLVhLLTAwMDE"):
         with pytest.raises(InvalidCursor):
-            await search_page(ItemFilter(), first=5, after=cursor)
+            await search.page(ItemFilter(), first=5, after=cursor)
 
 
-async def test_search_uses_two_statements_whatever_the_page_size(
-    sql_counter: Any, demo_settings: Settings
+async def test_statements_per_search_do_not_grow_with_the_page_size(
+    sql_counter: Any, search: Search
 ) -> None:
+    flt = ItemFilter(keyword="证", themes=("P01",))
     for first in (1, 50):
         sql_counter.reset()
-        await search_page(ItemFilter(keyword="证", themes=("P01",)), first=first, after=None)
-        await search_stats(ItemFilter(keyword="证", themes=("P01",)))
-        assert sql_counter.count == 2
+        await search.page(flt, first=first, after=None)
+        await search.stats(flt)
+        # SQL: page + stats; index: the page rows by primary key only
+        assert sql_counter.count == (2 if search.index is None else 1)
+
+
+async def test_index_pages_across_a_rebuild_with_the_same_cursor() -> None:
+    """Cursors carry (rank, code), not positions: they stay valid in a newer snapshot."""
+    first_index, second_index = await build_index(0), await build_index(1)
+    flt = ItemFilter(keyword="许可")
+    page = first_index.page(flt, first=10, after=None)
+    rest = second_index.page(flt, first=10, after=page[9][1])
+    whole = first_index.page(flt, first=20, after=None)
+    assert [item_id for item_id, _ in page[:10] + rest[:10]] == [i for i, _ in whole[:20]]

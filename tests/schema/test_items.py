@@ -6,7 +6,10 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import StatementCounter, gql
+from servicehall.demo.loader import load_demo
+from servicehall.resolvers.items import rename_item
+from servicehall.settings import Settings
+from tests.conftest import StatementCounter, gql, opened, running
 
 SEARCH = """
 query Search($filter: ServiceItemFilter, $first: Int!, $after: String) {
@@ -180,3 +183,27 @@ async def test_statements_per_search_do_not_grow_with_page_size(
         counts.append(sql_counter.count)
     # page, stats, departments, themes, target groups, business scopes
     assert counts[0] == counts[1] <= 6
+
+
+async def test_a_recorded_change_is_searchable_at_once_and_after_the_rebuild(
+    fresh_settings: Settings,
+) -> None:
+    """The index is derived data: a committed change must never be hidden by it."""
+    async with opened(fresh_settings):
+        await load_demo(items=120, enterprises=3)
+    query = (
+        '{ serviceItems(filter: {keyword: "斗门特色"}, first: 5) '
+        "{ totalCount edges { node { code } } } }"
+    )
+    async with running(fresh_settings.replace(response_cache_ttl=0)) as client:
+        index = client.runtime.catalogue.current
+        assert index is not None
+        assert (await gql(client, query))["data"]["serviceItems"]["totalCount"] == 0
+        async with opened(fresh_settings):
+            await rename_item(index.codes[7], "斗门特色农产品展销备案")
+        await client.runtime.changes.record(("ServiceItem", index.codes[7]))
+        found = await gql(client, query)  # SQL answers while the new snapshot is built
+        assert found["data"]["serviceItems"]["edges"] == [{"node": {"code": index.codes[7]}}]
+        rebuilt = await client.runtime.catalogue.wait()
+        assert rebuilt is not None and rebuilt.generation == index.generation + 1
+        assert await gql(client, query) == found
