@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 from zoneinfo import ZoneInfo
 
 import strawberry
+from strawberry import relay
 
+from servicehall.loaders import Row
 from servicehall.models.base import LabelledEnum
+from servicehall.schema.context import Info
 
 E = TypeVar("E")
 L = TypeVar("L", bound=LabelledEnum)
@@ -31,3 +35,35 @@ def labelled(member: L) -> Labelled[L]:
 def local_time(value: datetime | None) -> datetime | None:
     """A stored UTC time as shown to users (Asia/Shanghai, ISO 8601 with +08:00)."""
     return None if value is None else value.astimezone(LOCAL_TZ)
+
+
+class LoadedNode(relay.Node):
+    """A Relay node and federation entity resolved through one per-request loader.
+
+    Subclasses name the loader (an attribute of :class:`~servicehall.loaders.Loaders`
+    keyed by the entity's key) and the key's GraphQL name, and build themselves with
+    ``from_row``. ``node(id:)``, ``_entities`` and the root lookups then share one batch.
+    """
+
+    loader: ClassVar[str]
+    key_field: ClassVar[str] = "code"
+
+    @classmethod
+    def from_row(cls, row: Row) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    async def load(cls, info: Info, key: str) -> Self | None:
+        row = await getattr(info.context.loaders, cls.loader).load(key)
+        return None if row is None else cls.from_row(row)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, **representation: Any) -> Self | None:
+        return await cls.load(info, representation[cls.key_field])
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]  # strawberry's overloads
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        rows = await getattr(info.context.loaders, cls.loader).load_many(list(node_ids))
+        return [None if row is None else cls.from_row(row) for row in rows]

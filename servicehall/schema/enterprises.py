@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Self
+from typing import ClassVar, Self
 
 import strawberry
 from strawberry import relay
@@ -13,7 +13,7 @@ from servicehall.codes import CreditCode
 from servicehall.loaders import Row
 from servicehall.models.enterprises import EnterpriseStatus
 from servicehall.resolvers.enterprises import parse_enterprise_code
-from servicehall.schema.common import LOCAL_TZ, Labelled, labelled, local_time
+from servicehall.schema.common import LOCAL_TZ, Labelled, LoadedNode, labelled, local_time
 from servicehall.schema.context import Info
 from servicehall.schema.items import BusinessScope
 
@@ -21,7 +21,9 @@ strawberry.enum(EnterpriseStatus)
 
 
 @strawberry.federation.type(keys=["creditCode"], description="企业（市场主体登记信息的公开部分）。")
-class Enterprise(relay.Node):
+class Enterprise(LoadedNode):
+    loader: ClassVar[str] = "enterprises_by_credit_code"
+    key_field: ClassVar[str] = "creditCode"
     key: relay.NodeID[str]
     row_id: strawberry.Private[int]
     credit_code: str = strawberry.field(description="统一社会信用代码。")
@@ -83,18 +85,6 @@ class Enterprise(relay.Node):
     async def industries(self, info: Info) -> list[BusinessScope]:
         rows = await info.context.loaders.enterprise_industries.load(self.row_id)
         return [BusinessScope.from_row(row) for row in rows]
-
-    @classmethod
-    async def resolve_reference(cls, info: Info, creditCode: str) -> Self | None:  # noqa: N803
-        row = await info.context.loaders.enterprises_by_credit_code.load(creditCode)
-        return None if row is None else cls.from_row(row)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]  # strawberry's overloads
-        cls, *, info: Info, node_ids: list[str], required: bool = False
-    ) -> list[Self | None]:
-        rows = await info.context.loaders.enterprises_by_credit_code.load_many(list(node_ids))
-        return [None if row is None else cls.from_row(row) for row in rows]
 
 
 def _cn_date(value: date) -> str:

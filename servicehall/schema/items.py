@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
 from datetime import datetime
-from typing import Self
+from typing import ClassVar, Self
 
 import strawberry
 from strawberry import relay
@@ -22,7 +21,7 @@ from servicehall.models.items import (
 )
 from servicehall.resolvers import catalogue_index
 from servicehall.resolvers import items as resolvers
-from servicehall.schema.common import Labelled, labelled, local_time
+from servicehall.schema.common import Labelled, LoadedNode, labelled, local_time
 from servicehall.schema.context import Info
 
 for _enum in (ItemKind, ItemLevel, ItemStatus, KioskCategory, MaterialForm, ScopeLevel):
@@ -75,7 +74,8 @@ class BusinessScope:
 
 
 @strawberry.federation.type(keys=["code"], description="办事部门。")
-class Department(relay.Node):
+class Department(LoadedNode):
+    loader: ClassVar[str] = "departments_by_code"
     key: relay.NodeID[str]
     code: str
     name: str
@@ -103,18 +103,6 @@ class Department(relay.Node):
         return await ServiceItemConnection.search(
             info, resolvers.ItemFilter(departments=(self.code,)), first, after
         )
-
-    @classmethod
-    async def resolve_reference(cls, info: Info, code: str) -> Self | None:
-        row = await info.context.loaders.departments_by_code.load(code)
-        return None if row is None else cls.from_row(row)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]  # strawberry's overloads
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        rows = await info.context.loaders.departments_by_code.load_many(list(node_ids))
-        return [None if row is None else cls.from_row(row) for row in rows]
 
 
 @strawberry.type(description="申请材料。")
@@ -188,7 +176,8 @@ class ServiceGuide:
 
 
 @strawberry.federation.type(keys=["code"], description="政务服务事项。")
-class ServiceItem(relay.Node):
+class ServiceItem(LoadedNode):
+    loader: ClassVar[str] = "items_by_code"
     key: relay.NodeID[str]
     row_id: strawberry.Private[int]
     department_id: strawberry.Private[int]
@@ -249,18 +238,6 @@ class ServiceItem(relay.Node):
     async def guide(self, info: Info) -> ServiceGuide:
         row = await info.context.loaders.item_guides.load(self.row_id)
         return ServiceGuide.from_row(row)  # type: ignore[arg-type]  # same row as the item
-
-    @classmethod
-    async def resolve_reference(cls, info: Info, code: str) -> Self | None:
-        row = await info.context.loaders.items_by_code.load(code)
-        return None if row is None else cls.from_row(row)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]  # strawberry's overloads
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        rows = await info.context.loaders.items_by_code.load_many(list(node_ids))
-        return [None if row is None else cls.from_row(row) for row in rows]
 
 
 @strawberry.type(description="筛选维度的一个取值及其事项数（在其他已选条件下）。")
@@ -392,8 +369,7 @@ class ItemQuery:
 
     @strawberry.field(description="按事项编码查看事项及办事指南；编码不存在时为空。")
     async def service_item(self, info: Info, code: str) -> ServiceItem | None:
-        row = await info.context.loaders.items_by_code.load(resolvers.parse_item_code(code))
-        return None if row is None else ServiceItem.from_row(row)
+        return await ServiceItem.load(info, resolvers.parse_item_code(code))
 
     @strawberry.field(description="全部办事部门。")
     async def departments(self) -> list[Department]:

@@ -207,3 +207,13 @@ async def test_a_recorded_change_is_searchable_at_once_and_after_the_rebuild(
         rebuilt = await client.runtime.catalogue.wait()
         assert rebuilt is not None and rebuilt.generation == index.generation + 1
         assert await gql(client, query) == found
+
+
+async def test_malformed_global_ids_are_typed_errors(demo_client: httpx.AsyncClient) -> None:
+    query = "query($id: ID!) { node(id: $id) { id } }"
+    for bad in ("!!!", "bm90LWEtdHlwZWQtaWQ", "VW5rbm93blR5cGU6MQ=="):  # "UnknownType:1"
+        body = await gql(demo_client, query, {"id": bad})
+        assert body["data"] == {"node": None}
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_ID"
+    missing = "U2VydmljZUl0ZW06U0NKRy1YSy05OTk5"  # ServiceItem:SCJG-XK-9999
+    assert await gql(demo_client, query, {"id": missing}) == {"data": {"node": None}}

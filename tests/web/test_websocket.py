@@ -1,0 +1,70 @@
+"""/graphql over WebSocket (graphql-transport-ws) against a real uvicorn server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import uvicorn
+import websockets
+
+from servicehall.app import create_app
+from servicehall.settings import Settings
+
+PROTOCOL = "graphql-transport-ws"
+
+
+@pytest.fixture
+async def server_url(demo_settings: Settings) -> AsyncIterator[str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = create_app(demo_settings.replace(max_query_depth=4))
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    yield f"ws://127.0.0.1:{port}/graphql"
+    server.should_exit = True
+    await task
+
+
+async def _run(url: str, query: str) -> list[dict[str, Any]]:
+    async with websockets.connect(url, subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        messages = []
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            messages.append(message)
+            if message["type"] in ("complete", "error"):
+                return messages
+
+
+async def test_queries_run_over_websocket(server_url: str) -> None:
+    messages = await _run(server_url, "{ themes(audience: PERSON) { code name } }")
+    assert messages[0]["type"] == "next"
+    assert messages[0]["payload"]["data"]["themes"]
+    assert messages[-1]["type"] == "complete"
+
+
+async def test_websocket_path_applies_the_same_limits(server_url: str) -> None:
+    deep = "{ businessScopes { divisions { divisions { divisions { divisions { code } } } } } }"
+    messages = await _run(server_url, deep)
+    errors = messages[0]["payload"]
+    assert errors[0]["extensions"]["code"] == "QUERY_TOO_DEEP"
+
+
+async def test_foreign_origins_are_refused(server_url: str) -> None:
+    with pytest.raises(websockets.exceptions.InvalidStatus):
+        async with websockets.connect(
+            server_url,
+            subprotocols=[PROTOCOL],  # type: ignore[list-item]
+            origin="https://evil.example",  # type: ignore[arg-type]
+        ):
+            pass
