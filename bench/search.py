@@ -33,6 +33,8 @@ import asyncpg
 import httpx
 
 from servicehall import db
+from servicehall.auth.services import AuthServices
+from servicehall.cache.memory import MemoryBackend
 from servicehall.demo.loader import load_demo
 from servicehall.loaders.items import ITEM_COLUMNS
 from servicehall.models.items import KioskCategory
@@ -102,7 +104,8 @@ async def seed(items: int) -> None:
             )
             names = ", ".join(f'"{t["tablename"]}"' for t in tables)
             await db.fetch(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-            await load_demo(items=items, enterprises=200)
+            auth = AuthServices.create(Settings(database_url=PG), MemoryBackend())
+            await load_demo(hasher=auth.passwords, box=auth.box, items=items, enterprises=200)
             await db.fetch("ANALYZE")
             print(f"seeded in {time.perf_counter() - started:.0f}s", flush=True)
     await ctx.close_connections()

@@ -20,8 +20,11 @@ import uvicorn
 from tortoise.cli.cli import CLIContext, makemigrations
 
 from servicehall import db
+from servicehall.auth.services import AuthServices
 from servicehall.cache.factory import create_backend
+from servicehall.cache.memory import MemoryBackend
 from servicehall.changes import Changes
+from servicehall.demo import accounts
 from servicehall.demo.loader import load_demo
 from servicehall.schema import build_schema
 from servicehall.settings import Settings, SettingsError
@@ -68,11 +71,21 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.is_prod:
+        print(
+            "演示数据含公开的演示密码，生产环境（SERVICEHALL_ENV=prod）不可加载。", file=sys.stderr
+        )
+        return 2
+
     async def work() -> int:
         await db.require_migrated()
-        report = await load_demo(items=args.items, enterprises=args.enterprises)
+        auth = AuthServices.create(settings, MemoryBackend())
+        report = await load_demo(
+            hasher=auth.passwords, box=auth.box, items=args.items, enterprises=args.enterprises
+        )
         if not report.loaded:
             print("演示数据已存在，跳过加载。")
+            print(accounts.describe())
             return 0
         cache = create_backend(settings)
         try:
@@ -83,6 +96,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
             f"已加载演示数据：{report.departments}个部门，{report.items}个事项，"
             f"{report.enterprises}家企业。"
         )
+        print(accounts.describe())
         return 0
 
     return _with_database(settings, work)

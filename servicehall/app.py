@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, Response
@@ -19,6 +20,8 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from servicehall import db
+from servicehall.auth.backend import BearerBackend, on_auth_error
+from servicehall.auth.provider.web import Provider
 from servicehall.cache.factory import create_backend
 from servicehall.schema import build_schema
 from servicehall.schema.context import Context
@@ -81,6 +84,7 @@ def create_app(settings: Settings, *, server: bool = False) -> Starlette:
         try:
             with db.use_database(runtime.db):
                 await db.require_migrated()
+                await runtime.auth.keys.ensure()
                 # Warm the catalogue index in the background; searches use SQL meanwhile.
                 generation = await runtime.context_generation("catalogue")
                 runtime.catalogue.get(generation)
@@ -95,8 +99,10 @@ def create_app(settings: Settings, *, server: bool = False) -> Starlette:
             runtime.db = None
             await runtime.cache.close()
 
+    provider = Provider(runtime.auth)
     app = Starlette(
         routes=[
+            *provider.routes(),
             Route("/", home),
             Route("/graphql", GraphQLEndpoint(runtime), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", SubscriptionView(runtime)),
@@ -114,6 +120,11 @@ def create_app(settings: Settings, *, server: bool = False) -> Starlette:
                 max_age=600,
             ),
             Middleware(DatabaseContextMiddleware, runtime=runtime),
+            Middleware(
+                AuthenticationMiddleware,
+                backend=BearerBackend(runtime.auth.tokens),
+                on_error=on_auth_error,
+            ),
         ],
         lifespan=lifespan,
     )

@@ -9,6 +9,8 @@
   ``11 - sum(value * w) mod 11`` with weights 3, 7, 9, 10, 5, 8, 4, 2 (10 → ``X``, 11 → ``0``).
 - Legacy business registration number (工商注册号), GS 15001-2006: 15 digits whose last is an
   ISO 7064 MOD 11,10 check digit.
+- Resident ID number (公民身份号码), GB 11643-1999: 6-digit division, 8-digit birth date,
+  3-digit sequence and an ISO 7064 MOD 11-2 check character (``X`` for 10).
 
 Every failure raises a typed error whose ``details["check"]`` names the failed check.
 """
@@ -18,8 +20,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
-from servicehall.errors import InvalidCreditCode, InvalidRegistrationNumber
+from servicehall.errors import InvalidCreditCode, InvalidIdNumber, InvalidRegistrationNumber
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUE = {ch: i for i, ch in enumerate(USCC_CHARSET)}
@@ -217,3 +220,66 @@ def make_credit_code(authority: str, kind: str, division: str, org_body: str) ->
 def make_registration_number(prefix14: str) -> str:
     """Append the MOD 11,10 check digit to 14 digits (for demo data and tests)."""
     return prefix14 + mod11_10_check_digit(prefix14)
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID_NUMBER = re.compile(r"\d{17}[\dX]")
+
+
+def id_number_check_character(first17: str) -> str:
+    """The GB 11643 (ISO 7064 MOD 11-2) check character for 17 digits."""
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def parse_id_number(raw: str, *, field: str = "idNumber") -> str:
+    """Validate an 18-character resident ID number.
+
+    Raises:
+        InvalidIdNumber: with ``details["check"]`` LENGTH, DIVISION_CODE, BIRTH_DATE or
+            CHECK_CHARACTER.
+    """
+    number = normalize_code(raw)
+    if not _ID_NUMBER.fullmatch(number):
+        raise InvalidIdNumber("身份证号码应为18位", field=field, details={"check": "LENGTH"})
+    if number[:2] not in PROVINCE_PREFIXES:
+        raise InvalidIdNumber(
+            "身份证号码的地址码无效", field=field, details={"check": "DIVISION_CODE"}
+        )
+    try:
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        born = None
+    if born is None or not date(1900, 1, 1) <= born <= date.today():
+        raise InvalidIdNumber(
+            "身份证号码的出生日期无效", field=field, details={"check": "BIRTH_DATE"}
+        )
+    if id_number_check_character(number[:17]) != number[17]:
+        raise InvalidIdNumber(
+            "身份证号码校验位不正确", field=field, details={"check": "CHECK_CHARACTER"}
+        )
+    return number
+
+
+def mask_id_number(number: str) -> str:
+    """``440403199001011234`` → ``4404**********1234`` (shown, never the whole number)."""
+    return number[:4] + "*" * (len(number) - 8) + number[-4:] if len(number) > 8 else "****"
+
+
+def make_id_number(division: str, born: date, sequence: int) -> str:
+    """A valid ID number (demo data and tests)."""
+    first17 = f"{division}{born:%Y%m%d}{sequence:03d}"
+    return first17 + id_number_check_character(first17)
+
+
+def parse_enterprise_code(raw: str, *, field: str = "creditCode") -> tuple[str, str]:
+    """Which registry key ``raw`` is: ``("credit_code", code)`` or ``("registration_number",
+    number)`` for a legacy 15-digit registration number (ENT-2 accepts both).
+
+    Raises:
+        InvalidCreditCode / InvalidRegistrationNumber: naming the failed check.
+    """
+    code = normalize_code(raw)
+    if len(code) == 15 and code.isdigit():
+        return "registration_number", parse_registration_number(code, field=field)
+    return "credit_code", parse_credit_code(code, field=field).value

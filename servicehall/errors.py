@@ -29,6 +29,14 @@ class ErrorCode(enum.Enum):
     RATE_LIMITED = "RATE_LIMITED"
     CONFLICT = "CONFLICT"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    INVALID_ID_NUMBER = "INVALID_ID_NUMBER"
+    CAPTCHA_INVALID = "CAPTCHA_INVALID"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    PASSWORD_INCORRECT = "PASSWORD_INCORRECT"  # noqa: S105 - an error code
+    LICENCE_INVALID = "LICENCE_INVALID"
+    ALREADY_ACTIVE = "ALREADY_ACTIVE"
+    PROOF_MISMATCH = "PROOF_MISMATCH"
+    CODE_INVALID = "CODE_INVALID"
 
 
 class ServiceHallError(Exception):
@@ -124,3 +132,45 @@ class Conflict(ServiceHallError):
 class ServiceUnavailable(ServiceHallError):
     code = ErrorCode.SERVICE_UNAVAILABLE
     label = "服务暂时不可用"
+
+
+class InvalidIdNumber(InvalidInput):
+    code = ErrorCode.INVALID_ID_NUMBER
+    label = "身份证号码有误"
+
+
+class CaptchaInvalid(InvalidInput):
+    code = ErrorCode.CAPTCHA_INVALID
+    label = "验证码错误"
+
+
+class InvalidCredentials(ServiceHallError):
+    """The same answer for an unknown account and a wrong password (no enumeration)."""
+
+    code = ErrorCode.INVALID_CREDENTIALS
+    label = "账号或密码错误"
+
+
+class PasswordIncorrect(ServiceHallError):
+    code = ErrorCode.PASSWORD_INCORRECT
+    label = "当前密码不正确"
+
+
+class LicenceInvalid(ServiceHallError):
+    code = ErrorCode.LICENCE_INVALID
+    label = "营业执照不在有效期内"
+
+
+class AlreadyActive(ServiceHallError):
+    code = ErrorCode.ALREADY_ACTIVE
+    label = "账号已激活"
+
+
+class ProofMismatch(ServiceHallError):
+    code = ErrorCode.PROOF_MISMATCH
+    label = "身份核验不通过"
+
+
+class CodeInvalid(ServiceHallError):
+    code = ErrorCode.CODE_INVALID
+    label = "短信验证码错误"

@@ -58,6 +58,19 @@ class Settings:
     database_pool_size: int = 10
     #: Key prefix in Redis, so several halls (or test runs) can share one server.
     cache_prefix: str = "servicehall:"
+    #: The hall's external base URL: the OpenID Connect issuer and the base of its links.
+    public_url: str = "http://127.0.0.1:8000"
+    #: Encrypts signing keys and upstream client secrets at rest; required in prod.
+    secret_key: str | None = None
+    #: Lifetimes in seconds.
+    access_token_ttl: int = 600
+    refresh_token_ttl: int = 7 * 24 * 3600
+    session_idle_ttl: int = 30 * 60
+    session_max_ttl: int = 12 * 3600
+    #: argon2id cost (RFC 9106 second recommendation: t=3, 64 MiB).
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
 
     def __post_init__(self) -> None:
         if self.env not in get_args(Env):
@@ -99,6 +112,29 @@ class Settings:
             raise SettingsError(
                 "SERVICEHALL_DATABASE_URL: an in-memory database loses data in prod"
             )
+        url = urlsplit(self.public_url)
+        if url.scheme not in ("http", "https") or not url.netloc or url.path not in ("", "/"):
+            raise SettingsError(
+                "SERVICEHALL_PUBLIC_URL must look like https://host[:port], "
+                f"not {self.public_url!r}"
+            )
+        if self.is_prod and url.scheme != "https":
+            raise SettingsError("SERVICEHALL_PUBLIC_URL must be https:// in prod")
+        if self.is_prod and (self.secret_key is None or len(self.secret_key) < 32):
+            raise SettingsError(
+                "SERVICEHALL_SECRET_KEY of at least 32 characters is required in prod"
+            )
+        for name in (
+            "access_token_ttl",
+            "refresh_token_ttl",
+            "session_idle_ttl",
+            "session_max_ttl",
+            "argon2_time_cost",
+            "argon2_memory_kib",
+            "argon2_parallelism",
+        ):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{_env_name(name)} must be at least 1")
 
     @property
     def is_prod(self) -> bool:
@@ -111,6 +147,16 @@ class Settings:
     @property
     def introspection_enabled(self) -> bool:
         return (not self.is_prod) if self.introspection is None else self.introspection
+
+    @property
+    def issuer(self) -> str:
+        """The OpenID Connect issuer: the public URL without a trailing slash."""
+        return self.public_url.rstrip("/")
+
+    @property
+    def api_audience(self) -> str:
+        """The ``aud`` of access tokens for the GraphQL API (RFC 9068)."""
+        return f"{self.issuer}/graphql"
 
     @property
     def dialect(self) -> Literal["sqlite", "postgres"]:

@@ -27,6 +27,8 @@ from asgi_lifespan import LifespanManager
 
 from servicehall import db
 from servicehall.app import create_app
+from servicehall.auth.crypto import DEV_SECRET, SecretBox
+from servicehall.auth.passwords import PasswordHasher
 from servicehall.demo.loader import load_demo
 from servicehall.settings import Settings
 from servicehall.web.runtime import Runtime
@@ -128,9 +130,24 @@ async def _template(services: Services, backend: str, kind: str, tmp: Path) -> s
         async with opened(Settings(database_url=url)):
             await db.migrate()
             if kind == "demo":
-                await load_demo(enterprises=40)
+                await load_test_demo(enterprises=40)
         services.templates[key] = url
     return services.templates[key]
+
+
+#: argon2id parameters cheap enough for tests (production keeps RFC 9106's).
+CHEAP_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 8, "argon2_parallelism": 1}
+
+
+def cheap_hasher() -> PasswordHasher:
+    return PasswordHasher(time_cost=1, memory_cost_kib=8, parallelism=1)
+
+
+async def load_test_demo(*, items: int | None = None, enterprises: int = 40) -> None:
+    """The demo district with cheap password hashes, in the current database."""
+    await load_demo(
+        hasher=cheap_hasher(), box=SecretBox(DEV_SECRET), items=items, enterprises=enterprises
+    )
 
 
 TABLES_TO_KEEP = {"tortoise_migrations"}
@@ -142,6 +159,8 @@ async def _truncate(url: str) -> None:
         tables = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         names = [f'"{t["tablename"]}"' for t in tables if t["tablename"] not in TABLES_TO_KEEP]
         if names:
+            # The audit log refuses TRUNCATE by trigger; a test database may be emptied.
+            await conn.execute("SET session_replication_role = replica")
             await conn.execute(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
     finally:
         await conn.close()
@@ -153,7 +172,8 @@ def _settings(backend: str, url: str, services: Services, **overrides: Any) -> S
         database_url=url,
         redis_url=redis_url,
         cache_prefix=f"servicehall-test:{uuid.uuid4().hex[:12]}:",
-        **overrides,
+        public_url="https://testserver",
+        **(CHEAP_HASHING | overrides),
     )
 
 
@@ -210,7 +230,10 @@ async def running(settings: Settings) -> AsyncIterator[HallClient]:
     app = create_app(settings)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with HallClient(transport=transport, base_url="http://testserver") as client:
+        base_url = (
+            settings.public_url if "testserver" in settings.public_url else "http://testserver"
+        )
+        async with HallClient(transport=transport, base_url=base_url) as client:
             client.runtime = app.state.runtime
             await client.runtime.catalogue.wait()  # the warm-up build, before counting SQL
             yield client
@@ -219,6 +242,21 @@ async def running(settings: Settings) -> AsyncIterator[HallClient]:
 @pytest.fixture
 async def demo_client(demo_settings: Settings) -> AsyncIterator[HallClient]:
     async with running(demo_settings) as client:
+        yield client
+
+
+@pytest.fixture
+async def hall_settings(fresh_settings: Settings) -> Settings:
+    """A small demo district of its own (accounts, clients, a few items): for tests that
+    sign in, write login records or change data."""
+    async with opened(fresh_settings):
+        await load_test_demo(items=12, enterprises=6)
+    return fresh_settings
+
+
+@pytest.fixture
+async def hall(hall_settings: Settings) -> AsyncIterator[HallClient]:
+    async with running(hall_settings) as client:
         yield client
 
 

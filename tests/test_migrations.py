@@ -38,7 +38,10 @@ async def test_the_app_refuses_an_unmigrated_database(tmp_path: Path) -> None:
         async with running(settings):
             pass
     async with opened(settings):
-        assert await db.migrate() == ["0001_initial"]
+        applied = await db.migrate()
+        assert applied[0] == "0001_initial"
+        assert applied == sorted(applied)
+        assert await db.pending_migrations() == []
     async with running(settings) as client:
         assert (await client.get("/readyz")).status_code == 200
     assert create_app(settings)  # building an app connects to nothing

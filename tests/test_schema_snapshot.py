@@ -24,7 +24,15 @@ def test_committed_schema_matches_the_code() -> None:
 
 def test_schema_does_not_depend_on_settings() -> None:
     dev = build_schema(Settings()).as_str()
-    prod = build_schema(Settings(env="prod", max_query_depth=3, database_url="postgres://x/y"))
+    prod = build_schema(
+        Settings(
+            env="prod",
+            max_query_depth=3,
+            database_url="postgres://x/y",
+            public_url="https://zwfw.example.cn",
+            secret_key="k" * 40,
+        )
+    )
     assert dev == prod.as_str()
 
 

@@ -6,6 +6,8 @@ import pytest
 
 from servicehall.settings import Settings, SettingsError
 
+PROD = {"env": "prod", "public_url": "https://zwfw.example.cn", "secret_key": "k" * 40}
+
 
 def test_defaults_run_embedded() -> None:
     settings = Settings.from_env({})
@@ -16,7 +18,12 @@ def test_defaults_run_embedded() -> None:
 
 def test_prod_turns_off_graphiql_and_introspection() -> None:
     settings = Settings.from_env(
-        {"SERVICEHALL_ENV": "prod", "SERVICEHALL_DATABASE_URL": "postgres://u@h/db"}
+        {
+            "SERVICEHALL_ENV": "prod",
+            "SERVICEHALL_DATABASE_URL": "postgres://u@h/db",
+            "SERVICEHALL_PUBLIC_URL": "https://zwfw.example.cn",
+            "SERVICEHALL_SECRET_KEY": "k" * 40,
+        }
     )
     assert settings.is_prod and settings.dialect == "postgres"
     assert not settings.graphiql_enabled and not settings.introspection_enabled
@@ -52,6 +59,17 @@ def test_values_are_parsed() -> None:
             {"SERVICEHALL_ENV": "prod", "SERVICEHALL_DATABASE_URL": "sqlite://:memory:"},
             "SERVICEHALL_DATABASE_URL",
         ),
+        ({"SERVICEHALL_PUBLIC_URL": "zwfw.example.cn"}, "SERVICEHALL_PUBLIC_URL"),
+        ({"SERVICEHALL_PUBLIC_URL": "https://h/path"}, "SERVICEHALL_PUBLIC_URL"),
+        (
+            {"SERVICEHALL_ENV": "prod", "SERVICEHALL_SECRET_KEY": "k" * 40},
+            "SERVICEHALL_PUBLIC_URL",
+        ),
+        (
+            {"SERVICEHALL_ENV": "prod", "SERVICEHALL_PUBLIC_URL": "https://zwfw.example.cn"},
+            "SERVICEHALL_SECRET_KEY",
+        ),
+        ({"SERVICEHALL_ACCESS_TOKEN_TTL": "0"}, "SERVICEHALL_ACCESS_TOKEN_TTL"),
     ],
 )
 def test_bad_values_name_the_variable(environ: dict[str, str], named: str) -> None:
@@ -63,4 +81,4 @@ def test_settings_are_frozen() -> None:
     settings = Settings()
     with pytest.raises(AttributeError):
         settings.env = "prod"  # type: ignore[misc]
-    assert settings.replace(env="prod").is_prod
+    assert settings.replace(**PROD).is_prod

@@ -1,29 +1,69 @@
 """Who is asking: the principal every request carries (SEC-1).
 
-The foundation knows only the anonymous principal; unified authentication adds signed-in
-persons, enterprises, staff, administrators, machine clients and kiosk devices, each built
-by the Starlette authentication backend from a validated token.
+Built by the authentication backend from a validated access token (``auth/tokens.py``),
+or anonymous. Resolvers and permission classes read only this object; kiosk devices add
+their own kind later.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from starlette.authentication import BaseUser
 
 
 class PrincipalKind(enum.Enum):
     ANONYMOUS = "anonymous"
+    PERSON = "person"
+    ENTERPRISE = "enterprise"
+    STAFF = "staff"
+    ADMIN = "admin"
+    #: A department system or another machine client acting for itself.
+    MACHINE = "machine"
 
 
 @dataclass(frozen=True, slots=True)
-class Principal:
+class Principal(BaseUser):
     kind: PrincipalKind
-    #: Stable identifier of the account or client; None when anonymous.
+    #: The account's OpenID Connect ``sub``, or the machine client's id.
     subject: str | None = None
+    client_id: str | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    session_id: str | None = None
+    token_id: str | None = None
+    enterprise_code: str | None = None
+    department_code: str | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def is_anonymous(self) -> bool:
         return self.kind is PrincipalKind.ANONYMOUS
+
+    @property
+    def has_account(self) -> bool:
+        return self.kind in (
+            PrincipalKind.PERSON,
+            PrincipalKind.ENTERPRISE,
+            PrincipalKind.STAFF,
+            PrincipalKind.ADMIN,
+        )
+
+    def has_role(self, role: str) -> bool:
+        return self.kind is PrincipalKind.ADMIN or role in self.roles
+
+    # Starlette's ``request.user`` protocol (AuthenticationMiddleware).
+    @property
+    def is_authenticated(self) -> bool:
+        return not self.is_anonymous
+
+    @property
+    def display_name(self) -> str:
+        return self.subject or ""
+
+    @property
+    def identity(self) -> str:
+        return f"{self.kind.value}:{self.subject}" if self.subject else "anonymous"
 
 
 ANONYMOUS = Principal(PrincipalKind.ANONYMOUS)

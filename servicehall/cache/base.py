@@ -63,6 +63,16 @@ class CacheBackend(abc.ABC):
         """Seconds until ``key`` expires; None when it does not exist or never expires."""
 
     @abc.abstractmethod
+    async def set_add(self, key: str, member: str, ttl: float | None = None) -> None:
+        """Add to a set of strings; ``ttl`` (re)sets the whole set's expiry."""
+
+    @abc.abstractmethod
+    async def set_remove(self, key: str, *members: str) -> None: ...
+
+    @abc.abstractmethod
+    async def set_members(self, key: str) -> frozenset[str]: ...
+
+    @abc.abstractmethod
     async def publish(self, channel: str, message: bytes) -> None: ...
 
     @abc.abstractmethod

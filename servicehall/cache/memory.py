@@ -17,6 +17,7 @@ class MemoryBackend(CacheBackend):
 
     def __init__(self, *, max_keys: int = 100_000) -> None:
         self._data: dict[str, tuple[bytes, float | None]] = {}
+        self._sets: dict[str, tuple[set[str], float | None]] = {}
         self._channels: dict[str, set[asyncio.Queue[bytes]]] = {}
         self._max_keys = max_keys
 
@@ -89,6 +90,22 @@ class MemoryBackend(CacheBackend):
         if item is None or item[1] is None:
             return None
         return max(0.0, item[1] - time.monotonic())
+
+    async def set_add(self, key: str, member: str, ttl: float | None = None) -> None:
+        members = {*await self.set_members(key), member}
+        self._sets[key] = (members, None if ttl is None else time.monotonic() + ttl)
+
+    async def set_remove(self, key: str, *members: str) -> None:
+        entry = self._sets.get(key)
+        if entry is not None:
+            entry[0].difference_update(members)
+
+    async def set_members(self, key: str) -> frozenset[str]:
+        entry = self._sets.get(key)
+        if entry is None or (entry[1] is not None and entry[1] <= time.monotonic()):
+            self._sets.pop(key, None)
+            return frozenset()
+        return frozenset(entry[0])
 
     async def publish(self, channel: str, message: bytes) -> None:
         for queue in self._channels.get(channel, ()):

@@ -100,6 +100,21 @@ class RedisBackend(CacheBackend):
         millis = int(await self._call(self._client.pttl(self._k(key))))
         return None if millis < 0 else millis / 1000
 
+    async def set_add(self, key: str, member: str, ttl: float | None = None) -> None:
+        async with self._client.pipeline(transaction=True) as pipe:
+            pipe.sadd(self._k(key), member)
+            if ttl is not None:
+                pipe.pexpire(self._k(key), max(1, int(ttl * 1000)))
+            await self._call(pipe.execute())
+
+    async def set_remove(self, key: str, *members: str) -> None:
+        if members:
+            await self._call(self._client.srem(self._k(key), *members))
+
+    async def set_members(self, key: str) -> frozenset[str]:
+        members = await self._call(self._client.smembers(self._k(key)))
+        return frozenset(m.decode() if isinstance(m, bytes) else str(m) for m in members)
+
     async def publish(self, channel: str, message: bytes) -> None:
         await self._call(self._client.publish(self._k(channel), message))
 

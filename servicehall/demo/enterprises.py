@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from servicehall.codes import USCC_CHARSET, make_credit_code, make_registration_number
+from servicehall.codes import (
+    USCC_CHARSET,
+    make_credit_code,
+    make_id_number,
+    make_registration_number,
+)
 
 _BRANDS = (
     "恒信 鑫源 华荣 井岸 白蕉 乾务 莲洲 斗门 粤港 金湾 宏达 盛丰 "
@@ -66,6 +71,7 @@ class EnterpriseSpec:
     name: str
     entity_type: str
     legal_representative: str
+    legal_representative_id: str
     registered_capital: Decimal
     established_on: date
     licence_valid_to: date | None
@@ -114,6 +120,9 @@ def generate_enterprises(count: int, *, seed: int = 440403) -> list[EnterpriseSp
                 name=name,
                 entity_type=_TYPES[form],
                 legal_representative=rng.choice(_SURNAMES) + rng.choice(_GIVEN),
+                legal_representative_id=make_id_number(
+                    "440403", date(1960, 1, 1) + timedelta(days=rng.randrange(0, 14000)), n % 1000
+                ),
                 registered_capital=Decimal(rng.choice((10, 50, 100, 200, 500, 1000))) * 10000,
                 established_on=established,
                 licence_valid_to=valid_to,

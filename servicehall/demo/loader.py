@@ -15,6 +15,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from servicehall import db, text
+from servicehall.auth.crypto import SecretBox
+from servicehall.auth.passwords import PasswordHasher
+from servicehall.demo.accounts import load_accounts
 from servicehall.demo.data import DEPARTMENTS, ITEMS, SCOPES, TARGET_GROUPS, THEMES
 from servicehall.demo.enterprises import EnterpriseSpec, generate_enterprises
 from servicehall.demo.spec import ItemSpec
@@ -89,16 +92,23 @@ class LoadReport:
     enterprises: int = 0
 
 
-async def load_demo(*, items: int | None = None, enterprises: int = 60) -> LoadReport:
+async def load_demo(
+    *,
+    hasher: PasswordHasher,
+    box: SecretBox,
+    items: int | None = None,
+    enterprises: int = 60,
+) -> LoadReport:
     """Load everything unless departments exist already (the demo is loaded once)."""
     if await Department.exists():
         return LoadReport(loaded=False)
     specs = list(expand_items(ITEMS, items if items is not None else len(ITEMS)))
-    companies = generate_enterprises(enterprises)
+    companies = generate_enterprises(max(enterprises, 1))
     async with in_transaction(db.connection().connection_name) as conn:
         await _load_dimensions(conn)
         await _load_items(conn, specs)
-        await _load_enterprises(conn, companies)
+        await _load_enterprises(conn, companies, box)
+        await load_accounts(hasher)
     return LoadReport(True, len(DEPARTMENTS), len(specs), len(companies))
 
 
@@ -246,7 +256,9 @@ async def _load_items(conn: BaseDBAsyncClient, specs: Sequence[ItemSpec]) -> Non
     await ItemTerm.bulk_create(terms, batch_size=5000, using_db=conn)
 
 
-async def _load_enterprises(conn: BaseDBAsyncClient, specs: Sequence[EnterpriseSpec]) -> None:
+async def _load_enterprises(
+    conn: BaseDBAsyncClient, specs: Sequence[EnterpriseSpec], box: SecretBox
+) -> None:
     await Enterprise.bulk_create(
         [
             Enterprise(
@@ -256,6 +268,7 @@ async def _load_enterprises(conn: BaseDBAsyncClient, specs: Sequence[EnterpriseS
                 search_name=text.normalize(e.name),
                 entity_type=e.entity_type,
                 legal_representative=e.legal_representative,
+                legal_representative_id_hmac=box.fingerprint(e.legal_representative_id),
                 registered_capital=e.registered_capital,
                 established_on=e.established_on,
                 licence_valid_from=e.established_on,

@@ -1,7 +1,24 @@
 """Every model of the hall, in one namespace Tortoise discovers (``servicehall.models``)."""
 
+from servicehall.models.audit import AuditEvent
 from servicehall.models.base import LabelledEnum
 from servicehall.models.enterprises import Enterprise, EnterpriseIndustry, EnterpriseStatus
+from servicehall.models.identity import (
+    Account,
+    AccountBinding,
+    AccountKind,
+    AccountStatus,
+    Announcement,
+    ClientKind,
+    Consent,
+    IdentityProvider,
+    LoginRecord,
+    LoginResult,
+    OAuthClient,
+    RefreshToken,
+    SigningKey,
+    StaffRole,
+)
 from servicehall.models.items import (
     BusinessScope,
     Department,
@@ -22,11 +39,20 @@ from servicehall.models.items import (
 )
 
 __all__ = [
+    "Account",
+    "AccountBinding",
+    "AccountKind",
+    "AccountStatus",
+    "Announcement",
+    "AuditEvent",
     "BusinessScope",
+    "ClientKind",
+    "Consent",
     "Department",
     "Enterprise",
     "EnterpriseIndustry",
     "EnterpriseStatus",
+    "IdentityProvider",
     "ItemBusinessScope",
     "ItemKind",
     "ItemLevel",
@@ -36,9 +62,15 @@ __all__ = [
     "ItemTheme",
     "KioskCategory",
     "LabelledEnum",
+    "LoginRecord",
+    "LoginResult",
     "MaterialForm",
+    "OAuthClient",
+    "RefreshToken",
     "ScopeLevel",
     "ServiceItem",
+    "SigningKey",
+    "StaffRole",
     "TargetGroup",
     "Theme",
     "ThemeAudience",

@@ -9,6 +9,7 @@ from starlette.requests import HTTPConnection
 from strawberry.types import Info as StrawberryInfo
 
 from servicehall.auth.principal import Principal
+from servicehall.auth.services import AuthServices
 from servicehall.cache.base import CacheBackend, CacheUnavailable
 from servicehall.changes import Changes
 from servicehall.loaders import Loaders
@@ -23,6 +24,7 @@ class Context:
     cache: CacheBackend
     changes: Changes
     catalogue: CatalogueIndexHolder
+    auth: AuthServices
     principal: Principal
     request_id: str
     loaders: Loaders = field(default_factory=Loaders)

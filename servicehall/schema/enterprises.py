@@ -9,10 +9,9 @@ from typing import ClassVar, Self
 import strawberry
 from strawberry import relay
 
-from servicehall.codes import CreditCode
+from servicehall.codes import CreditCode, parse_enterprise_code
 from servicehall.loaders import Row
 from servicehall.models.enterprises import EnterpriseStatus
-from servicehall.resolvers.enterprises import parse_enterprise_code
 from servicehall.schema.common import LOCAL_TZ, Labelled, LoadedNode, labelled, local_time
 from servicehall.schema.context import Info
 from servicehall.schema.items import BusinessScope

@@ -9,6 +9,7 @@ from starlette.requests import HTTPConnection
 from tortoise.context import TortoiseContext
 
 from servicehall.auth.principal import ANONYMOUS, Principal
+from servicehall.auth.services import AuthServices
 from servicehall.cache.base import CacheBackend, CacheUnavailable
 from servicehall.changes import Changes
 from servicehall.resolvers.catalogue_index import CatalogueIndexHolder
@@ -23,10 +24,12 @@ class Runtime:
     cache: CacheBackend
     changes: Changes = field(init=False)
     catalogue: CatalogueIndexHolder = field(default_factory=CatalogueIndexHolder)
+    auth: AuthServices = field(init=False)
     db: TortoiseContext | None = None
 
     def __post_init__(self) -> None:
         self.changes = Changes(self.cache)
+        self.auth = AuthServices.create(self.settings, self.cache)
 
     async def context_generation(self, domain: str) -> int | None:
         """A domain's change generation outside a request (None when the cache is down)."""
@@ -38,13 +41,14 @@ class Runtime:
 
     def context(self, connection: HTTPConnection, request_id: str) -> Context:
         """A fresh per-request context: new loaders, the connection's principal."""
-        principal = connection.scope.get("principal")
+        principal = connection.scope.get("user")
         return Context(
             connection=connection,
             settings=self.settings,
             cache=self.cache,
             changes=self.changes,
             catalogue=self.catalogue,
+            auth=self.auth,
             principal=principal if isinstance(principal, Principal) else ANONYMOUS,
             request_id=request_id,
         )

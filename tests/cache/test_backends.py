@@ -115,3 +115,16 @@ async def test_memory_backend_evicts_instead_of_growing() -> None:
         await cache.set(f"k{n}", b"x")
     assert len(cache._data) <= 100
     assert await cache.get("k249") == b"x"
+
+
+async def test_sets(cache: CacheBackend) -> None:
+    assert await cache.set_members("sessions:1") == set()
+    await cache.set_add("sessions:1", "a", ttl=5)
+    await cache.set_add("sessions:1", "b", ttl=5)
+    await cache.set_add("sessions:1", "a", ttl=5)
+    assert await cache.set_members("sessions:1") == {"a", "b"}
+    await cache.set_remove("sessions:1", "a", "missing")
+    assert await cache.set_members("sessions:1") == {"b"}
+    await cache.set_add("short", "x", ttl=0.05)
+    await asyncio.sleep(0.12)
+    assert await cache.set_members("short") == set()

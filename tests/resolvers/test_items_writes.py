@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from servicehall.demo.loader import load_demo
 from servicehall.errors import InvalidInput, NotFound
 from servicehall.models import ItemTerm, ServiceItem
 from servicehall.resolvers.items import ItemFilter, rename_item, sql_search_page
 from servicehall.settings import Settings
 from servicehall.text import index_terms
-from tests.conftest import opened
+from tests.conftest import load_test_demo, opened
 
 
 async def test_rename_reindexes_and_bad_input_changes_nothing(fresh_settings: Settings) -> None:
     async with opened(fresh_settings):
-        await load_demo(items=30, enterprises=1)
+        await load_test_demo(items=30, enterprises=1)
         item = await ServiceItem.all().order_by("code").first()
         assert item is not None
         before = await ItemTerm.filter(item_id=item.id).count()

@@ -6,10 +6,9 @@ from typing import Any
 
 import httpx
 
-from servicehall.demo.loader import load_demo
 from servicehall.resolvers.items import rename_item
 from servicehall.settings import Settings
-from tests.conftest import StatementCounter, gql, opened, running
+from tests.conftest import StatementCounter, gql, load_test_demo, opened, running
 
 SEARCH = """
 query Search($filter: ServiceItemFilter, $first: Int!, $after: String) {
@@ -190,7 +189,7 @@ async def test_a_recorded_change_is_searchable_at_once_and_after_the_rebuild(
 ) -> None:
     """The index is derived data: a committed change must never be hidden by it."""
     async with opened(fresh_settings):
-        await load_demo(items=120, enterprises=3)
+        await load_test_demo(items=120, enterprises=3)
     query = (
         '{ serviceItems(filter: {keyword: "斗门特色"}, first: 5) '
         "{ totalCount edges { node { code } } } }"

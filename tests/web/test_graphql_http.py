@@ -133,7 +133,7 @@ async def test_graphql_response_media_type_uses_status_codes(
 
 
 async def test_introspection_is_off_in_prod(demo_settings: Settings) -> None:
-    prod = demo_settings.replace(env="prod")
+    prod = demo_settings.replace(env="prod", public_url="https://testserver", secret_key="k" * 40)
     async with running(prod) as client:
         body = await gql(client, "{ __schema { types { name } } }")
         assert body["errors"][0]["extensions"]["code"] == "INTROSPECTION_DISABLED"

@@ -1,0 +1,129 @@
+"""Image captchas for sign-in and anonymous forms.
+
+A captcha is single use and lives 5 minutes by default. Its answer is kept in the cache
+backend (:class:`~servicehall.cache.CacheBackend`) under the key ``captcha:{id}`` — not in
+the process, so any replica can check an answer to a captcha another replica drew. The
+check takes the answer out of the cache with an atomic ``pop``: whether the guess is right
+or wrong, that captcha cannot be tried again, and a second request racing the first finds
+nothing.
+
+Answers are :data:`ALPHABET` characters only: digits 2-9 and capital letters without the
+look-alikes I, L, O, Q, S and Z (which read as 1, 1, 0, 0, 5 and 2; 0 and 1 are left out
+too). They are checked case-insensitively, with whitespace ignored and full-width characters
+(typed with a Chinese input method) folded by NFKC. Images are drawn by the ``captcha``
+package (Pillow) in a worker thread: drawing is CPU-bound work that must not hold up the
+event loop, however short.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import re
+import secrets
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+
+import anyio.to_thread
+from captcha.image import ImageCaptcha
+
+from servicehall.cache.base import CacheBackend
+
+#: Characters answers are drawn from: nothing that reads as another character.
+ALPHABET = "23456789ABCDEFGHJKMNPRTUVWXY"
+#: Cache key prefix of stored answers; the full key is ``captcha:{id}``.
+KEY_PREFIX = "captcha:"
+#: Longest answer worth normalising; anything longer is simply wrong.
+MAX_ANSWER_LENGTH = 64
+
+# secrets.token_urlsafe(16): 16 random bytes, base64url without padding.
+_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22}")
+
+
+@dataclass(frozen=True, slots=True)
+class Captcha:
+    """A drawn captcha: the id to send back with the answer, and the PNG image."""
+
+    id: str
+    png: bytes = field(repr=False)
+
+
+def cache_key(captcha_id: str) -> str:
+    """The cache key of a captcha's answer: ``captcha:{id}``."""
+    return KEY_PREFIX + captcha_id
+
+
+def data_url(captcha: Captcha) -> str:
+    """The image as a ``data:image/png;base64,...`` URL, ready for an ``<img src>``."""
+    return "data:image/png;base64," + base64.b64encode(captcha.png).decode("ascii")
+
+
+def _normalize_answer(answer: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", answer).split()).upper()
+
+
+class CaptchaService:
+    """Draws captchas and checks their answers, which it keeps in ``cache``.
+
+    Args:
+        cache: where answers are stored (shared by all replicas).
+        ttl: seconds a captcha stays answerable.
+        length: characters per answer.
+        width: image width in pixels.
+        height: image height in pixels.
+    """
+
+    def __init__(
+        self,
+        cache: CacheBackend,
+        *,
+        ttl: float = 300,
+        length: int = 4,
+        width: int = 160,
+        height: int = 60,
+    ) -> None:
+        if ttl <= 0:
+            raise ValueError("ttl must be positive")
+        if length < 1:
+            raise ValueError("length must be at least 1")
+        self._cache = cache
+        self._ttl = ttl
+        self._length = length
+        self._width = width
+        self._height = height
+        # ImageCaptcha caches FreeType fonts, which are not safe to share between threads.
+        self._local = threading.local()
+
+    def _new_answer(self) -> str:
+        return "".join(secrets.choice(ALPHABET) for _ in range(self._length))
+
+    def _render(self, answer: str) -> bytes:
+        """Draw ``answer`` as a PNG (blocking: runs in a worker thread)."""
+        drawer: ImageCaptcha | None = getattr(self._local, "drawer", None)
+        if drawer is None:
+            drawer = ImageCaptcha(width=self._width, height=self._height)
+            self._local.drawer = drawer
+        return drawer.generate(answer, format="png").getvalue()
+
+    async def create(self) -> Captcha:
+        """Draw a new captcha and store its answer for ``ttl`` seconds."""
+        answer = self._new_answer()
+        png = await anyio.to_thread.run_sync(self._render, answer)
+        captcha_id = secrets.token_urlsafe(16)
+        await self._cache.set(cache_key(captcha_id), answer.encode("ascii"), ttl=self._ttl)
+        return Captcha(id=captcha_id, png=png)
+
+    async def verify(self, captcha_id: str, answer: str) -> bool:
+        """Whether ``answer`` is the captcha's; the captcha is used up either way.
+
+        False for an unknown or expired id, and for an id that cannot have come from
+        :meth:`create` (the cache is then not asked at all).
+        """
+        if not _ID_PATTERN.fullmatch(captcha_id):
+            return False
+        stored = await self._cache.pop(cache_key(captcha_id))
+        if stored is None or len(answer) > MAX_ANSWER_LENGTH:
+            return False
+        given = _normalize_answer(answer).encode("utf-8")
+        return hmac.compare_digest(given, stored)
