@@ -29,6 +29,7 @@ ENTITY_DOMAINS = {
     "TargetGroup": "catalogue",
     "BusinessScope": "catalogue",
     "Enterprise": "enterprise",
+    "Announcement": "portal",
 }
 
 

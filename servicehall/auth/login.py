@@ -154,6 +154,16 @@ async def sign_in(services: AuthServices, attempt: LoginAttempt) -> Account:
         if locked:
             await AuditEvent.record("account.locked", actor="system", target=target, ip=attempt.ip)
         after = await services.throttle.check(key, attempt.ip)
+        if locked:
+            raise LoginFailed(
+                LoginFailure(
+                    RateLimited(
+                        "登录失败次数过多，账号已临时锁定，请60分钟后再试",
+                        details={"retryAfter": after.retry_after},
+                    ),
+                    True,
+                )
+            )
         message = "账号或密码错误"
         if valid and account is not None:
             message = "账号已停用，请联系区政务服务数据管理局"

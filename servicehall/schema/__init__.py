@@ -21,6 +21,7 @@ from servicehall.errors import InvalidId
 from servicehall.schema.context import Context, Info
 from servicehall.schema.enterprises import EnterpriseQuery
 from servicehall.schema.errors import INTERNAL_MESSAGE, is_unexpected
+from servicehall.schema.identity import IdentityMutation, IdentityQuery
 from servicehall.schema.items import ItemQuery
 from servicehall.schema.limits import extra_rules
 from servicehall.settings import Settings
@@ -29,7 +30,7 @@ __all__ = ["Context", "Info", "Query", "build_schema"]
 
 
 @strawberry.type(description="网上办事大厅的全部查询。")
-class Query(ItemQuery, EnterpriseQuery):
+class Query(ItemQuery, EnterpriseQuery, IdentityQuery):
     # A plain resolver rather than relay.node(): that field mutates itself when a schema is
     # built, so a process could build the schema only once.
     @strawberry.field(
@@ -50,11 +51,17 @@ class Query(ItemQuery, EnterpriseQuery):
         return next(iter(nodes), None)
 
 
+@strawberry.type(description="网上办事大厅的全部变更；可预期的失败在各自结果的 errors 中返回。")
+class Mutation(IdentityMutation):
+    pass
+
+
 def build_schema(settings: Settings) -> strawberry.federation.Schema:
     """The subgraph schema. HTTP requests run through ``servicehall.web.graphql``'s own
     pipeline; the extensions here give the WebSocket path the same limits and masking."""
     return strawberry.federation.Schema(
         query=Query,
+        mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
         # Factories, not instances: strawberry builds extensions per operation.
         extensions=[

@@ -50,10 +50,13 @@ TYPE_DOMAINS: dict[str, str] = {
     "TargetGroup": "catalogue",
     "BusinessScope": "catalogue",
     "Enterprise": "enterprise",
+    "Announcement": "portal",
+    "AnnouncementConnection": "portal",
+    "AnnouncementEdge": "portal",
 }
 
 #: Fields whose answer depends on who asks even though no permission class guards them.
-PRIVATE_FIELDS: frozenset[tuple[str, str]] = frozenset()
+PRIVATE_FIELDS: frozenset[tuple[str, str]] = frozenset({("Query", "viewer")})
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from servicehall.schema.context import Info
 
 E = TypeVar("E")
 L = TypeVar("L", bound=LabelledEnum)
+N = TypeVar("N")
 
 #: Times are stored in UTC and shown in the hall's time zone.
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -35,6 +36,35 @@ def labelled(member: L) -> Labelled[L]:
 def local_time(value: datetime | None) -> datetime | None:
     """A stored UTC time as shown to users (Asia/Shanghai, ISO 8601 with +08:00)."""
     return None if value is None else value.astimezone(LOCAL_TZ)
+
+
+@strawberry.type
+class Edge(Generic[N]):
+    cursor: str
+    node: N
+
+
+@strawberry.type(description="Relay 连接：cursor 分页，totalCount 为总数。")
+class Connection(Generic[N]):
+    edges: list[Edge[N]]
+    page_info: relay.PageInfo
+    total_count: int
+
+    @classmethod
+    def build(
+        cls, nodes: list[tuple[str, N]], *, has_next: bool, after: str | None, total: int
+    ) -> Connection[N]:
+        """From (cursor, node) pairs of one page."""
+        return cls(
+            edges=[Edge(cursor=cursor, node=node) for cursor, node in nodes],
+            page_info=relay.PageInfo(
+                has_next_page=has_next,
+                has_previous_page=after is not None,
+                start_cursor=nodes[0][0] if nodes else None,
+                end_cursor=nodes[-1][0] if nodes else None,
+            ),
+            total_count=total,
+        )
 
 
 class LoadedNode(relay.Node):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio.from_thread
@@ -40,7 +41,7 @@ from servicehall.auth.crypto import new_token
 from servicehall.auth.provider.models import AuthorizationCode, Client, Identity
 from servicehall.auth.provider.store import ProviderStore, RefreshRecord
 from servicehall.auth.services import AuthServices
-from servicehall.models import AuditEvent
+from servicehall.models import AuditEvent, RefreshToken
 
 T = TypeVar("T")
 ALGORITHMS = ["RS256"]
@@ -76,7 +77,7 @@ class HallRequest(OAuth2Request):  # type: ignore[misc]
         query: Mapping[str, Sequence[str]],
         form: Mapping[str, Sequence[str]],
     ) -> None:
-        super().__init__(method=method, uri=uri, headers=dict(headers))
+        super().__init__(method=method, uri=uri, headers=headers)  # case-insensitive
         self._query = {k: v[0] for k, v in query.items() if v}
         self._form = {k: v[0] for k, v in form.items() if v}
         merged: dict[str, list[str]] = {k: list(v) for k, v in query.items()}
@@ -279,6 +280,37 @@ class AccessTokens(JWTBearerTokenGenerator):  # type: ignore[misc]
         return claims
 
 
+@dataclass(frozen=True)
+class AccessTokenRecord:
+    """One of our JWT access tokens, verified, as authlib's endpoints see it."""
+
+    claims: dict[str, Any]
+    revoked: bool
+
+    def check_client(self, client: Client) -> bool:
+        return bool(self.claims.get("client_id") == client.client_id)
+
+    def is_expired(self) -> bool:
+        return bool(self.claims["exp"] <= time.time())
+
+    def is_revoked(self) -> bool:
+        return self.revoked
+
+
+@dataclass(frozen=True)
+class RefreshTokenRecord:
+    row: RefreshToken
+
+    def check_client(self, client: Client) -> bool:
+        return bool(self.row.client.client_id == client.client_id)
+
+    def is_expired(self) -> bool:
+        return self.row.expires_at.timestamp() <= time.time()
+
+    def is_revoked(self) -> bool:
+        return self.row.revoked_at is not None or self.row.used_at is not None
+
+
 class Revocation(RevocationEndpoint):  # type: ignore[misc]
     """RFC 7009: refresh tokens revoke their family, access tokens their ``jti``."""
 
@@ -287,14 +319,17 @@ class Revocation(RevocationEndpoint):  # type: ignore[misc]
     def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
         return _lookup_token(self.server.services, token_string, token_type_hint)
 
-    def revoke_token(self, token: Any, request: HallRequest) -> None:
+    def revoke_token(
+        self, token: AccessTokenRecord | RefreshTokenRecord, request: HallRequest
+    ) -> None:
         services: AuthServices = self.server.services
-        if isinstance(token, dict):
-            wait(services.store.revoke_access_token, token["jti"], token["exp"])
-            target = f"jti:{token['jti']}"
+        if isinstance(token, AccessTokenRecord):
+            jti, exp = token.claims["jti"], token.claims["exp"]
+            wait(services.store.revoke_access_token, jti, exp)
+            target = f"jti:{jti}"
         else:
-            wait(_revoke_family, services, token.family)
-            target = f"family:{token.family}"
+            wait(_revoke_family, services, token.row.family)
+            target = f"family:{token.row.family}"
         wait(_audit, "token.revoked", f"client:{request.client.client_id}", target)
 
 
@@ -306,8 +341,10 @@ async def _audit(action: str, actor: str, target: str) -> None:
     await AuditEvent.record(action, actor=actor, target=target)
 
 
-def _lookup_token(services: AuthServices, token: str, hint: str | None) -> Any:
-    """A refresh-token row or the verified claims of one of our access tokens."""
+def _lookup_token(
+    services: AuthServices, token: str, hint: str | None
+) -> AccessTokenRecord | RefreshTokenRecord | None:
+    """One of our refresh tokens or verified access tokens, or None."""
     if hint != "refresh_token" and token.count(".") == 2:
         keys: KeySet = wait(services.keys.public_keys)
         try:
@@ -317,8 +354,10 @@ def _lookup_token(services: AuthServices, token: str, hint: str | None) -> Any:
         claims = dict(decoded.claims)
         if decoded.header.get("typ") != "at+jwt" or claims.get("iss") != services.settings.issuer:
             return None
-        return claims
-    return wait(services.store.refresh_by_token, token)
+        revoked = wait(_access_revoked, services, claims.get("jti"), claims.get("sid"))
+        return AccessTokenRecord(claims, revoked)
+    row = wait(services.store.refresh_by_token, token)
+    return None if row is None else RefreshTokenRecord(row)
 
 
 class Introspection(IntrospectionEndpoint):  # type: ignore[misc]
@@ -329,26 +368,26 @@ class Introspection(IntrospectionEndpoint):  # type: ignore[misc]
     def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
         return _lookup_token(self.server.services, token_string, token_type_hint)
 
-    def check_permission(self, token: Any, client: Client, request: HallRequest) -> bool:
+    def check_permission(
+        self, token: AccessTokenRecord | RefreshTokenRecord, client: Client, request: HallRequest
+    ) -> bool:
         return not client.is_public
 
-    def introspect_token(self, token: Any) -> dict[str, Any]:
+    def introspect_token(self, token: AccessTokenRecord | RefreshTokenRecord) -> dict[str, Any]:
+        """Only called for tokens that are neither expired nor revoked (authlib checks)."""
         services: AuthServices = self.server.services
-        if isinstance(token, dict):
-            revoked = wait(_access_revoked, services, token.get("jti"), token.get("sid"))
-            active = token["exp"] > time.time() and not revoked
+        if isinstance(token, AccessTokenRecord):
             fields = ("sub", "aud", "iss", "exp", "iat", "scope", "client_id", "jti")
-            return {"active": active, "token_type": "Bearer"} | {
-                k: token[k] for k in fields if k in token
+            return {"active": True, "token_type": "Bearer"} | {
+                k: token.claims[k] for k in fields if k in token.claims
             }
-        active = token.revoked_at is None and token.used_at is None
-        active = active and token.expires_at.timestamp() > time.time()
+        row = token.row
         return {
-            "active": active,
+            "active": True,
             "token_type": "refresh_token",
-            "client_id": token.client.client_id,
-            "scope": token.scope,
-            "exp": int(token.expires_at.timestamp()),
+            "client_id": row.client.client_id,
+            "scope": row.scope,
+            "exp": int(row.expires_at.timestamp()),
             "iss": services.settings.issuer,
         }
 

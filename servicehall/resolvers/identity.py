@@ -1,0 +1,398 @@
+"""Account self-service (SSO-3), enterprise activation (ENT-1), portal notices and
+statistics (SSO-4): the domain side of unified authentication.
+
+Writes that touch several rows run in one transaction; each refusal is a typed error and
+changes nothing; every security-relevant change lands in the audit log.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from tortoise.transactions import in_transaction
+
+from servicehall import db
+from servicehall.auth.crypto import digest, new_token
+from servicehall.auth.passwords import check_policy
+from servicehall.auth.principal import Principal
+from servicehall.auth.services import AuthServices
+from servicehall.auth.sessions import SsoSession
+from servicehall.auth.sms import mask_phone
+from servicehall.codes import parse_enterprise_code, parse_id_number
+from servicehall.errors import (
+    AlreadyActive,
+    CaptchaInvalid,
+    CodeInvalid,
+    Forbidden,
+    InvalidCursor,
+    InvalidInput,
+    LicenceInvalid,
+    NotFound,
+    PasswordIncorrect,
+    ProofMismatch,
+    RateLimited,
+)
+from servicehall.models import (
+    Account,
+    AccountBinding,
+    AccountKind,
+    Announcement,
+    AuditEvent,
+    Enterprise,
+    EnterpriseStatus,
+    LoginRecord,
+    OAuthClient,
+    StaffRole,
+)
+
+ACTIVATION_TTL = 600
+ACTIVATION_ATTEMPTS = 5
+SMS_INTERVAL = 60
+PROOF_ATTEMPTS_PER_HOUR = 5
+CAPTCHAS_PER_MINUTE = 20
+MAX_PAGE = 100
+
+
+async def account_of(principal: Principal) -> Account:
+    account = await Account.get_or_none(subject=principal.subject)
+    if account is None:
+        raise NotFound("账号不存在或已注销")
+    return account
+
+
+# -- pages ------------------------------------------------------------------------------
+
+
+def _cursor(value: int) -> str:
+    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+    except ValueError:
+        raise InvalidCursor("分页游标无效", field="after") from None
+
+
+def _check_first(first: int) -> None:
+    if not 0 <= first <= MAX_PAGE:
+        raise InvalidInput(f"每页条数应在0到{MAX_PAGE}之间", field="first")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[tuple[str, Any]]
+    has_next: bool
+    total: int
+
+
+async def _newest_first(queryset: Any, first: int, after: str | None) -> Page:
+    _check_first(first)
+    total = await queryset.count()
+    before = _after(after)
+    if before is not None:
+        queryset = queryset.filter(id__lt=before)
+    rows = await queryset.order_by("-id").limit(first + 1)
+    return Page([(_cursor(r.id), r) for r in rows[:first]], len(rows) > first, total)
+
+
+async def login_records(account_id: int, first: int, after: str | None) -> Page:
+    return await _newest_first(LoginRecord.filter(account_id=account_id), first, after)
+
+
+async def announcements(first: int, after: str | None) -> Page:
+    return await _newest_first(Announcement.filter(published_at__not_isnull=True), first, after)
+
+
+# -- sessions and bindings --------------------------------------------------------------
+
+
+async def sessions_of(auth: AuthServices, account: Account) -> list[SsoSession]:
+    return await auth.sessions.list_for(account.id)
+
+
+async def end_other_sessions(
+    auth: AuthServices, account: Account, current_session: str | None, ip: str
+) -> int:
+    """End every session of the account but the caller's, and what they issued."""
+    ended = 0
+    for session in await auth.sessions.list_for(account.id):
+        if session.id == current_session:
+            continue
+        await auth.store.revoke_session(session.id)
+        await auth.sessions.end(session)
+        ended += 1
+    await AuditEvent.record(
+        "session.ended_others",
+        actor=f"account:{account.subject}",
+        target=f"account:{account.subject}",
+        ip=ip,
+        count=ended,
+    )
+    return ended
+
+
+async def bindings_of(account: Account) -> list[AccountBinding]:
+    return await AccountBinding.filter(account=account).select_related("provider").order_by("id")
+
+
+async def remove_binding(account: Account, provider: str, ip: str) -> None:
+    binding = await AccountBinding.filter(account=account, provider__slug=provider).first()
+    if binding is None:
+        raise NotFound(f"未绑定“{provider[:32]}”的账号", field="provider")
+    await binding.delete()
+    await AuditEvent.record(
+        "binding.removed",
+        actor=f"account:{account.subject}",
+        target=f"provider:{provider}",
+        ip=ip,
+    )
+
+
+# -- passwords --------------------------------------------------------------------------
+
+
+def identifiers(account: Account) -> list[str]:
+    """What a password must not contain (ASVS 2.1.7's spirit: no guessable identifiers)."""
+    values = [account.phone, account.id_number, account.username]
+    enterprise = getattr(account, "enterprise", None)
+    if isinstance(enterprise, Enterprise):
+        values.append(enterprise.credit_code)
+    return [v for v in values if v]
+
+
+async def change_password(
+    auth: AuthServices, account: Account, current: str, new: str, ip: str
+) -> None:
+    """ASVS 2.1.5/2.1.6: the current password is required; the new one meets the policy."""
+    if len(current) > 512 or not await auth.passwords.verify(account.password_hash, current):
+        await AuditEvent.record(
+            "password.change_failed",
+            actor=f"account:{account.subject}",
+            target=f"account:{account.subject}",
+            ip=ip,
+            outcome="failure",
+        )
+        raise PasswordIncorrect("当前密码不正确", field="currentPassword")
+    await account.fetch_related("enterprise")
+    normalized = check_policy(new, identifiers=identifiers(account), field="newPassword")
+    if await auth.passwords.verify(account.password_hash, normalized):
+        raise InvalidInput("新密码不能与当前密码相同", field="newPassword")
+    account.password_hash = await auth.passwords.hash(normalized)
+    account.password_changed_at = datetime.now(UTC)
+    await account.save(update_fields=["password_hash", "password_changed_at"])
+    await AuditEvent.record(
+        "password.changed",
+        actor=f"account:{account.subject}",
+        target=f"account:{account.subject}",
+        ip=ip,
+    )
+
+
+# -- enterprise activation (ENT-1) ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ActivationStarted:
+    activation_id: str
+    phone: str
+    expires_in: int
+
+
+def licence_valid(enterprise: Enterprise, today: datetime) -> bool:
+    day = today.date()
+    in_term = enterprise.licence_valid_from <= day and (
+        enterprise.licence_valid_to is None or day <= enterprise.licence_valid_to
+    )
+    return in_term and enterprise.status == EnterpriseStatus.OPERATING
+
+
+async def start_activation(
+    auth: AuthServices,
+    *,
+    credit_code: str,
+    id_number: str,
+    captcha_id: str,
+    captcha_answer: str,
+    ip: str,
+) -> ActivationStarted:
+    """Check the enterprise may activate and that the caller knows the legal
+    representative's ID number, then text a one-time code to the registered phone."""
+    column, code = parse_enterprise_code(credit_code)
+    number = parse_id_number(id_number, field="legalRepresentativeIdNumber")
+    if not await auth.captcha.verify(captcha_id, captcha_answer):
+        raise CaptchaInvalid("图形验证码错误或已过期", field="captchaAnswer")
+    enterprise = await (
+        Enterprise.get_or_none(credit_code=code)
+        if column == "credit_code"
+        else Enterprise.get_or_none(registration_number=code)
+    )
+    if enterprise is None:
+        raise NotFound("未找到该企业的市场主体登记信息", field="creditCode")
+    if not licence_valid(enterprise, datetime.now(UTC) + timedelta(hours=8)):
+        raise LicenceInvalid(
+            "该企业营业执照已过期或登记状态不是存续，暂不能激活", field="creditCode"
+        )
+    if await Account.exists(enterprise_id=enterprise.id):
+        raise AlreadyActive("该企业的专属网页账号已激活，请直接登录", field="creditCode")
+    proofs = await auth.cache.incr(f"activation-proof:{enterprise.id}", ttl=3600)
+    if proofs > PROOF_ATTEMPTS_PER_HOUR:
+        raise RateLimited("核验次数过多，请一小时后再试")
+    target = f"enterprise:{enterprise.credit_code}"
+    if not secrets.compare_digest(
+        auth.box.fingerprint(number), enterprise.legal_representative_id_hmac
+    ):
+        await AuditEvent.record(
+            "activation.proof_mismatch",
+            actor="anonymous",
+            target=target,
+            ip=ip,
+            outcome="failure",
+        )
+        raise ProofMismatch(
+            "法定代表人身份证号码与登记信息不符", field="legalRepresentativeIdNumber"
+        )
+    if not enterprise.contact_phone:
+        raise NotFound("该企业未登记联系手机，请到区政务服务中心窗口办理激活")
+    if not await auth.cache.add(f"activation-sms:{enterprise.id}", b"1", SMS_INTERVAL):
+        raise RateLimited(f"验证码已发送，请{SMS_INTERVAL}秒后再试")
+    one_time = f"{secrets.randbelow(10**6):06d}"
+    activation_id = new_token(18)
+    record = {"enterprise_id": enterprise.id, "code": digest(one_time), "attempts": 0}
+    await auth.cache.set(f"activation:{activation_id}", orjson.dumps(record), ACTIVATION_TTL)
+    await auth.sms.send(
+        enterprise.contact_phone,
+        "enterprise_activation",
+        f"【斗门区网上办事大厅】您正在激活企业专属网页账号，验证码{one_time}，"
+        f"{ACTIVATION_TTL // 60}分钟内有效。如非本人操作请忽略。",
+    )
+    await AuditEvent.record("activation.started", actor="anonymous", target=target, ip=ip)
+    return ActivationStarted(activation_id, mask_phone(enterprise.contact_phone), ACTIVATION_TTL)
+
+
+async def finish_activation(
+    auth: AuthServices, *, activation_id: str, code: str, password: str, ip: str
+) -> Account:
+    key = f"activation:{activation_id[:64]}"
+    raw = await auth.cache.get(key)
+    if raw is None:
+        raise NotFound("激活请求不存在或已过期，请重新获取验证码", field="activationId")
+    record = orjson.loads(raw)
+    if record["attempts"] >= ACTIVATION_ATTEMPTS:
+        await auth.cache.delete(key)
+        raise RateLimited("验证码错误次数过多，请重新获取验证码")
+    if not secrets.compare_digest(digest(code.strip()), record["code"]):
+        record["attempts"] += 1
+        remaining = await auth.cache.ttl(key)
+        await auth.cache.set(key, orjson.dumps(record), remaining or 1)
+        raise CodeInvalid("短信验证码不正确", field="code")
+    enterprise = await Enterprise.get(id=record["enterprise_id"])
+    normalized = check_policy(
+        password,
+        identifiers=[enterprise.credit_code, enterprise.contact_phone],
+        field="password",
+    )
+    password_hash = await auth.passwords.hash(normalized)
+    async with in_transaction(db.connection().connection_name):
+        if await Account.exists(enterprise_id=enterprise.id):
+            raise AlreadyActive("该企业的专属网页账号已激活，请直接登录")
+        account = await Account.create(
+            subject=new_token(16),
+            kind=AccountKind.ENTERPRISE,
+            display_name=enterprise.name,
+            enterprise=enterprise,
+            password_hash=password_hash,
+            password_changed_at=datetime.now(UTC),
+        )
+        await AuditEvent.record(
+            "account.activated",
+            actor=f"account:{account.subject}",
+            target=f"enterprise:{enterprise.credit_code}",
+            ip=ip,
+        )
+    await auth.cache.delete(key)
+    return account
+
+
+# -- captchas and announcements ---------------------------------------------------------
+
+
+async def allow_captcha(auth: AuthServices, ip: str) -> None:
+    """Rendering costs CPU: an address gets ``CAPTCHAS_PER_MINUTE`` a minute."""
+    if await auth.cache.incr(f"captcha-rate:{ip}", ttl=60) > CAPTCHAS_PER_MINUTE:
+        raise RateLimited("获取验证码过于频繁，请稍后再试")
+
+
+async def publish_announcement(
+    principal: Principal, account: Account, title: str, body: str, ip: str
+) -> Announcement:
+    if not principal.has_role(StaffRole.ANNOUNCER.value):
+        raise Forbidden("仅系统管理员或公告发布人可发布公告")
+    title, body = " ".join(title.split()), body.strip()
+    if not 2 <= len(title) <= 128:
+        raise InvalidInput("公告标题应为2到128个字", field="title")
+    if not 1 <= len(body) <= 5000:
+        raise InvalidInput("公告内容应为1到5000个字", field="body")
+    notice = await Announcement.create(
+        title=title, body=body, published_at=datetime.now(UTC), author=account
+    )
+    await AuditEvent.record(
+        "announcement.published",
+        actor=f"account:{account.subject}",
+        target=f"announcement:{notice.id}",
+        ip=ip,
+    )
+    return notice
+
+
+# -- statistics (SSO-4) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoginStatistic:
+    day: str
+    client_id: str
+    client_name: str
+    successes: int
+    failures: int
+
+
+async def login_statistics(days: int) -> list[LoginStatistic]:
+    """Sign-ins per local day and client over the last ``days`` days."""
+    if not 1 <= days <= 366:
+        raise InvalidInput("统计天数应在1到366之间", field="days")
+    dialect = db.dialect()
+    q = db.Sql(dialect)
+    local_day = (
+        "date(at, '+8 hours')"
+        if dialect == "sqlite"
+        else "to_char(at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')"
+    )
+    since = datetime.now(UTC) - timedelta(days=days)
+    bound_since = q.bind(since if dialect == "postgres" else since.isoformat(sep=" "))
+    rows = await db.fetch(
+        f"SELECT {local_day} AS day, client_id, "
+        "SUM(CASE WHEN result = 'success' THEN 1 ELSE 0 END) AS successes, "
+        "SUM(CASE WHEN result = 'success' THEN 0 ELSE 1 END) AS failures "
+        f"FROM login_record WHERE at >= {bound_since} "
+        "GROUP BY 1, client_id ORDER BY 1 DESC, client_id",
+        q.values,
+    )
+    names = dict(await OAuthClient.all().values_list("client_id", "name"))
+    return [
+        LoginStatistic(
+            str(row["day"]),
+            row["client_id"],
+            names.get(row["client_id"], "统一认证门户"),
+            int(row["successes"]),
+            int(row["failures"]),
+        )
+        for row in rows
+    ]

@@ -1,0 +1,477 @@
+"""The signed-in viewer, portal notices and account self-service (SSO-1..4, ENT-1, ENT-2)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Self, TypeVar
+
+import strawberry
+
+from servicehall.auth.captcha import data_url
+from servicehall.auth.sessions import SsoSession
+from servicehall.auth.sms import mask_phone
+from servicehall.codes import mask_id_number
+from servicehall.errors import ServiceHallError
+from servicehall.models import (
+    Account as AccountModel,
+)
+from servicehall.models import (
+    AccountBinding,
+    AccountKind,
+    LoginResult,
+    StaffRole,
+)
+from servicehall.models import (
+    Announcement as AnnouncementModel,
+)
+from servicehall.models import (
+    LoginRecord as LoginRecordModel,
+)
+from servicehall.resolvers import identity as resolvers
+from servicehall.schema.common import Connection, Labelled, labelled, local_time
+from servicehall.schema.context import Info
+from servicehall.schema.enterprises import Enterprise
+from servicehall.schema.errors import UserError
+from servicehall.schema.items import Department
+from servicehall.schema.permissions import Administrator, require_account
+
+for _enum in (AccountKind, StaffRole, LoginResult):
+    strawberry.enum(_enum)
+
+T = TypeVar("T")
+PASSWORD_MAX_AGE_DAYS = 90
+
+
+def client_ip(info: Info) -> str:
+    client = info.context.connection.client
+    return client.host if client else ""
+
+
+async def attempt(run: Callable[[], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
+    """Run a mutation's work: expected failures become the payload's ``errors``."""
+    try:
+        return await run(), []
+    except ServiceHallError as error:
+        return None, [UserError.from_error(error)]
+
+
+@strawberry.type(name="Account", description="登录账号（个人、企业、部门工作人员或管理员）。")
+class AccountType:
+    department_id: strawberry.Private[int | None]
+    subject: str = strawberry.field(description="账号的唯一标识（OIDC sub）。")
+    kind: Labelled[AccountKind]
+    display_name: str
+    phone: str | None = strawberry.field(description="手机号码（部分隐藏）。")
+    id_number: str | None = strawberry.field(description="身份证号码（部分隐藏）。")
+    email: str
+    username: str | None = strawberry.field(description="工号（工作人员、管理员）。")
+    roles: list[Labelled[StaffRole]]
+    password_changed_at: datetime
+
+    @classmethod
+    def from_model(cls, account: AccountModel) -> Self:
+        return cls(
+            department_id=account.department_id,  # type: ignore[attr-defined]
+            subject=account.subject,
+            kind=labelled(AccountKind(account.kind)),
+            display_name=account.display_name,
+            phone=mask_phone(account.phone) if account.phone else None,
+            id_number=mask_id_number(account.id_number) if account.id_number else None,
+            email=account.email,
+            username=account.username,
+            roles=[labelled(StaffRole(role)) for role in account.roles],
+            password_changed_at=local_time(account.password_changed_at),  # type: ignore[arg-type]
+        )
+
+    @strawberry.field(description="密码已使用超过90天，建议修改（系统提醒）。")
+    def password_change_due(self) -> bool:
+        age = datetime.now(self.password_changed_at.tzinfo) - self.password_changed_at
+        return age.days >= PASSWORD_MAX_AGE_DAYS
+
+    @strawberry.field(description="所属部门（工作人员）。")
+    async def department(self, info: Info) -> Department | None:
+        if self.department_id is None:
+            return None
+        row = await info.context.loaders.departments_by_id.load(self.department_id)
+        return None if row is None else Department.from_row(row)
+
+
+@strawberry.type(description="一次登录尝试（SSO-3）。")
+class LoginRecord:
+    at: datetime
+    ip: str
+    user_agent: str
+    client_id: str = strawberry.field(description="发起登录的应用；空表示认证门户。")
+    method: str
+    result: Labelled[LoginResult]
+
+    @classmethod
+    def from_model(cls, row: LoginRecordModel) -> Self:
+        return cls(
+            at=local_time(row.at),  # type: ignore[arg-type]
+            ip=row.ip,
+            user_agent=row.user_agent,
+            client_id=row.client_id,
+            method=row.method,
+            result=labelled(LoginResult(row.result)),
+        )
+
+
+@strawberry.type(name="SignInSession", description="一个单点登录会话。")
+class SessionType:
+    id: str = strawberry.field(description="会话编号的前8位（完整编号不外露）。")
+    created_at: datetime
+    last_seen_at: datetime
+    ip: str
+    user_agent: str
+    current: bool = strawberry.field(description="是否为当前会话。")
+    clients: list[str] = strawberry.field(description="本会话中登录过的应用。")
+
+    @classmethod
+    def from_session(cls, session: SsoSession, current: str | None) -> Self:
+        return cls(
+            id=session.id[:8],
+            created_at=local_time(datetime.fromtimestamp(session.created_at).astimezone()),  # type: ignore[arg-type]
+            last_seen_at=local_time(datetime.fromtimestamp(session.last_seen).astimezone()),  # type: ignore[arg-type]
+            ip=session.ip,
+            user_agent=session.user_agent,
+            current=session.id == current,
+            clients=list(session.clients),
+        )
+
+
+@strawberry.type(description="已绑定的其他平台账号（SSO-2）。")
+class Binding:
+    provider: str = strawberry.field(description="平台代码。")
+    provider_name: str
+    display_name: str
+    bound_at: datetime
+
+    @classmethod
+    def from_model(cls, row: AccountBinding) -> Self:
+        return cls(
+            provider=row.provider.slug,
+            provider_name=row.provider.name,
+            display_name=row.display_name,
+            bound_at=local_time(row.bound_at),  # type: ignore[arg-type]
+        )
+
+
+@strawberry.type(description="认证门户公告（SSO-4）。")
+class Announcement:
+    id: strawberry.ID
+    title: str
+    body: str
+    published_at: datetime
+
+    @classmethod
+    def from_model(cls, row: AnnouncementModel) -> Self:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            title=row.title,
+            body=row.body,
+            published_at=local_time(row.published_at),  # type: ignore[arg-type]
+        )
+
+
+@strawberry.type(description="每日每个应用的登录统计（SSO-4）。")
+class LoginStatistic:
+    day: date
+    client_id: str
+    client_name: str
+    successes: int
+    failures: int
+
+
+@strawberry.type(description="当前登录者。")
+class Viewer:
+    account_row: strawberry.Private[AccountModel]
+
+    @strawberry.field
+    def account(self) -> AccountType:
+        return AccountType.from_model(self.account_row)
+
+    @strawberry.field(description="企业账号对应的企业。")
+    async def enterprise(self, info: Info) -> Enterprise | None:
+        enterprise_id = self.account_row.enterprise_id  # type: ignore[attr-defined]
+        if enterprise_id is None:
+            return None
+        await self.account_row.fetch_related("enterprise")
+        enterprise = self.account_row.enterprise
+        return None if enterprise is None else await Enterprise.load(info, enterprise.credit_code)
+
+    @strawberry.field(description="登录记录，最新在前。")
+    async def login_records(
+        self, first: int = 20, after: str | None = None
+    ) -> Connection[LoginRecord]:
+        page = await resolvers.login_records(self.account_row.id, first, after)
+        return Connection.build(
+            [(cursor, LoginRecord.from_model(row)) for cursor, row in page.rows],
+            has_next=page.has_next,
+            after=after,
+            total=page.total,
+        )
+
+    @strawberry.field(description="已绑定的其他平台账号。")
+    async def bindings(self) -> list[Binding]:
+        return [Binding.from_model(b) for b in await resolvers.bindings_of(self.account_row)]
+
+    @strawberry.field(description="在线的单点登录会话。")
+    async def sessions(self, info: Info) -> list[SessionType]:
+        sessions = await resolvers.sessions_of(info.context.auth, self.account_row)
+        current = info.context.principal.session_id
+        return [SessionType.from_session(s, current) for s in sessions]
+
+
+@strawberry.type(description="图形验证码：5分钟内有效，只能使用一次。")
+class Captcha:
+    id: str
+    image: str = strawberry.field(description="PNG 图片的 data URL。")
+    expires_in: int
+
+
+@strawberry.type
+class IdentityQuery:
+    @strawberry.field(description="当前登录者；未登录时为空。")
+    async def viewer(self, info: Info) -> Viewer | None:
+        principal = info.context.principal
+        if not principal.has_account:
+            return None
+        account = await AccountModel.get_or_none(subject=principal.subject)
+        return None if account is None else Viewer(account_row=account)
+
+    @strawberry.field(description="认证门户公告，最新在前。")
+    async def announcements(
+        self, first: int = 10, after: str | None = None
+    ) -> Connection[Announcement]:
+        page = await resolvers.announcements(first, after)
+        return Connection.build(
+            [(cursor, Announcement.from_model(row)) for cursor, row in page.rows],
+            has_next=page.has_next,
+            after=after,
+            total=page.total,
+        )
+
+    @strawberry.field(
+        description="每日每个应用的登录次数（仅系统管理员）。", permission_classes=[Administrator]
+    )
+    async def login_statistics(self, days: int = 30) -> list[LoginStatistic]:
+        return [
+            LoginStatistic(
+                day=date.fromisoformat(s.day),
+                client_id=s.client_id,
+                client_name=s.client_name,
+                successes=s.successes,
+                failures=s.failures,
+            )
+            for s in await resolvers.login_statistics(days)
+        ]
+
+
+# -- mutations --------------------------------------------------------------------------
+
+
+@strawberry.input
+class ChangePasswordInput:
+    current_password: str
+    new_password: str
+    end_other_sessions: bool = strawberry.field(
+        default=True, description="修改后结束其他设备上的登录（默认是）。"
+    )
+
+
+@strawberry.type
+class ChangePasswordPayload:
+    errors: list[UserError]
+    account: AccountType | None = None
+    ended_sessions: int | None = None
+
+
+@strawberry.input
+class RemoveBindingInput:
+    provider: str
+
+
+@strawberry.type
+class RemoveBindingPayload:
+    errors: list[UserError]
+    bindings: list[Binding] | None = None
+
+
+@strawberry.type
+class EndOtherSessionsPayload:
+    errors: list[UserError]
+    ended: int | None = None
+
+
+@strawberry.input
+class StartEnterpriseActivationInput:
+    credit_code: str = strawberry.field(description="统一社会信用代码或原15位工商注册号。")
+    legal_representative_id_number: str
+    captcha_id: str
+    captcha_answer: str
+
+
+@strawberry.type
+class StartEnterpriseActivationPayload:
+    errors: list[UserError]
+    activation_id: str | None = None
+    phone: str | None = strawberry.field(default=None, description="接收验证码的手机（部分隐藏）。")
+    expires_in: int | None = None
+
+
+@strawberry.input
+class ActivateEnterpriseAccountInput:
+    activation_id: str
+    code: str = strawberry.field(description="短信验证码。")
+    password: str
+
+
+@strawberry.type
+class ActivateEnterpriseAccountPayload:
+    errors: list[UserError]
+    account: AccountType | None = None
+
+
+@strawberry.input
+class PublishAnnouncementInput:
+    title: str
+    body: str
+
+
+@strawberry.type
+class PublishAnnouncementPayload:
+    errors: list[UserError]
+    announcement: Announcement | None = None
+
+
+@strawberry.type
+class CreateCaptchaPayload:
+    errors: list[UserError]
+    captcha: Captcha | None = None
+
+
+@strawberry.type
+class IdentityMutation:
+    @strawberry.mutation(description="修改密码：须提供当前密码（ASVS 2.1.6）。")
+    async def change_password(
+        self, info: Info, input: ChangePasswordInput
+    ) -> ChangePasswordPayload:
+        context = info.context
+
+        async def run() -> tuple[AccountModel, int]:
+            principal = require_account(context.principal)
+            account = await resolvers.account_of(principal)
+            await resolvers.change_password(
+                context.auth, account, input.current_password, input.new_password, client_ip(info)
+            )
+            ended = 0
+            if input.end_other_sessions:
+                ended = await resolvers.end_other_sessions(
+                    context.auth, account, principal.session_id, client_ip(info)
+                )
+            return account, ended
+
+        result, errors = await attempt(run)
+        if result is None:
+            return ChangePasswordPayload(errors=errors)
+        return ChangePasswordPayload(
+            errors=[], account=AccountType.from_model(result[0]), ended_sessions=result[1]
+        )
+
+    @strawberry.mutation(description="结束当前会话以外的所有登录会话（ASVS 3.3.4）。")
+    async def end_other_sessions(self, info: Info) -> EndOtherSessionsPayload:
+        context = info.context
+
+        async def run() -> int:
+            principal = require_account(context.principal)
+            account = await resolvers.account_of(principal)
+            return await resolvers.end_other_sessions(
+                context.auth, account, principal.session_id, client_ip(info)
+            )
+
+        ended, errors = await attempt(run)
+        return EndOtherSessionsPayload(errors=errors, ended=ended)
+
+    @strawberry.mutation(description="解除与其他平台账号的绑定。")
+    async def remove_binding(self, info: Info, input: RemoveBindingInput) -> RemoveBindingPayload:
+        async def run() -> list[Binding]:
+            account = await resolvers.account_of(require_account(info.context.principal))
+            await resolvers.remove_binding(account, input.provider, client_ip(info))
+            return [Binding.from_model(b) for b in await resolvers.bindings_of(account)]
+
+        bindings, errors = await attempt(run)
+        return RemoveBindingPayload(errors=errors, bindings=bindings)
+
+    @strawberry.mutation(description="企业账号激活第一步：核验企业和法定代表人，发送短信验证码。")
+    async def start_enterprise_activation(
+        self, info: Info, input: StartEnterpriseActivationInput
+    ) -> StartEnterpriseActivationPayload:
+        async def run() -> resolvers.ActivationStarted:
+            return await resolvers.start_activation(
+                info.context.auth,
+                credit_code=input.credit_code,
+                id_number=input.legal_representative_id_number,
+                captcha_id=input.captcha_id,
+                captcha_answer=input.captcha_answer,
+                ip=client_ip(info),
+            )
+
+        started, errors = await attempt(run)
+        if started is None:
+            return StartEnterpriseActivationPayload(errors=errors)
+        return StartEnterpriseActivationPayload(
+            errors=[],
+            activation_id=started.activation_id,
+            phone=started.phone,
+            expires_in=started.expires_in,
+        )
+
+    @strawberry.mutation(description="企业账号激活第二步：短信验证码和新密码。")
+    async def activate_enterprise_account(
+        self, info: Info, input: ActivateEnterpriseAccountInput
+    ) -> ActivateEnterpriseAccountPayload:
+        async def run() -> AccountModel:
+            return await resolvers.finish_activation(
+                info.context.auth,
+                activation_id=input.activation_id,
+                code=input.code,
+                password=input.password,
+                ip=client_ip(info),
+            )
+
+        account, errors = await attempt(run)
+        return ActivateEnterpriseAccountPayload(
+            errors=errors, account=None if account is None else AccountType.from_model(account)
+        )
+
+    @strawberry.mutation(description="发布认证门户公告（系统管理员、公告发布人）。")
+    async def publish_announcement(
+        self, info: Info, input: PublishAnnouncementInput
+    ) -> PublishAnnouncementPayload:
+        async def run() -> AnnouncementModel:
+            principal = require_account(info.context.principal)
+            account = await resolvers.account_of(principal)
+            notice = await resolvers.publish_announcement(
+                principal, account, input.title, input.body, client_ip(info)
+            )
+            await info.context.changes.record(("Announcement", str(notice.id)))
+            return notice
+
+        notice, errors = await attempt(run)
+        return PublishAnnouncementPayload(
+            errors=errors, announcement=None if notice is None else Announcement.from_model(notice)
+        )
+
+    @strawberry.mutation(description="获取图形验证码（匿名可用，按来源限流）。")
+    async def create_captcha(self, info: Info) -> CreateCaptchaPayload:
+        auth = info.context.auth
+
+        async def run() -> Captcha:
+            await resolvers.allow_captcha(auth, client_ip(info))
+            challenge = await auth.captcha.create()
+            return Captcha(id=challenge.id, image=data_url(challenge), expires_in=300)
+
+        captcha, errors = await attempt(run)
+        return CreateCaptchaPayload(errors=errors, captcha=captcha)
