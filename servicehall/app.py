@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -22,6 +23,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from servicehall import db
 from servicehall.auth.backend import BearerBackend, on_auth_error
 from servicehall.auth.provider.web import Provider
+from servicehall.auth.upstream import Upstream
 from servicehall.cache.factory import create_backend
 from servicehall.schema import build_schema
 from servicehall.schema.context import Context
@@ -100,9 +102,11 @@ def create_app(settings: Settings, *, server: bool = False) -> Starlette:
             await runtime.cache.close()
 
     provider = Provider(runtime.auth)
+    upstream = Upstream(provider)
     app = Starlette(
         routes=[
             *provider.routes(),
+            *upstream.routes(),
             Route("/", home),
             Route("/graphql", GraphQLEndpoint(runtime), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", SubscriptionView(runtime)),
@@ -118,6 +122,16 @@ def create_app(settings: Settings, *, server: bool = False) -> Starlette:
                 allow_headers=["authorization", "content-type", "x-request-id"],
                 expose_headers=["x-request-id"],
                 max_age=600,
+            ),
+            # Only the upstream sign-in flow uses it: a signed marker, the secrets stay in
+            # the cache backend.
+            Middleware(
+                SessionMiddleware,
+                secret_key=runtime.auth.box.derive("flow-cookie"),
+                session_cookie="sh_flow",
+                max_age=600,
+                same_site="lax",
+                https_only=provider.secure_cookies,
             ),
             Middleware(DatabaseContextMiddleware, runtime=runtime),
             Middleware(

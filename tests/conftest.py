@@ -9,9 +9,11 @@ Redis key prefix, so runs never see each other's data.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -23,6 +25,7 @@ import asyncpg
 import httpx
 import pytest
 import redis.asyncio as aioredis
+import uvicorn
 from asgi_lifespan import LifespanManager
 
 from servicehall import db
@@ -255,6 +258,27 @@ async def hall_settings(fresh_settings: Settings) -> Settings:
 
 
 @pytest.fixture
+async def second_settings(
+    backend: str, services: Services, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Settings]:
+    """Another small demo hall with a database of its own (an upstream provider)."""
+    if backend == "sqlite":
+        template = await _template(services, backend, "empty", tmp_path_factory.getbasetemp())
+        path = tmp_path / "second.sqlite3"
+        shutil.copy(template.removeprefix("sqlite://"), path)
+        url = f"sqlite://{path}"
+    else:
+        url = await _new_pg_database(services)
+    settings = _settings(backend, url, services)
+    async with opened(settings):
+        if backend != "sqlite":
+            await db.migrate()
+        await load_test_demo(items=4, enterprises=2)
+    yield settings
+    await _drop_keys(settings)
+
+
+@pytest.fixture
 async def hall(hall_settings: Settings) -> AsyncIterator[HallClient]:
     async with running(hall_settings) as client:
         yield client
@@ -265,6 +289,44 @@ async def demo_db(demo_settings: Settings) -> AsyncIterator[Settings]:
     """The demo database, current in this test's task."""
     async with opened(demo_settings):
         yield demo_settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveHall:
+    url: str
+    runtime: Runtime
+
+
+@asynccontextmanager
+async def live(settings: Settings, port: int) -> AsyncIterator[LiveHall]:
+    """The hall served by a real uvicorn on ``port`` (for clients that speak real HTTP)."""
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield LiveHall(f"http://127.0.0.1:{port}", app.state.runtime)
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def live_hall(hall_settings: Settings) -> AsyncIterator[LiveHall]:
+    """The small demo hall on a real port, its issuer that loopback URL."""
+    port = free_port()
+    settings = hall_settings.replace(public_url=f"http://127.0.0.1:{port}")
+    async with live(settings, port) as hall:
+        yield hall
 
 
 class StatementCounter(logging.Handler):

@@ -43,6 +43,10 @@ class SecretBox:
             log.warning("SERVICEHALL_SECRET_KEY is not set: using the development secret")
         return cls(settings.secret_key or DEV_SECRET)
 
+    def derive(self, purpose: str) -> str:
+        """A 256-bit key for ``purpose`` (hex), e.g. signing the flow cookie."""
+        return hmac.new(self._mac_key, purpose.encode(), hashlib.sha256).hexdigest()
+
     def fingerprint(self, value: str) -> str:
         """A keyed HMAC-SHA256 of a low-entropy identifier (an ID number): comparable,
         not reversible without the secret."""

@@ -4,33 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 import websockets
 
-from servicehall.app import create_app
 from servicehall.settings import Settings
+from tests.conftest import free_port, live
 
 PROTOCOL = "graphql-transport-ws"
 
 
 @pytest.fixture
 async def server_url(demo_settings: Settings) -> AsyncIterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    app = create_app(demo_settings.replace(max_query_depth=4))
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    yield f"ws://127.0.0.1:{port}/graphql"
-    server.should_exit = True
-    await task
+    port = free_port()
+    async with live(demo_settings.replace(max_query_depth=4), port) as hall:
+        yield hall.url.replace("http://", "ws://") + "/graphql"
 
 
 async def _run(url: str, query: str) -> list[dict[str, Any]]:

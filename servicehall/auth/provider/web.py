@@ -6,8 +6,8 @@
 (RP-initiated logout). authlib's synchronous core runs in a worker thread.
 
 A pending authorization request survives the login page in the cache under a random id
-that is also set as a cookie on ``/oauth``: the login and consent forms are only accepted
-from the browser that started the request (login CSRF).
+that is also set as a cookie: the login and consent forms (and an upstream sign-in) are
+only accepted from the browser that started the request (login CSRF).
 """
 
 from __future__ import annotations
@@ -266,7 +266,7 @@ class Provider:
                 )
             rid = await self._save_pending(query)
             response = RedirectResponse(f"/oauth/login?rid={rid}", status_code=303)
-            self._set_cookie(response, PENDING_COOKIE, rid, PENDING_TTL, "/oauth")
+            self._set_cookie(response, PENDING_COOKIE, rid, PENDING_TTL, "/")
             return response
         identity = await self.services.store.identity(
             session.account_id, session_id=session.id, auth_time=session.auth_time, amr=session.amr
@@ -292,7 +292,7 @@ class Provider:
                 rid=rid,
                 action="/oauth/authorize",
             )
-            self._set_cookie(consent_page, PENDING_COOKIE, rid, PENDING_TTL, "/oauth")
+            self._set_cookie(consent_page, PENDING_COOKIE, rid, PENDING_TTL, "/")
             return consent_page
         return await self._issue_code(oauth, grant, identity, session)
 
