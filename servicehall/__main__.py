@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import logging
 import os
@@ -26,6 +27,9 @@ from servicehall.cache.memory import MemoryBackend
 from servicehall.changes import Changes
 from servicehall.demo import accounts
 from servicehall.demo.loader import load_demo
+from servicehall.errors import ServiceHallError
+from servicehall.models import ClientKind
+from servicehall.resolvers import clients
 from servicehall.schema import build_schema
 from servicehall.settings import Settings, SettingsError
 
@@ -123,6 +127,57 @@ def cmd_makemigrations(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
+    auth = AuthServices.create(settings, MemoryBackend())
+    kid = _with_database(settings, auth.keys.rotate)
+    print(f"已启用新的签名密钥 {kid}；旧密钥在其签发的令牌过期前继续公布。")
+    return 0
+
+
+def cmd_clients_add(settings: Settings, args: argparse.Namespace) -> int:
+    async def work() -> clients.RegisteredClient:
+        return await clients.register_client(
+            client_id=args.client_id,
+            name=args.name,
+            kind=ClientKind(args.kind),
+            redirect_uris=args.redirect_uri,
+            post_logout_redirect_uris=args.post_logout_uri,
+            scopes=args.scope,
+            first_party=args.first_party,
+            department=args.department,
+            actor="operator:cli",
+        )
+
+    registered = _with_database(settings, work)
+    print(f"已登记客户端 {registered.client.client_id}（{registered.client.name}）。")
+    if registered.secret:
+        print(f"客户端密钥（只显示这一次，请妥善保存）：{registered.secret}")
+    return 0
+
+
+def cmd_idp_add(settings: Settings, args: argparse.Namespace) -> int:
+    auth = AuthServices.create(settings, MemoryBackend())
+    # Read from standard input (or asked for): never an argument visible in process lists.
+    secret = getpass.getpass("客户端密钥：") if sys.stdin.isatty() else sys.stdin.readline().strip()
+
+    async def work() -> None:
+        await clients.register_provider(
+            auth.box,
+            slug=args.slug,
+            name=args.name,
+            issuer=args.issuer,
+            client_id=args.client_id,
+            client_secret=secret,
+            scopes=args.scopes,
+            actor="operator:cli",
+        )
+
+    _with_database(settings, work)
+    callback = f"{settings.issuer}/auth/upstream/{args.slug}/callback"
+    print(f"已接入身份提供方 {args.slug}；请在对方平台登记回调地址：{callback}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="servicehall", description="网上办事大厅 GraphQL 服务")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -146,6 +201,38 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", default="-", help="file to write, or - for stdout")
     export.set_defaults(handler=cmd_export_schema)
 
+    keys = commands.add_parser("keys", help="token-signing keys").add_subparsers(
+        dest="keys_command", required=True
+    )
+    keys.add_parser("rotate", help="sign with a new key").set_defaults(handler=cmd_keys_rotate)
+
+    client_commands = commands.add_parser("clients", help="OAuth clients").add_subparsers(
+        dest="clients_command", required=True
+    )
+    add = client_commands.add_parser("add", help="register a client (prints its secret once)")
+    add.add_argument("--client-id", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--kind", choices=[k.value for k in ClientKind], required=True)
+    add.add_argument("--redirect-uri", action="append", default=[])
+    add.add_argument("--post-logout-uri", action="append", default=[])
+    add.add_argument("--scope", action="append", default=["openid", "profile"])
+    add.add_argument("--first-party", action="store_true")
+    add.add_argument("--department", help="department code of a machine client")
+    add.set_defaults(handler=cmd_clients_add)
+
+    idp = commands.add_parser("idp", help="upstream identity providers").add_subparsers(
+        dest="idp_command", required=True
+    )
+    idp_add = idp.add_parser(
+        "add", help="connect a provider (its client secret is read from standard input)"
+    )
+    idp_add.add_argument("--slug", required=True)
+    idp_add.add_argument("--name", required=True)
+    idp_add.add_argument("--issuer", required=True)
+    idp_add.add_argument("--client-id", required=True)
+    idp_add.add_argument("--scopes", default="openid profile")
+    idp_add.set_defaults(handler=cmd_idp_add)
+
     mk = commands.add_parser("makemigrations", help="(developers) write a migration")
     mk.add_argument("--name", default=None)
     mk.set_defaults(handler=cmd_makemigrations)
@@ -167,6 +254,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(settings, args)
     except db.DatabaseNotMigrated as error:
         print(f"数据库尚未迁移：{error}", file=sys.stderr)
+        return 1
+    except ServiceHallError as error:
+        print(f"{error.label}：{error.message}", file=sys.stderr)
         return 1
     return code
 
