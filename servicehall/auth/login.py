@@ -187,12 +187,32 @@ async def sign_in(services: AuthServices, attempt: LoginAttempt) -> Account:
 
 
 async def _record(attempt: LoginAttempt, account: Account | None, result: LoginResult) -> None:
+    await record_login(
+        account,
+        ip=attempt.ip,
+        user_agent=attempt.user_agent,
+        client_id=attempt.client_id,
+        method=f"password:{attempt.kind.value}",
+        result=result,
+    )
+
+
+async def record_login(
+    account: Account | None,
+    *,
+    ip: str,
+    user_agent: str,
+    client_id: str,
+    method: str,
+    result: LoginResult,
+) -> None:
+    """The login record an account sees (SSO-3); every way of signing in writes one."""
     await LoginRecord.create(
         account=account,
         at=datetime.now(UTC),
-        ip=attempt.ip,
-        user_agent=attempt.user_agent[:256],
-        client_id=attempt.client_id,
-        method=f"password:{attempt.kind.value}",
+        ip=ip,
+        user_agent=user_agent[:256],
+        client_id=client_id,
+        method=method,
         result=result,
     )

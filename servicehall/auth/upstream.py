@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from servicehall.auth.login import record_login
 from servicehall.auth.provider.web import PENDING_COOKIE, Provider
 from servicehall.auth.sessions import COOKIE, SsoSession
 from servicehall.cache.base import CacheBackend
@@ -32,7 +33,6 @@ from servicehall.models import (
     AccountBinding,
     AuditEvent,
     IdentityProvider,
-    LoginRecord,
     LoginResult,
 )
 
@@ -255,10 +255,11 @@ class Upstream:
             ip=ip,
             user_agent=user_agent,
         )
-        await LoginRecord.create(
-            account=account,
+        await record_login(
+            account,
             ip=ip,
-            user_agent=user_agent[:256],
+            user_agent=user_agent,
+            client_id="",
             method=f"upstream:{row.slug}",
             result=LoginResult.SUCCESS,
         )

@@ -28,15 +28,18 @@ from graphql import (
     visit,
 )
 
+from servicehall.changes import ENTITY_DOMAINS
+
 NEUTRAL = ""
 
-#: The data domain each object type reads ("" = carries no stored data of its own).
+#: The data domain each object type reads ("" = carries no stored data of its own): every
+#: entity type's own domain, plus the types that only present an entity's data.
 TYPE_DOMAINS: dict[str, str] = {
+    **ENTITY_DOMAINS,
     "Query": NEUTRAL,
     "PageInfo": NEUTRAL,
     "CategoryTab": NEUTRAL,
     "_Service": NEUTRAL,
-    "ServiceItem": "catalogue",
     "ServiceItemConnection": "catalogue",
     "ServiceItemEdge": "catalogue",
     "ServiceItemFacets": "catalogue",
@@ -45,12 +48,6 @@ TYPE_DOMAINS: dict[str, str] = {
     "Material": "catalogue",
     "Fee": "catalogue",
     "ProcessStep": "catalogue",
-    "Department": "catalogue",
-    "Theme": "catalogue",
-    "TargetGroup": "catalogue",
-    "BusinessScope": "catalogue",
-    "Enterprise": "enterprise",
-    "Announcement": "portal",
     "AnnouncementConnection": "portal",
     "AnnouncementEdge": "portal",
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Self, TypeVar
 
 import strawberry
@@ -132,8 +132,8 @@ class SessionType:
     def from_session(cls, session: SsoSession, current: str | None) -> Self:
         return cls(
             id=session.id[:8],
-            created_at=local_time(datetime.fromtimestamp(session.created_at).astimezone()),  # type: ignore[arg-type]
-            last_seen_at=local_time(datetime.fromtimestamp(session.last_seen).astimezone()),  # type: ignore[arg-type]
+            created_at=local_time(datetime.fromtimestamp(session.created_at, UTC)),  # type: ignore[arg-type]
+            last_seen_at=local_time(datetime.fromtimestamp(session.last_seen, UTC)),  # type: ignore[arg-type]
             ip=session.ip,
             user_agent=session.user_agent,
             current=session.id == current,

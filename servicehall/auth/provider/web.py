@@ -262,7 +262,7 @@ class Provider:
         if session is None or (("login" in prompt or stale) and not fresh):
             if "none" in prompt:
                 return self._authorize_error(
-                    _redirect_error("login_required", grant, params), redirect=True
+                    _redirect_error("login_required", params), redirect=True
                 )
             rid = await self._save_pending(query)
             response = RedirectResponse(f"/oauth/login?rid={rid}", status_code=303)
@@ -280,7 +280,7 @@ class Provider:
         ):
             if "none" in prompt:
                 return self._authorize_error(
-                    _redirect_error("consent_required", grant, params), redirect=True
+                    _redirect_error("consent_required", params), redirect=True
                 )
             rid = resume if resume and pending else await self._save_pending(query)
             consent_page = self._page(
@@ -571,7 +571,7 @@ class Provider:
         return response
 
 
-def _redirect_error(error: str, grant: Any, params: dict[str, str]) -> OAuth2Error:
+def _redirect_error(error: str, params: dict[str, str]) -> OAuth2Error:
     failure = OAuth2Error(redirect_uri=params["redirect_uri"], state=params.get("state"))
     failure.error = error
     return failure
