@@ -30,6 +30,7 @@ ENTITY_DOMAINS = {
     "BusinessScope": "catalogue",
     "Enterprise": "enterprise",
     "Announcement": "portal",
+    "GovernmentInformation": "information",
 }
 
 

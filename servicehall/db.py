@@ -20,6 +20,7 @@ import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.context import TortoiseContext, _current_context, require_context
 from tortoise.migrations.executor import MigrationExecutor
+from tortoise.models import Model
 
 from servicehall.settings import Settings
 
@@ -160,6 +161,12 @@ async def fetch(sql: str, values: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """Run one statement on the current connection and return plain rows."""
     rows: list[dict[str, Any]] = await connection().execute_query_dict(sql, list(values))
     return rows
+
+
+def model_row(instance: Model) -> dict[str, Any]:
+    """A model instance as the row a read would fetch (column name -> value), for types
+    built from rows after a write."""
+    return {name: getattr(instance, name) for name in instance._meta.db_fields}
 
 
 def as_date(value: Any) -> date | None:

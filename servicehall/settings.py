@@ -48,6 +48,9 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 4000
     max_body_bytes: int = 256 * 1024
+    #: Request body limit for department systems (machine clients) pushing feed batches:
+    #: a full batch of 2000 records is about 600 KiB of JSON.
+    feed_max_body_bytes: int = 4 * 1024 * 1024
     #: Distinct operation texts kept parsed and validated per process.
     document_cache_size: int = 1024
     #: Seconds a public response stays in the response cache (0 disables it).
@@ -91,6 +94,7 @@ class Settings:
             "max_aliases",
             "max_tokens",
             "max_body_bytes",
+            "feed_max_body_bytes",
             "document_cache_size",
             "database_pool_size",
         ):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
+
+from servicehall.demo.enterprises import DEMO_CREDIT_CODE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -128,3 +131,47 @@ def test_demo_data_is_refused_in_prod(tmp_path: Path) -> None:
     }
     refused = _run("demo-data", env=env)
     assert refused.returncode == 2 and "生产环境" in refused.stderr
+
+
+def test_import_csv_all_or_nothing_and_jobs(tmp_path: Path) -> None:
+    """ENT-15 from the command line: the feed rules, a header check, line numbers in errors;
+    ENT-12's reminder job is idempotent."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICEHALL_")}
+    env["SERVICEHALL_DATABASE_URL"] = f"sqlite://{tmp_path / 'hall.sqlite3'}"
+    assert _run("migrate", env=env).returncode == 0
+    assert _run("demo-data", "--items", "5", "--enterprises", "3", env=env).returncode == 0
+    year = date.today().year - 1
+    header = "creditCode,voucherNumber,taxType,year,month,amount,periodStart,periodEnd,authority"
+    lines = [
+        f"{DEMO_CREDIT_CODE},34404039{n:08d},{kind},{year},{n % 12 + 1},{n}.10,"
+        f"{year}-01-01,{year}-01-31,国家税务总局珠海市斗门区税务局"
+        for n, kind in zip(range(1, 41), ["印花税", "STAMP", "stamp", "房产税"] * 10, strict=True)
+    ]
+    good = tmp_path / "tax.csv"
+    good.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8-sig")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "\n".join([header, lines[0].replace(",1.10,", ",-1,"), *lines[1:]]) + "\n", "utf-8"
+    )
+    rejected = _run("import", "tax", str(bad), env=env)
+    assert rejected.returncode == 1
+    assert "第2行 amount" in rejected.stderr and "未写入任何记录" in rejected.stderr
+    imported = _run("import", "tax", str(good), env=env)
+    assert imported.returncode == 0, imported.stderr
+    assert "新增40条，更新0条，未变0条" in imported.stdout
+    assert "未变40条" in _run("import", "tax", str(good), env=env).stdout
+
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_text("\n".join([header, *lines]) + "\n", encoding="gb18030")
+    wrong = _run("import", "tax", str(gbk), env=env)
+    assert wrong.returncode == 2 and "--encoding gb18030" in wrong.stderr
+    assert "未变40条" in _run("import", "tax", str(gbk), "--encoding", "gb18030", env=env).stdout
+    columns = tmp_path / "columns.csv"
+    columns.write_text("creditCode,voucher\n1,2\n", encoding="utf-8")
+    header_error = _run("import", "tax", str(columns), env=env)
+    assert header_error.returncode == 2
+    assert "缺少必填列" in header_error.stderr and "未知的列：voucher" in header_error.stderr
+    assert "文件不存在" in _run("import", "insurance", str(tmp_path / "no.csv"), env=env).stderr
+
+    job = _run("jobs", "run", "reminders", env=env)
+    assert job.returncode == 0 and "新增0条，更新0条，撤销0条" in job.stdout

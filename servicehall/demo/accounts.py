@@ -118,7 +118,9 @@ async def load_accounts(hasher: PasswordHasher) -> None:
             department=department,
             roles=[role.value for role in demo.roles],
             password_hash=await hasher.hash(demo.password),
-            password_changed_at=now - timedelta(days=30),
+            # the enterprise's password is old enough for the system reminder (ENT-12)
+            password_changed_at=now
+            - timedelta(days=120 if demo.kind is AccountKind.ENTERPRISE else 30),
         )
     await OAuthClient.create(
         client_id=DEMO_CLIENT_ID,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from servicehall.clock import years_later
 from servicehall.codes import (
     USCC_CHARSET,
     make_credit_code,
@@ -86,9 +87,19 @@ def _org_body(rng: random.Random) -> str:
     return "MA" + "".join(rng.choice(USCC_CHARSET) for _ in range(6))
 
 
+def _industries(n: int, main: str, divisions: list[str], rng: random.Random) -> tuple[str, ...]:
+    """The main division and up to two more (ENT-10 ranks neighbours by the overlap)."""
+    if n == 0:  # the demo enterprise: food production, sold wholesale and retail
+        return (main, "51", "52")
+    others = rng.sample([d for d in divisions if d != main], rng.choice((0, 0, 1, 1, 2)))
+    return (main, *others)
+
+
 def generate_enterprises(count: int, *, seed: int = 440403) -> list[EnterpriseSpec]:
     """``count`` enterprises with unique valid codes; the first is the demo enterprise."""
     rng = random.Random(seed)
+    mix = random.Random(seed + 1)  # industries: a stream of their own, names stay stable
+    divisions = [trade[0] for trade in _TRADES]
     result: list[EnterpriseSpec] = []
     codes: set[str] = set()
     names: set[str] = set()
@@ -109,7 +120,7 @@ def generate_enterprises(count: int, *, seed: int = 440403) -> list[EnterpriseSp
         legacy = established.year < 2015 and n % 2 == 0
         registration_number = make_registration_number(f"440403000{n:05d}") if legacy else None
         term = rng.choice((None, None, 20, 30))
-        valid_to = None if term is None else established.replace(year=established.year + term)
+        valid_to = None if term is None else years_later(established, term)
         if n % 23 == 7:  # a few whose licence term has already ended
             valid_to = date(2024, 6, 30)
         status = "operating" if n % 31 != 11 else "revoked"
@@ -131,7 +142,7 @@ def generate_enterprises(count: int, *, seed: int = 440403) -> list[EnterpriseSp
                     f"{rng.randrange(1, 399)}号{rng.randrange(1, 9)}栋{rng.randrange(101, 999)}室"
                 ),
                 business_scope=scope,
-                industries=(division,),
+                industries=_industries(n, division, divisions, mix),
                 status=status,
                 contact_phone=f"1{rng.choice('3589')}{rng.randrange(10**8, 10**9)}",
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -17,8 +18,10 @@ from tortoise.transactions import in_transaction
 from servicehall import db, text
 from servicehall.auth.crypto import SecretBox
 from servicehall.auth.passwords import PasswordHasher
+from servicehall.clock import local_today
 from servicehall.demo.accounts import load_accounts
 from servicehall.demo.data import DEPARTMENTS, ITEMS, SCOPES, TARGET_GROUPS, THEMES
+from servicehall.demo.enterprise_page import DEMO, Density, load_page_extras, page_rows
 from servicehall.demo.enterprises import EnterpriseSpec, generate_enterprises
 from servicehall.demo.spec import ItemSpec
 from servicehall.models import (
@@ -36,6 +39,7 @@ from servicehall.models import (
     TargetGroup,
     Theme,
 )
+from servicehall.resolvers.reminders import generate_reminders
 
 KIND_CODES = {
     ItemKind.LICENSING: "XK",
@@ -98,17 +102,21 @@ async def load_demo(
     box: SecretBox,
     items: int | None = None,
     enterprises: int = 60,
+    density: Density = DEMO,
 ) -> LoadReport:
     """Load everything unless departments exist already (the demo is loaded once)."""
     if await Department.exists():
         return LoadReport(loaded=False)
     specs = list(expand_items(ITEMS, items if items is not None else len(ITEMS)))
     companies = generate_enterprises(max(enterprises, 1))
+    today = local_today()
     async with in_transaction(db.connection().connection_name) as conn:
         await _load_dimensions(conn)
         await _load_items(conn, specs)
-        await _load_enterprises(conn, companies, box)
+        ids = await _load_enterprises(conn, companies, box, today)
+        await _load_page(conn, [(ids[e.credit_code], e) for e in companies], today, density)
         await load_accounts(hasher)
+    await generate_reminders(today)
     return LoadReport(True, len(DEPARTMENTS), len(specs), len(companies))
 
 
@@ -256,9 +264,20 @@ async def _load_items(conn: BaseDBAsyncClient, specs: Sequence[ItemSpec]) -> Non
     await ItemTerm.bulk_create(terms, batch_size=5000, using_db=conn)
 
 
+def _annual_report_year(n: int, spec: EnterpriseSpec, today: date) -> int | None:
+    """The last year reported: most filed last year's by 30 June; a few never caught up,
+    and before July some have not filed yet."""
+    due = today.year - 1
+    if spec.established_on.year > due:
+        return None
+    if n % 17 == 5 or (today.month <= 6 and n % 3 == 0):
+        return max(spec.established_on.year, due - 1) if spec.established_on.year < due else None
+    return due
+
+
 async def _load_enterprises(
-    conn: BaseDBAsyncClient, specs: Sequence[EnterpriseSpec], box: SecretBox
-) -> None:
+    conn: BaseDBAsyncClient, specs: Sequence[EnterpriseSpec], box: SecretBox, today: date
+) -> dict[str, int]:
     await Enterprise.bulk_create(
         [
             Enterprise(
@@ -279,8 +298,9 @@ async def _load_enterprises(
                 status=e.status,
                 contact_name=e.legal_representative,
                 contact_phone=e.contact_phone,
+                last_annual_report_year=_annual_report_year(n, e, today),
             )
-            for e in specs
+            for n, e in enumerate(specs)
         ],
         batch_size=1000,
         using_db=conn,
@@ -296,3 +316,15 @@ async def _load_enterprises(
         batch_size=5000,
         using_db=conn,
     )
+    return ids
+
+
+async def _load_page(
+    conn: BaseDBAsyncClient,
+    enterprises: list[tuple[int, EnterpriseSpec]],
+    today: date,
+    density: Density,
+) -> None:
+    for model, rows in page_rows(enterprises, today=today, density=density).items():
+        await model.bulk_create([model(**row) for row in rows], batch_size=1000, using_db=conn)
+    await load_page_extras([eid for eid, _ in enterprises], today=today)

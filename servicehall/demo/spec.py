@@ -70,3 +70,47 @@ class ItemSpec:
     fees: tuple[FeeSpec, ...] = ()
     online: bool = True
     result_delivery: str = "窗口领取或邮政寄递"
+
+
+@dataclass(frozen=True, slots=True)
+class InformationSpec:
+    """A piece of government information (ENT-9) for the demo."""
+
+    kind: str  # notice | investment | law
+    department: str  # DepartmentSpec.code, or "" for the district government
+    topic: str  # a legal-person theme code (NamedSpec.code, "L.."), or ""
+    title: str
+    summary: str
+    body: str
+    days_ago: int
+
+
+@dataclass(frozen=True, slots=True)
+class QualificationSpec:
+    name: str
+    grade: str
+    certifying_body: str
+    publisher: str
+    years: int  # validity in years (0 = indefinite)
+
+
+@dataclass(frozen=True, slots=True)
+class CreditSpec:
+    content: str
+    reason: str
+    issuer: str
+
+
+@dataclass(frozen=True, slots=True)
+class NonBankSpec:
+    category: str  # water | electricity | gas | telecom | housing_fund | court | customs
+    subject: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ViolationSpec:
+    location: str
+    behaviour: str
+    fine: int
+    points: int

@@ -45,6 +45,8 @@ class Enterprise(Timestamped, Model):
     address = fields.CharField(max_length=256)
     business_scope = fields.TextField()
     status = fields.CharEnumField(EnterpriseStatus, max_length=16)
+    #: The last year whose annual report (年度报告) was filed, None before the first.
+    last_annual_report_year = fields.SmallIntField(null=True)
     # Contacts are private to the enterprise and its authorised readers.
     contact_name = fields.CharField(max_length=32, default="")
     contact_phone = fields.CharField(max_length=32, default="")

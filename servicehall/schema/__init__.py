@@ -18,9 +18,14 @@ from strawberry.relay.types import GlobalIDValueError
 from strawberry.schema.config import StrawberryConfig
 
 from servicehall.errors import InvalidId
+from servicehall.schema.common import SCALAR_MAP
 from servicehall.schema.context import Context, Info
+from servicehall.schema.enterprise_mutations import EnterprisePageMutation
+from servicehall.schema.enterprise_page import EnterprisePageQuery
 from servicehall.schema.enterprises import EnterpriseQuery
 from servicehall.schema.errors import INTERNAL_MESSAGE, is_unexpected
+from servicehall.schema.execution import ExecutionContext
+from servicehall.schema.feeds import FeedMutation
 from servicehall.schema.identity import IdentityMutation, IdentityQuery
 from servicehall.schema.items import ItemQuery
 from servicehall.schema.limits import extra_rules
@@ -30,7 +35,7 @@ __all__ = ["Context", "Info", "Query", "build_schema"]
 
 
 @strawberry.type(description="网上办事大厅的全部查询。")
-class Query(ItemQuery, EnterpriseQuery, IdentityQuery):
+class Query(ItemQuery, EnterpriseQuery, EnterprisePageQuery, IdentityQuery):
     # A plain resolver rather than relay.node(): that field mutates itself when a schema is
     # built, so a process could build the schema only once.
     @strawberry.field(
@@ -52,7 +57,7 @@ class Query(ItemQuery, EnterpriseQuery, IdentityQuery):
 
 
 @strawberry.type(description="网上办事大厅的全部变更；可预期的失败在各自结果的 errors 中返回。")
-class Mutation(IdentityMutation):
+class Mutation(IdentityMutation, EnterprisePageMutation, FeedMutation):
     pass
 
 
@@ -62,7 +67,8 @@ def build_schema(settings: Settings) -> strawberry.federation.Schema:
     return strawberry.federation.Schema(
         query=Query,
         mutation=Mutation,
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
+        execution_context_class=ExecutionContext,
         # Factories, not instances: strawberry builds extensions per operation.
         extensions=[
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),

@@ -50,6 +50,13 @@ TYPE_DOMAINS: dict[str, str] = {
     "ProcessStep": "catalogue",
     "AnnouncementConnection": "portal",
     "AnnouncementEdge": "portal",
+    "GovernmentInformationConnection": "information",
+    "GovernmentInformationEdge": "information",
+    "Qualification": "enterprise",
+    "CreditRecord": "enterprise",
+    "CreditRecordConnection": "enterprise",
+    "CreditRecordEdge": "enterprise",
+    "RelatedEnterprise": "enterprise",
 }
 
 #: Fields whose answer depends on who asks even though no permission class guards them.

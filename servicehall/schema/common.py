@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, ClassVar, Generic, Self, TypeVar
-from zoneinfo import ZoneInfo
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar, Generic, NewType, Self, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.types.scalar import ScalarDefinition
 
+from servicehall.clock import LOCAL_TZ
 from servicehall.loaders import Row
 from servicehall.models.base import LabelledEnum
 from servicehall.schema.context import Info
@@ -18,14 +20,39 @@ E = TypeVar("E")
 L = TypeVar("L", bound=LabelledEnum)
 N = TypeVar("N")
 
-#: Times are stored in UTC and shown in the hall's time zone.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-
 
 @strawberry.type(description="枚举值及其中文名称：前端无需自备对照表。")
 class Labelled(Generic[E]):
     value: E
     label: str
+
+
+def _money(value: Decimal) -> str:
+    return f"{Decimal(value).quantize(CENTS):f}"
+
+
+def _parse_money(value: object) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"金额“{value!s:.20}”格式不正确") from None
+    if not amount.is_finite():
+        raise ValueError("金额须为有限数")
+    return amount
+
+
+CENTS = Decimal("0.01")
+#: An amount in yuan. Decimal end to end, a two-decimal string on the wire (never a float).
+Money = NewType("Money", Decimal)
+#: The hall's own scalars, given to the schema through ``StrawberryConfig.scalar_map``.
+SCALAR_MAP: dict[object, ScalarDefinition] = {
+    Money: strawberry.scalar(
+        name="Money",
+        serialize=_money,
+        parse_value=_parse_money,
+        description='金额（元），以两位小数的字符串表示，如 "1234.50"；绝不使用浮点数。',
+    )
+}
 
 
 def labelled(member: L) -> Labelled[L]:

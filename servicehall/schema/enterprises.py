@@ -9,10 +9,12 @@ from typing import ClassVar, Self
 import strawberry
 from strawberry import relay
 
+from servicehall.clock import local_today
 from servicehall.codes import CreditCode, parse_enterprise_code
 from servicehall.loaders import Row
 from servicehall.models.enterprises import EnterpriseStatus
-from servicehall.schema.common import LOCAL_TZ, Labelled, LoadedNode, labelled, local_time
+from servicehall.schema import enterprise_page as page
+from servicehall.schema.common import Labelled, LoadedNode, labelled, local_time
 from servicehall.schema.context import Info
 from servicehall.schema.items import BusinessScope
 
@@ -69,7 +71,7 @@ class Enterprise(LoadedNode):
 
     @strawberry.field(description="营业执照今天是否在有效期内且登记状态为存续。")
     def licence_valid(self) -> bool:
-        today = datetime.now(LOCAL_TZ).date()
+        today = local_today()
         in_term = self.licence_valid_from <= today and (
             self.licence_valid_to is None or today <= self.licence_valid_to
         )
@@ -79,6 +81,46 @@ class Enterprise(LoadedNode):
     def licence_term(self) -> str:
         end = "长期" if self.licence_valid_to is None else _cn_date(self.licence_valid_to)
         return f"{_cn_date(self.licence_valid_from)}至{end}"
+
+    # The enterprise page (ENT-4..12): public fields first, then the guarded private ones.
+    qualifications = strawberry.field(resolver=page.qualifications, description="资质认证。")
+    credit_records = strawberry.field(
+        resolver=page.credit_records, description="信用记录（守信激励、失信惩戒），最新在前。"
+    )
+    related_enterprises = strawberry.field(
+        resolver=page.related_enterprises, description="经营范围相关的本区企业（商情信息）。"
+    )
+    tax_year = strawberry.field(
+        resolver=page.tax_year,
+        permission_classes=[page.EnterpriseData],
+        description="某年逐月纳税信息（仅本企业及授权人员，读取留痕）。",
+    )
+    insurance_year = strawberry.field(
+        resolver=page.insurance_year,
+        permission_classes=[page.EnterpriseData],
+        description="某年逐月参保信息（仅本企业及授权人员，读取留痕）。",
+    )
+    non_bank_credit = strawberry.field(
+        resolver=page.non_bank_credit,
+        permission_classes=[page.EnterpriseData],
+        description="非银信用信息。",
+    )
+    subscriptions = strawberry.field(
+        resolver=page.subscriptions, permission_classes=[page.EnterpriseData]
+    )
+    messages = strawberry.field(
+        resolver=page.messages, permission_classes=[page.EnterpriseData], description="站内信。"
+    )
+    unread_count = strawberry.field(
+        resolver=page.unread_count,
+        permission_classes=[page.EnterpriseData],
+        description="未读站内信数。",
+    )
+    reminders = strawberry.field(
+        resolver=page.reminders,
+        permission_classes=[page.EnterpriseData],
+        description="温馨提示（未处理的在前，按到期日排序）。",
+    )
 
     @strawberry.field(description="所属行业（国民经济行业大类）。")
     async def industries(self, info: Info) -> list[BusinessScope]:

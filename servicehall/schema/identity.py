@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Self, TypeVar
@@ -9,6 +11,7 @@ from typing import Self, TypeVar
 import strawberry
 
 from servicehall.auth.captcha import data_url
+from servicehall.auth.principal import Principal
 from servicehall.auth.sessions import SsoSession
 from servicehall.auth.sms import mask_phone
 from servicehall.codes import mask_id_number
@@ -186,26 +189,33 @@ class LoginStatistic:
 
 @strawberry.type(description="当前登录者。")
 class Viewer:
-    account_row: strawberry.Private[AccountModel]
+    principal: strawberry.Private[Principal]
+    #: The account row, read once and only when a field needs it (the enterprise page
+    #: needs none: the token names the enterprise).
+    loaded: strawberry.Private[dict[str, asyncio.Task[AccountModel]]] = dataclasses.field(
+        default_factory=dict
+    )
+
+    async def account_row(self) -> AccountModel:
+        if "account" not in self.loaded:
+            self.loaded["account"] = asyncio.ensure_future(resolvers.account_of(self.principal))
+        return await self.loaded["account"]
 
     @strawberry.field
-    def account(self) -> AccountType:
-        return AccountType.from_model(self.account_row)
+    async def account(self) -> AccountType:
+        return AccountType.from_model(await self.account_row())
 
     @strawberry.field(description="企业账号对应的企业。")
     async def enterprise(self, info: Info) -> Enterprise | None:
-        enterprise_id = self.account_row.enterprise_id  # type: ignore[attr-defined]
-        if enterprise_id is None:
-            return None
-        await self.account_row.fetch_related("enterprise")
-        enterprise = self.account_row.enterprise
-        return None if enterprise is None else await Enterprise.load(info, enterprise.credit_code)
+        code = self.principal.enterprise_code
+        return None if code is None else await Enterprise.load(info, code)
 
     @strawberry.field(description="登录记录，最新在前。")
     async def login_records(
         self, first: int = 20, after: str | None = None
     ) -> Connection[LoginRecord]:
-        page = await resolvers.login_records(self.account_row.id, first, after)
+        account = await self.account_row()
+        page = await resolvers.login_records(account.id, first, after)
         return Connection.build(
             [(cursor, LoginRecord.from_model(row)) for cursor, row in page.rows],
             has_next=page.has_next,
@@ -215,11 +225,13 @@ class Viewer:
 
     @strawberry.field(description="已绑定的其他平台账号。")
     async def bindings(self) -> list[Binding]:
-        return [Binding.from_model(b) for b in await resolvers.bindings_of(self.account_row)]
+        account = await self.account_row()
+        return [Binding.from_model(b) for b in await resolvers.bindings_of(account)]
 
     @strawberry.field(description="在线的单点登录会话。")
     async def sessions(self, info: Info) -> list[SessionType]:
-        sessions = await resolvers.sessions_of(info.context.auth, self.account_row)
+        account = await self.account_row()
+        sessions = await resolvers.sessions_of(info.context.auth, account)
         current = info.context.principal.session_id
         return [SessionType.from_session(s, current) for s in sessions]
 
@@ -236,10 +248,7 @@ class IdentityQuery:
     @strawberry.field(description="当前登录者；未登录时为空。")
     async def viewer(self, info: Info) -> Viewer | None:
         principal = info.context.principal
-        if not principal.has_account:
-            return None
-        account = await AccountModel.get_or_none(subject=principal.subject)
-        return None if account is None else Viewer(account_row=account)
+        return Viewer(principal=principal) if principal.has_account else None
 
     @strawberry.field(description="认证门户公告，最新在前。")
     async def announcements(

@@ -11,7 +11,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
+from servicehall.auth.crypto import digest
+from servicehall.db import use_database
 from servicehall.demo.accounts import DEMO_ACCOUNTS, DEMO_CLIENT_ID, DEMO_CLIENT_REDIRECTS
+from servicehall.models import ClientKind, Department, OAuthClient
 
 REDIRECT = DEMO_CLIENT_REDIRECTS[0]
 ENTERPRISE, PERSON, STAFF, ADMIN = DEMO_ACCOUNTS
@@ -120,3 +123,41 @@ async def tokens(client: Any, **kwargs: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+def basic(client_id: str, secret: str) -> dict[str, str]:
+    raw = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return {"authorization": f"Basic {raw}"}
+
+
+MACHINE_SECRET = "machine-secret-for-tests-0123456789"
+
+
+async def machine_client(
+    client: Any, client_id: str = "tax-system", scopes: tuple[str, ...] = ("ingest:tax",)
+) -> None:
+    """Register a department system (a machine client) straight in the database."""
+    with use_database(client.runtime.db):
+        await OAuthClient.create(
+            client_id=client_id,
+            name="区税务局征管系统",
+            kind=ClientKind.MACHINE,
+            secret_hash=digest(MACHINE_SECRET),
+            scopes=list(scopes),
+            department=await Department.get(code="SWJ"),
+        )
+
+
+async def machine_token(client: Any, client_id: str, scope: str) -> str:
+    issued = await client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "scope": scope},
+        headers=basic(client_id, MACHINE_SECRET),
+    )
+    assert issued.status_code == 200, issued.text
+    token: str = issued.json()["access_token"]
+    return token

@@ -4,35 +4,12 @@ from __future__ import annotations
 
 import base64
 
-from servicehall.auth.crypto import digest
 from servicehall.db import use_database
-from servicehall.models import ClientKind, Department, OAuthClient
-from tests.auth.flows import authorization, tokens
+from tests.auth.flows import MACHINE_SECRET as SECRET
+from tests.auth.flows import authorization, basic, bearer, machine_client, tokens
 from tests.conftest import HallClient
 
 QUERY = {"query": "{ themes { code } }"}
-SECRET = "machine-secret-for-tests-0123456789"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {token}"}
-
-
-def basic(client_id: str, secret: str) -> dict[str, str]:
-    raw = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-    return {"authorization": f"Basic {raw}"}
-
-
-async def _machine_client(hall: HallClient, client_id: str = "tax-system") -> None:
-    with use_database(hall.runtime.db):  # type: ignore[arg-type]
-        await OAuthClient.create(
-            client_id=client_id,
-            name="区税务局征管系统",
-            kind=ClientKind.MACHINE,
-            secret_hash=digest(SECRET),
-            scopes=["ingest:tax"],
-            department=await Department.get(code="SWJ"),
-        )
 
 
 async def test_rp_initiated_logout_ends_the_session_and_its_tokens(hall: HallClient) -> None:
@@ -108,7 +85,7 @@ async def test_revocation(hall: HallClient) -> None:
 
 
 async def test_client_credentials_and_introspection(hall: HallClient) -> None:
-    await _machine_client(hall)
+    await machine_client(hall)
     wrong = await hall.post(
         "/oauth/token",
         data={"grant_type": "client_credentials"},

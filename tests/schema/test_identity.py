@@ -9,7 +9,7 @@ from servicehall.auth.sms import SmsGateway
 from servicehall.db import use_database
 from servicehall.demo.enterprises import generate_enterprises
 from servicehall.models import Enterprise
-from tests.auth.flows import ADMIN, ENTERPRISE, PERSON, sign_in, tokens
+from tests.auth.flows import ADMIN, ENTERPRISE, PERSON, bearer, sign_in, tokens
 from tests.conftest import HallClient, gql
 
 VIEWER = """
@@ -22,10 +22,6 @@ VIEWER = """
     bindings { provider }
 } }
 """
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {token}"}
 
 
 async def test_anonymous_viewer_is_null_and_private_mutations_are_refused(

@@ -14,7 +14,9 @@ import pytest
 from servicehall.changes import Changes
 from servicehall.schema.items import ServiceGuide
 from servicehall.settings import Settings
-from tests.conftest import StatementCounter, gql, running
+from servicehall.web.graphql import GraphQLEndpoint
+from tests.auth.flows import bearer, machine_client, machine_token
+from tests.conftest import HallClient, StatementCounter, gql, running
 
 QUERY = "{ departments { code name } }"
 
@@ -78,6 +80,41 @@ async def test_oversized_body_is_refused_before_parsing(demo_settings: Settings)
         response = await client.post("/graphql", json={"query": QUERY + " " * 2000})
         assert response.status_code == 413
         assert response.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+
+
+async def test_a_client_gone_before_its_body_is_not_an_error(
+    demo_client: HallClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """wrk and browsers cut connections mid-request: no traceback, no answer sent."""
+    endpoint = GraphQLEndpoint(demo_client.runtime)
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/graphql",
+        "headers": [(b"content-type", b"application/json")],
+        "query_string": b"",
+        "state": {"request_id": "r1"},
+    }
+    with caplog.at_level(logging.WARNING):
+        await endpoint(scope, receive, send)
+    assert sent == [] and not caplog.records
+
+
+async def test_feed_clients_may_send_larger_bodies(hall: HallClient) -> None:
+    """Department systems push batches of up to 2000 records (ENT-15); users stay capped."""
+    await machine_client(hall, "tax-system", ("ingest:tax",))
+    machine = bearer(await machine_token(hall, "tax-system", "ingest:tax"))
+    padded = {"query": QUERY + " " * 300_000}
+    assert (await hall.post("/graphql", json=padded)).status_code == 413
+    assert (await hall.post("/graphql", json=padded, headers=machine)).status_code == 200
 
 
 def _deep(depth: int) -> str:

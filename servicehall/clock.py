@@ -1,0 +1,25 @@
+"""The hall's clock: times are stored in UTC and shown, and days counted, in Asia/Shanghai."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today's date in the hall's time zone (a licence expires at local midnight)."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+def years_later(day: date, years: int) -> date:
+    """The same day ``years`` on (or back); 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)

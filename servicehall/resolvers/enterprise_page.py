@@ -1,0 +1,321 @@
+"""Reads and writes of the enterprise page (ENT-4..12) behind the schema.
+
+Lists that grow are newest-first pages of one statement each: an inner query counts every
+match with ``COUNT(*) OVER ()``, the outer one applies the keyset cursor (date, id) and the
+limit, so the total arrives with the rows.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from tortoise.transactions import in_transaction
+
+from servicehall import db, text
+from servicehall.auth.principal import Principal, PrincipalKind
+from servicehall.clock import local_today
+from servicehall.errors import InvalidCursor, InvalidInput, NotFound
+from servicehall.models import (
+    AuditEvent,
+    Department,
+    Enterprise,
+    GovernmentInformation,
+    InfoKind,
+    Message,
+    MessageCategory,
+    Reminder,
+    StaffRole,
+    Subscription,
+    SubscriptionTarget,
+    Theme,
+)
+
+MAX_PAGE = 100
+
+M = TypeVar("M", Message, Reminder)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[dict[str, Any]]
+    cursors: list[str]
+    has_next: bool
+    total: int
+
+
+def can_read_private(principal: Principal, credit_code: str) -> bool:
+    """The enterprise's own accounts, and staff holding the explicit reader role."""
+    if principal.kind is PrincipalKind.ENTERPRISE:
+        return principal.enterprise_code == credit_code
+    return (
+        principal.kind is PrincipalKind.STAFF
+        and StaffRole.ENTERPRISE_DATA_READER.value in principal.roles
+    )
+
+
+def _cursor(value: Any, row_id: int) -> str:
+    # SQLite hands back the stored text, PostgreSQL a date or datetime: keep either as is.
+    raw = value if isinstance(value, str) else value.isoformat()
+    return base64.urlsafe_b64encode(f"{raw}|{row_id}".encode()).decode().rstrip("=")
+
+
+def _after(cursor: str, dialect: db.Dialect) -> tuple[Any, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        value, row_id = raw.rsplit("|", 1)
+        if dialect == "sqlite":
+            return value, int(row_id)
+        parsed = datetime.fromisoformat(value)
+        return (parsed if "T" in value or ":" in value else parsed.date()), int(row_id)
+    except ValueError:
+        raise InvalidCursor("分页游标无效", field="after") from None
+
+
+async def newest_first(sql: str, order: str, q: db.Sql, *, first: int, after: str | None) -> Page:
+    """A page of ``sql`` (which selects ``id`` and ``order``) newest first, with its total."""
+    if not 0 <= first <= MAX_PAGE:
+        raise InvalidInput(f"每页条数应在0到{MAX_PAGE}之间", field="first")
+    dialect = db.dialect()
+    base_values = list(q.values)  # what ``sql`` itself binds
+    inner = f"SELECT p.*, COUNT(*) OVER () AS total_rows FROM ({sql}) p"
+    where = "1 = 1"
+    if after is not None:
+        value, row_id = _after(after, dialect)
+        v, i = q.bind(value), q.bind(row_id)
+        where = f"(t.{order} < {v} OR (t.{order} = {v} AND t.id < {i}))"
+    rows = await db.fetch(
+        f"SELECT * FROM ({inner}) t WHERE {where} "
+        f"ORDER BY t.{order} DESC, t.id DESC LIMIT {q.bind(first + 1)}",
+        q.values,
+    )
+    if rows:
+        total = int(rows[0]["total_rows"])
+    elif after is not None:  # past the end: count on its own
+        counted = await db.fetch(f"SELECT COUNT(*) AS n FROM ({sql}) p", base_values)
+        total = int(counted[0]["n"])
+    else:
+        total = 0
+    shown = rows[:first]
+    return Page(shown, [_cursor(r[order], r["id"]) for r in shown], len(rows) > first, total)
+
+
+async def credit_records(enterprise_id: int, *, first: int, after: str | None) -> Page:
+    """Public credit records (ENT-5) whose publication has not ended."""
+    q = db.Sql(db.dialect())
+    today = q.bind(_today_value())
+    sql = (
+        "SELECT id, kind, decision_number, content, reason, issuer, published_on, publish_until "
+        f"FROM credit_record WHERE enterprise_id = {q.bind(enterprise_id)} "
+        f"AND (publish_until IS NULL OR publish_until >= {today})"
+    )
+    return await newest_first(sql, "published_on", q, first=first, after=after)
+
+
+async def non_bank_records(enterprise_id: int, *, first: int, after: str | None) -> Page:
+    q = db.Sql(db.dialect())
+    sql = (
+        "SELECT id, reference, category, subject, status, amount, period, source, recorded_on "
+        f"FROM non_bank_credit_record WHERE enterprise_id = {q.bind(enterprise_id)}"
+    )
+    return await newest_first(sql, "recorded_on", q, first=first, after=after)
+
+
+def _today_value() -> Any:
+    today = local_today()
+    return today.isoformat() if db.dialect() == "sqlite" else today
+
+
+async def related_enterprises(enterprise_id: int, *, first: int) -> list[dict[str, Any]]:
+    """Local operating enterprises sharing industry divisions (ENT-10), most shared first."""
+    if not 0 <= first <= MAX_PAGE:
+        raise InvalidInput(f"每页条数应在0到{MAX_PAGE}之间", field="first")
+    q = db.Sql(db.dialect())
+    return await db.fetch(
+        "SELECT e.credit_code, e.name, e.entity_type, e.address, COUNT(*) AS shared "
+        "FROM enterprise_industry mine "
+        "JOIN enterprise_industry theirs ON theirs.scope_id = mine.scope_id "
+        "AND theirs.enterprise_id <> mine.enterprise_id "
+        "JOIN enterprise e ON e.id = theirs.enterprise_id "
+        f"WHERE mine.enterprise_id = {q.bind(enterprise_id)} AND e.status = {q.bind('operating')} "
+        "GROUP BY e.id, e.credit_code, e.name, e.entity_type, e.address "
+        f"ORDER BY shared DESC, e.name LIMIT {q.bind(first)}",
+        q.values,
+    )
+
+
+# -- government information (ENT-9) -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InfoFilter:
+    kind: InfoKind | None = None
+    departments: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    keyword: str | None = None
+
+
+async def government_information(flt: InfoFilter, *, first: int, after: str | None) -> Page:
+    q = db.Sql(db.dialect())
+    where = ["1 = 1"]
+    if flt.kind is not None:
+        where.append(f"g.kind = {q.bind(flt.kind.value)}")
+    if flt.departments:
+        where.append(
+            f"g.department_id IN (SELECT id FROM department WHERE code IN "
+            f"({q.bind_all(flt.departments)}))"
+        )
+    if flt.topics:
+        where.append(
+            f"g.topic_id IN (SELECT id FROM theme WHERE code IN ({q.bind_all(flt.topics)}))"
+        )
+    if flt.keyword:
+        if len(flt.keyword) > 50:
+            raise InvalidInput("关键词过长", field="keyword")
+        pattern = q.bind(f"%{text.like_escape(flt.keyword.strip())}%")
+        where.append(
+            f"(g.title LIKE {pattern} ESCAPE '\\' OR g.summary LIKE {pattern} ESCAPE '\\')"
+        )
+    sql = (
+        "SELECT g.id, g.kind, g.title, g.summary, g.body, g.published_at, "
+        "d.code AS department_code, d.name AS department_name, t.code AS topic_code, "
+        "t.name AS topic_name FROM government_information g "
+        "LEFT JOIN department d ON d.id = g.department_id "
+        f"LEFT JOIN theme t ON t.id = g.topic_id WHERE {' AND '.join(where)}"
+    )
+    return await newest_first(sql, "published_at", q, first=first, after=after)
+
+
+async def publish_information(
+    *,
+    kind: InfoKind,
+    title: str,
+    summary: str,
+    body: str,
+    department_code: str | None,
+    topic_code: str | None,
+    actor: str,
+) -> tuple[GovernmentInformation, int]:
+    """Publish a piece of information and, in the same transaction, put a message in the
+    mailbox of every enterprise subscribed to its department or topic (ENT-11)."""
+    title, summary, body = " ".join(title.split()), summary.strip(), body.strip()
+    if not 4 <= len(title) <= 128:
+        raise InvalidInput("标题应为4到128个字", field="title")
+    if not 1 <= len(summary) <= 256:
+        raise InvalidInput("摘要应为1到256个字", field="summary")
+    if not 1 <= len(body) <= 20000:
+        raise InvalidInput("正文应为1到20000个字", field="body")
+    department = await Department.get_or_none(code=department_code) if department_code else None
+    if department_code and department is None:
+        raise NotFound(f"部门“{department_code}”不存在", field="department")
+    topic = await Theme.get_or_none(code=topic_code) if topic_code else None
+    if topic_code and topic is None:
+        raise NotFound(f"主题“{topic_code}”不存在", field="topic")
+    async with in_transaction(db.connection().connection_name):
+        info = await GovernmentInformation.create(
+            kind=kind,
+            title=title,
+            summary=summary,
+            body=body,
+            department=department,
+            topic=topic,
+            published_at=datetime.now(UTC),
+        )
+        delivered = await deliver_to_subscribers(info, department, topic)
+        await AuditEvent.record(
+            "information.published", actor=actor, target=f"information:{info.id}"
+        )
+    return info, delivered
+
+
+async def deliver_to_subscribers(
+    info: GovernmentInformation, department: Department | None, topic: Theme | None
+) -> int:
+    """In-app messages for every matching subscription; one per enterprise however many
+    of its subscriptions match."""
+    targets = []
+    if department is not None:
+        targets.append((SubscriptionTarget.DEPARTMENT, department.code))
+    if topic is not None:
+        targets.append((SubscriptionTarget.TOPIC, topic.code))
+    enterprises: set[int] = set()
+    for target, code in targets:
+        rows = await Subscription.filter(target=target, code=code, in_app=True).values(
+            "enterprise_id"
+        )
+        enterprises.update(int(row["enterprise_id"]) for row in rows)
+    sender = department.name if department is not None else "斗门区人民政府"
+    await Message.bulk_create(
+        [
+            Message(
+                enterprise_id=eid,
+                category=MessageCategory.SUBSCRIPTION,
+                title=info.title,
+                body=info.summary,
+                sender=sender,
+                link=f"/information/{info.id}",
+                source=f"information:{info.id}/enterprise:{eid}",
+            )
+            for eid in sorted(enterprises)
+        ]
+    )
+    return len(enterprises)
+
+
+# -- subscriptions and mailbox (ENT-11, ENT-12) -------------------------------------------
+
+
+async def subscribe(
+    enterprise: Enterprise, target: SubscriptionTarget, code: str, *, in_app: bool, email: bool
+) -> tuple[Subscription, str]:
+    if not (in_app or email):
+        raise InvalidInput("请至少选择一种接收方式", field="channels")
+    model = Department if target is SubscriptionTarget.DEPARTMENT else Theme
+    name = await model.filter(code=code).first().values_list("name", flat=True)
+    if name is None:
+        raise NotFound(f"{target.label}“{code[:16]}”不存在", field="code")
+    subscription, _ = await Subscription.update_or_create(
+        enterprise=enterprise,
+        target=target,
+        code=code,
+        defaults={"in_app": in_app, "email": email},
+    )
+    return subscription, str(name)
+
+
+async def unsubscribe(enterprise: Enterprise, target: SubscriptionTarget, code: str) -> None:
+    removed = await Subscription.filter(enterprise=enterprise, target=target, code=code).delete()
+    if not removed:
+        raise NotFound("未订阅该项", field="code")
+
+
+async def messages(enterprise_id: int, *, unread_only: bool, first: int, after: str | None) -> Page:
+    q = db.Sql(db.dialect())
+    sql = (
+        "SELECT id, category, title, body, sender, link, created_at, read_at FROM message "
+        f"WHERE enterprise_id = {q.bind(enterprise_id)}"
+        + (" AND read_at IS NULL" if unread_only else "")
+    )
+    return await newest_first(sql, "created_at", q, first=first, after=after)
+
+
+async def mark_message_read(enterprise_id: int, message_id: int) -> Message:
+    return await _mark_read(Message, "消息", enterprise_id, message_id)
+
+
+async def mark_reminder_read(enterprise_id: int, reminder_id: int) -> Reminder:
+    return await _mark_read(Reminder, "提醒", enterprise_id, reminder_id)
+
+
+async def _mark_read(model: type[M], label: str, enterprise_id: int, row_id: int) -> M:
+    """Mark one of the enterprise's own messages or reminders read (once: the first time
+    it was read stays)."""
+    row = await model.get_or_none(id=row_id, enterprise_id=enterprise_id)
+    if row is None:
+        raise NotFound(f"{label}不存在", field="id")
+    if row.read_at is None:
+        row.read_at = datetime.now(UTC)
+        await row.save(update_fields=["read_at"])
+    return row
