@@ -11,6 +11,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Enterprise',
             name='legal_representative_id_hmac',
-            field=fields.CharField(default='', description="HMAC of the legal representative's ID number (the activation proof of ENT-1),", max_length=64),
+            field=fields.CharField(default='', db_default='', description="HMAC of the legal representative's ID number (the activation proof of ENT-1),", max_length=64),
         ),
     ]

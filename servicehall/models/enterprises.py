@@ -34,7 +34,7 @@ class Enterprise(Timestamped, Model):
     legal_representative = fields.CharField(max_length=32)
     #: HMAC of the legal representative's ID number (the activation proof of ENT-1),
     #: keyed by the hall's secret: compared, never shown, useless if the table leaks.
-    legal_representative_id_hmac = fields.CharField(max_length=64, default="")
+    legal_representative_id_hmac = fields.CharField(max_length=64, default="", db_default="")
     #: In yuan (元), Decimal end to end.
     registered_capital = fields.DecimalField(max_digits=18, decimal_places=2, null=True)
     established_on = fields.DateField()
