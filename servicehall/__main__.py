@@ -30,6 +30,7 @@ from servicehall.demo import accounts
 from servicehall.demo.loader import load_demo
 from servicehall.errors import ServiceHallError
 from servicehall.models import ClientKind
+from servicehall.notify.service import Notifier
 from servicehall.resolvers import clients, ingest
 from servicehall.schema import build_schema
 from servicehall.settings import Settings, SettingsError
@@ -222,7 +223,14 @@ def cmd_jobs_run(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work() -> str:
         await db.require_migrated()
-        return await job.run()
+        notifier = Notifier(settings)
+        try:
+            summary = await job.run(jobs.JobContext(settings, notifier))
+            if job.name != "outbox":  # deliver what the job queued, as the scheduler would
+                await notifier.outbox.deliver_due()
+        finally:
+            await notifier.close()
+        return summary or "没有需要处理的内容。"
 
     print(_with_database(settings, work))
     return 0

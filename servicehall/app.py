@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import os
 from collections.abc import AsyncIterator
@@ -25,6 +27,8 @@ from servicehall.auth.backend import BearerBackend, on_auth_error
 from servicehall.auth.provider.web import Provider
 from servicehall.auth.upstream import Upstream
 from servicehall.cache.factory import create_backend
+from servicehall.jobs import JOBS, JobContext
+from servicehall.notify.scheduler import Scheduler
 from servicehall.schema import build_schema
 from servicehall.schema.context import Context
 from servicehall.settings import Settings
@@ -67,6 +71,12 @@ async def home(request: Request) -> HTMLResponse:
     return HTMLResponse(_HOME)
 
 
+def scheduler(runtime: Runtime) -> Scheduler:
+    return Scheduler(
+        list(JOBS.values()), runtime.cache, JobContext(runtime.settings, runtime.notifier)
+    )
+
+
 def create_app(settings: Settings, *, server: bool = False) -> Starlette:
     """One hall on ``settings``: its database and cache open and close with its lifespan.
 
@@ -82,6 +92,7 @@ def create_app(settings: Settings, *, server: bool = False) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        jobs: asyncio.Task[None] | None = None
         runtime.db = await db.open_database(settings)
         try:
             with db.use_database(runtime.db):
@@ -94,8 +105,19 @@ def create_app(settings: Settings, *, server: bool = False) -> Starlette:
                     await runtime.catalogue.wait()
                     gc.collect()
                     gc.freeze()
+                # Created here, the task keeps this database context for its whole life.
+                jobs = (
+                    asyncio.create_task(scheduler(runtime).run(), name="scheduler")
+                    if settings.scheduler
+                    else None
+                )
             yield
         finally:
+            if jobs is not None:
+                jobs.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await jobs
+            await runtime.notifier.close()
             await runtime.catalogue.close()
             await runtime.db.close_connections()
             runtime.db = None

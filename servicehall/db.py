@@ -163,6 +163,14 @@ async def fetch(sql: str, values: Sequence[Any] = ()) -> list[dict[str, Any]]:
     return rows
 
 
+def timestamp(value: datetime) -> Any:
+    """A datetime to bind against a timestamp column: PostgreSQL takes it as is; SQLite
+    compares text, so it gets the text Tortoise writes (``str`` of the UTC value, whose
+    order is the order of time)."""
+    utc = value.astimezone(UTC)
+    return str(utc) if dialect() == "sqlite" else utc
+
+
 def model_row(instance: Model) -> dict[str, Any]:
     """A model instance as the row a read would fetch (column name -> value), for types
     built from rows after a write."""

@@ -17,6 +17,8 @@ from dataclasses import dataclass, fields
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
+from servicehall.notify.email import parse_smtp_url
+
 Env = Literal["dev", "prod"]
 
 DEFAULT_DATABASE_URL = "sqlite://servicehall.sqlite3"
@@ -74,6 +76,24 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
+    #: Outgoing mail: ``smtp://[user:password@]host[:port]`` (STARTTLS when offered;
+    #: ``?starttls=required|off``) or ``smtps://``. Unset: mail is written to the log.
+    smtp_url: str | None = None
+    #: Where people use the hall (the web front end): the base of links in e-mail.
+    #: Defaults to the public URL.
+    portal_url: str | None = None
+    #: The From of the hall's mail; defaults to 斗门区网上办事大厅 <noreply@public host>.
+    mail_from: str | None = None
+    #: Text messages: ``log`` writes them to the server log, ``http`` posts them to
+    #: ``sms_url`` with ``sms_key`` as bearer token.
+    sms_driver: str = "log"
+    sms_url: str | None = None
+    sms_key: str | None = None
+    #: Delivery attempts before the outbox gives a message up (state ``dead``).
+    outbox_max_attempts: int = 8
+    #: Run the outbox worker and the periodic jobs in the app (every replica takes part;
+    #: claims and locks make each message go once and each job run once per period).
+    scheduler: bool = True
 
     def __post_init__(self) -> None:
         if self.env not in get_args(Env):
@@ -136,9 +156,43 @@ class Settings:
             "argon2_time_cost",
             "argon2_memory_kib",
             "argon2_parallelism",
+            "outbox_max_attempts",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{_env_name(name)} must be at least 1")
+        self._check_messaging()
+
+    def _check_messaging(self) -> None:
+        if self.smtp_url is not None:
+            try:
+                parse_smtp_url(self.smtp_url)
+            except ValueError as error:
+                raise SettingsError(str(error)) from None
+        if self.sms_driver not in ("log", "http"):
+            raise SettingsError(
+                f"SERVICEHALL_SMS_DRIVER must be 'log' or 'http', not {self.sms_driver!r}"
+            )
+        if self.sms_driver == "http":
+            url = urlsplit(self.sms_url or "")
+            if url.scheme not in ("http", "https") or not url.netloc or not self.sms_key:
+                raise SettingsError(
+                    "SERVICEHALL_SMS_DRIVER=http needs SERVICEHALL_SMS_URL (http[s]://…) "
+                    "and SERVICEHALL_SMS_KEY"
+                )
+            if self.is_prod and url.scheme != "https":
+                raise SettingsError("SERVICEHALL_SMS_URL must be https:// in prod")
+
+    @property
+    def portal_base(self) -> str:
+        return (self.portal_url or self.public_url).rstrip("/")
+
+    @property
+    def mail_sender(self) -> str:
+        if self.mail_from:
+            return self.mail_from
+        host = urlsplit(self.public_url).hostname or "localhost"
+        domain = "localhost" if host.replace(".", "").isdigit() or ":" in host else host
+        return f"斗门区网上办事大厅 <noreply@{domain}>"
 
     @property
     def is_prod(self) -> bool:

@@ -32,6 +32,7 @@ from servicehall import db
 from servicehall.app import create_app
 from servicehall.auth.crypto import DEV_SECRET, SecretBox
 from servicehall.auth.passwords import PasswordHasher
+from servicehall.cache import CacheBackend, MemoryBackend, RedisBackend
 from servicehall.demo.loader import load_demo
 from servicehall.settings import Settings
 from servicehall.web.runtime import Runtime
@@ -176,6 +177,8 @@ def _settings(backend: str, url: str, services: Services, **overrides: Any) -> S
         redis_url=redis_url,
         cache_prefix=f"servicehall-test:{uuid.uuid4().hex[:12]}:",
         public_url="https://testserver",
+        # Tests run jobs and deliveries themselves, when they want them.
+        scheduler=False,
         **(CHEAP_HASHING | overrides),
     )
 
@@ -377,3 +380,16 @@ async def gql(
     )
     body: dict[str, Any] = response.json()
     return body
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def cache(request: pytest.FixtureRequest, services: Services) -> AsyncIterator[CacheBackend]:
+    """Each cache backend in turn (Redis under a prefix of its own)."""
+    if request.param == "memory":
+        backend: CacheBackend = MemoryBackend()
+    else:
+        if services.redis is None:
+            pytest.skip("Redis not available")
+        backend = RedisBackend(services.redis, prefix=f"servicehall-test:{uuid.uuid4().hex}:")
+    yield backend
+    await backend.close()

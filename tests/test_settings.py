@@ -7,6 +7,7 @@ import pytest
 from servicehall.settings import Settings, SettingsError
 
 PROD = {"env": "prod", "public_url": "https://zwfw.example.cn", "secret_key": "k" * 40}
+PROD_ENV = {f"SERVICEHALL_{key.upper()}": value for key, value in PROD.items()}
 
 
 def test_defaults_run_embedded() -> None:
@@ -70,6 +71,21 @@ def test_values_are_parsed() -> None:
             "SERVICEHALL_SECRET_KEY",
         ),
         ({"SERVICEHALL_ACCESS_TOKEN_TTL": "0"}, "SERVICEHALL_ACCESS_TOKEN_TTL"),
+        ({"SERVICEHALL_SMTP_URL": "mail.example.cn"}, "SERVICEHALL_SMTP_URL"),
+        ({"SERVICEHALL_SMTP_URL": "smtp://u:p@mail.example.cn?starttls=off"}, "SMTP_URL"),
+        ({"SERVICEHALL_SMS_DRIVER": "carrier-pigeon"}, "SERVICEHALL_SMS_DRIVER"),
+        ({"SERVICEHALL_SMS_DRIVER": "http"}, "SERVICEHALL_SMS_URL"),
+        (
+            PROD_ENV
+            | {
+                "SERVICEHALL_SMS_DRIVER": "http",
+                "SERVICEHALL_SMS_URL": "http://sms.example.cn/send",
+                "SERVICEHALL_SMS_KEY": "k",
+            },
+            "SERVICEHALL_SMS_URL",
+        ),
+        ({"SERVICEHALL_OUTBOX_MAX_ATTEMPTS": "0"}, "SERVICEHALL_OUTBOX_MAX_ATTEMPTS"),
+        ({"SERVICEHALL_SCHEDULER": "sometimes"}, "SERVICEHALL_SCHEDULER"),
     ],
 )
 def test_bad_values_name_the_variable(environ: dict[str, str], named: str) -> None:
@@ -82,3 +98,21 @@ def test_settings_are_frozen() -> None:
     with pytest.raises(AttributeError):
         settings.env = "prod"  # type: ignore[misc]
     assert settings.replace(**PROD).is_prod
+
+
+def test_messaging_defaults_and_sender() -> None:
+    """Out of the box mail and texts go to the log; the sender follows the public host."""
+    settings = Settings.from_env({})
+    assert settings.smtp_url is None and settings.sms_driver == "log" and settings.scheduler
+    assert settings.mail_sender == "斗门区网上办事大厅 <noreply@localhost>"
+    assert Settings(**PROD).mail_sender == "斗门区网上办事大厅 <noreply@zwfw.example.cn>"
+    assert Settings(**PROD).portal_base == "https://zwfw.example.cn"
+    custom = Settings.from_env(
+        {
+            "SERVICEHALL_SMTP_URL": "smtps://hall%40example.cn:s3cret@smtp.example.cn",
+            "SERVICEHALL_MAIL_FROM": "区政务服务中心 <zwfw@example.cn>",
+            "SERVICEHALL_PORTAL_URL": "https://www.example.cn/",
+        }
+    )
+    assert custom.mail_sender == "区政务服务中心 <zwfw@example.cn>"
+    assert custom.portal_base == "https://www.example.cn"

@@ -10,7 +10,6 @@ from servicehall.auth.keys import KeyStore
 from servicehall.auth.passwords import PasswordHasher
 from servicehall.auth.provider.store import ProviderStore
 from servicehall.auth.sessions import SessionStore
-from servicehall.auth.sms import LogSmsGateway, SmsGateway
 from servicehall.auth.throttle import LoginThrottle
 from servicehall.auth.tokens import AccessTokenValidator
 from servicehall.cache.base import CacheBackend
@@ -29,7 +28,6 @@ class AuthServices:
     throttle: LoginThrottle
     store: ProviderStore
     tokens: AccessTokenValidator
-    sms: SmsGateway
 
     @classmethod
     def create(cls, settings: Settings, cache: CacheBackend) -> AuthServices:
@@ -50,5 +48,4 @@ class AuthServices:
             throttle=LoginThrottle(cache),
             store=ProviderStore(cache, settings),
             tokens=AccessTokenValidator(keys, cache, settings),
-            sms=LogSmsGateway(),
         )

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from servicehall.auth.passwords import PasswordHasher
 from servicehall.codes import make_id_number
-from servicehall.demo.enterprises import DEMO_CREDIT_CODE
+from servicehall.demo.enterprises import DEMO_CONTACT_EMAIL, DEMO_CREDIT_CODE
 from servicehall.models import (
     Account,
     AccountKind,
@@ -37,6 +37,7 @@ class DemoAccount:
     username: str | None = None
     department: str | None = None
     roles: tuple[StaffRole, ...] = ()
+    email: str = ""
 
 
 PERSON_ID = make_id_number("440403", date(1988, 5, 12), 123)
@@ -48,6 +49,7 @@ DEMO_ACCOUNTS = (
         DEMO_CREDIT_CODE,
         "Hengxin#2026",
         "珠海市斗门区恒信食品有限公司",
+        email=DEMO_CONTACT_EMAIL,
     ),
     DemoAccount(
         AccountKind.PERSON,
@@ -57,6 +59,7 @@ DEMO_ACCOUNTS = (
         "陈晓明",
         phone="13926901234",
         id_number=PERSON_ID,
+        email="chenxiaoming@example.com",
     ),
     DemoAccount(
         AccountKind.STAFF,
@@ -114,6 +117,7 @@ async def load_accounts(hasher: PasswordHasher) -> None:
             phone=demo.phone,
             id_number=demo.id_number,
             display_name=demo.display_name,
+            email=demo.email,
             enterprise=enterprise,
             department=department,
             roles=[role.value for role in demo.roles],

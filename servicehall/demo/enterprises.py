@@ -63,6 +63,7 @@ _STREETS = (
 
 #: The enterprise a newcomer signs in as; its code stays the same in every demo database.
 DEMO_CREDIT_CODE = make_credit_code("9", "1", "440403", "MA4UH3XF")
+DEMO_CONTACT_EMAIL = "hengxin-food@example.com"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,14 @@ class EnterpriseSpec:
     industries: tuple[str, ...]
     status: str
     contact_phone: str
+    contact_email: str
+
+
+def _email(n: int) -> str:
+    """Most enterprises registered a contact e-mail (the reserved example.com domain)."""
+    if n == 0:
+        return DEMO_CONTACT_EMAIL
+    return f"qiye{n:04d}@example.com" if n % 3 else ""
 
 
 def _org_body(rng: random.Random) -> str:
@@ -145,6 +154,7 @@ def generate_enterprises(count: int, *, seed: int = 440403) -> list[EnterpriseSp
                 industries=_industries(n, division, divisions, mix),
                 status=status,
                 contact_phone=f"1{rng.choice('3589')}{rng.randrange(10**8, 10**9)}",
+                contact_email=_email(n),
             )
         )
     return result

@@ -298,6 +298,7 @@ async def _load_enterprises(
                 status=e.status,
                 contact_name=e.legal_representative,
                 contact_phone=e.contact_phone,
+                contact_email=e.contact_email,
                 last_annual_report_year=_annual_report_year(n, e, today),
             )
             for n, e in enumerate(specs)

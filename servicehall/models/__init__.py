@@ -61,6 +61,12 @@ from servicehall.models.items import (
     Theme,
     ThemeAudience,
 )
+from servicehall.models.notifications import (
+    OutboxChannel,
+    OutboxMessage,
+    OutboxState,
+    SmsTemplate,
+)
 
 __all__ = [
     "Account",
@@ -102,6 +108,9 @@ __all__ = [
     "NonBankCreditRecord",
     "NonBankStatus",
     "OAuthClient",
+    "OutboxChannel",
+    "OutboxMessage",
+    "OutboxState",
     "Qualification",
     "QualificationStatus",
     "RefreshToken",
@@ -110,6 +119,7 @@ __all__ = [
     "ScopeLevel",
     "ServiceItem",
     "SigningKey",
+    "SmsTemplate",
     "StaffRole",
     "Subscription",
     "SubscriptionTarget",

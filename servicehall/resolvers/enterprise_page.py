@@ -1,23 +1,18 @@
-"""Reads and writes of the enterprise page (ENT-4..12) behind the schema.
-
-Lists that grow are newest-first pages of one statement each: an inner query counts every
-match with ``COUNT(*) OVER ()``, the outer one applies the keyset cursor (date, id) and the
-limit, so the total arrives with the rows.
-"""
+"""Reads and writes of the enterprise page (ENT-4..12) behind the schema."""
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from servicehall import db, text
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.clock import local_today
-from servicehall.errors import InvalidCursor, InvalidInput, NotFound
+from servicehall.errors import InvalidInput, NotFound
 from servicehall.models import (
     AuditEvent,
     Department,
@@ -32,18 +27,12 @@ from servicehall.models import (
     SubscriptionTarget,
     Theme,
 )
-
-MAX_PAGE = 100
+from servicehall.notify.outbox import enqueue, in_app
+from servicehall.resolvers.paging import MAX_PAGE, Page, newest_first
 
 M = TypeVar("M", Message, Reminder)
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    rows: list[dict[str, Any]]
-    cursors: list[str]
-    has_next: bool
-    total: int
+#: Who owns a mailbox: an enterprise (its mailbox) or an account (its inbox).
+Owner = Literal["enterprise_id", "account_id"]
 
 
 def can_read_private(principal: Principal, credit_code: str) -> bool:
@@ -54,52 +43,6 @@ def can_read_private(principal: Principal, credit_code: str) -> bool:
         principal.kind is PrincipalKind.STAFF
         and StaffRole.ENTERPRISE_DATA_READER.value in principal.roles
     )
-
-
-def _cursor(value: Any, row_id: int) -> str:
-    # SQLite hands back the stored text, PostgreSQL a date or datetime: keep either as is.
-    raw = value if isinstance(value, str) else value.isoformat()
-    return base64.urlsafe_b64encode(f"{raw}|{row_id}".encode()).decode().rstrip("=")
-
-
-def _after(cursor: str, dialect: db.Dialect) -> tuple[Any, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        value, row_id = raw.rsplit("|", 1)
-        if dialect == "sqlite":
-            return value, int(row_id)
-        parsed = datetime.fromisoformat(value)
-        return (parsed if "T" in value or ":" in value else parsed.date()), int(row_id)
-    except ValueError:
-        raise InvalidCursor("分页游标无效", field="after") from None
-
-
-async def newest_first(sql: str, order: str, q: db.Sql, *, first: int, after: str | None) -> Page:
-    """A page of ``sql`` (which selects ``id`` and ``order``) newest first, with its total."""
-    if not 0 <= first <= MAX_PAGE:
-        raise InvalidInput(f"每页条数应在0到{MAX_PAGE}之间", field="first")
-    dialect = db.dialect()
-    base_values = list(q.values)  # what ``sql`` itself binds
-    inner = f"SELECT p.*, COUNT(*) OVER () AS total_rows FROM ({sql}) p"
-    where = "1 = 1"
-    if after is not None:
-        value, row_id = _after(after, dialect)
-        v, i = q.bind(value), q.bind(row_id)
-        where = f"(t.{order} < {v} OR (t.{order} = {v} AND t.id < {i}))"
-    rows = await db.fetch(
-        f"SELECT * FROM ({inner}) t WHERE {where} "
-        f"ORDER BY t.{order} DESC, t.id DESC LIMIT {q.bind(first + 1)}",
-        q.values,
-    )
-    if rows:
-        total = int(rows[0]["total_rows"])
-    elif after is not None:  # past the end: count on its own
-        counted = await db.fetch(f"SELECT COUNT(*) AS n FROM ({sql}) p", base_values)
-        total = int(counted[0]["n"])
-    else:
-        total = 0
-    shown = rows[:first]
-    return Page(shown, [_cursor(r[order], r["id"]) for r in shown], len(rows) > first, total)
 
 
 async def credit_records(enterprise_id: int, *, first: int, after: str | None) -> Page:
@@ -233,8 +176,9 @@ async def publish_information(
 async def deliver_to_subscribers(
     info: GovernmentInformation, department: Department | None, topic: Theme | None
 ) -> int:
-    """In-app messages for every matching subscription; one per enterprise however many
-    of its subscriptions match."""
+    """In-app messages (through the outbox, in the caller's transaction) for every
+    matching subscription; one per enterprise however many of its subscriptions match.
+    E-mail subscribers get the day's information in their daily digest."""
     targets = []
     if department is not None:
         targets.append((SubscriptionTarget.DEPARTMENT, department.code))
@@ -247,16 +191,17 @@ async def deliver_to_subscribers(
         )
         enterprises.update(int(row["enterprise_id"]) for row in rows)
     sender = department.name if department is not None else "斗门区人民政府"
-    await Message.bulk_create(
+    await enqueue(
         [
-            Message(
-                enterprise_id=eid,
-                category=MessageCategory.SUBSCRIPTION,
+            in_app(
+                kind="subscription",
+                source=f"information:{info.id}/enterprise:{eid}",
                 title=info.title,
                 body=info.summary,
+                category=MessageCategory.SUBSCRIPTION.value,
                 sender=sender,
                 link=f"/information/{info.id}",
-                source=f"information:{info.id}/enterprise:{eid}",
+                enterprise_id=eid,
             )
             for eid in sorted(enterprises)
         ]
@@ -291,30 +236,44 @@ async def unsubscribe(enterprise: Enterprise, target: SubscriptionTarget, code: 
         raise NotFound("未订阅该项", field="code")
 
 
-async def messages(enterprise_id: int, *, unread_only: bool, first: int, after: str | None) -> Page:
+async def messages(
+    owner: Owner, owner_id: int, *, unread_only: bool, first: int, after: str | None
+) -> Page:
+    """An enterprise's mailbox or an account's inbox, newest first."""
     q = db.Sql(db.dialect())
     sql = (
         "SELECT id, category, title, body, sender, link, created_at, read_at FROM message "
-        f"WHERE enterprise_id = {q.bind(enterprise_id)}"
-        + (" AND read_at IS NULL" if unread_only else "")
+        f"WHERE {owner} = {q.bind(owner_id)}" + (" AND read_at IS NULL" if unread_only else "")
     )
     return await newest_first(sql, "created_at", q, first=first, after=after)
 
 
-async def mark_message_read(enterprise_id: int, message_id: int) -> Message:
-    return await _mark_read(Message, "消息", enterprise_id, message_id)
+async def unread_messages(owner: Owner, owner_id: int) -> int:
+    return await Message.filter(**{owner: owner_id, "read_at__isnull": True}).count()
+
+
+async def mark_message_read(
+    message_id: int, *, account_id: int, enterprise_id: int | None
+) -> Message:
+    """A message of the account's inbox or, for an enterprise account, of its mailbox."""
+    mine = Q(account_id=account_id)
+    if enterprise_id is not None:
+        mine |= Q(enterprise_id=enterprise_id)
+    message = await Message.filter(mine, id=message_id).first()
+    if message is None:
+        raise NotFound("消息不存在", field="id")
+    return await _mark_read(message)
 
 
 async def mark_reminder_read(enterprise_id: int, reminder_id: int) -> Reminder:
-    return await _mark_read(Reminder, "提醒", enterprise_id, reminder_id)
+    reminder = await Reminder.get_or_none(id=reminder_id, enterprise_id=enterprise_id)
+    if reminder is None:
+        raise NotFound("提醒不存在", field="id")
+    return await _mark_read(reminder)
 
 
-async def _mark_read(model: type[M], label: str, enterprise_id: int, row_id: int) -> M:
-    """Mark one of the enterprise's own messages or reminders read (once: the first time
-    it was read stays)."""
-    row = await model.get_or_none(id=row_id, enterprise_id=enterprise_id)
-    if row is None:
-        raise NotFound(f"{label}不存在", field="id")
+async def _mark_read(row: M) -> M:
+    """Mark a message or reminder read once: the first time it was read stays."""
     if row.read_at is None:
         row.read_at = datetime.now(UTC)
         await row.save(update_fields=["read_at"])

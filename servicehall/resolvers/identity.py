@@ -22,7 +22,6 @@ from servicehall.auth.passwords import check_policy
 from servicehall.auth.principal import Principal
 from servicehall.auth.services import AuthServices
 from servicehall.auth.sessions import SsoSession
-from servicehall.auth.sms import mask_phone
 from servicehall.codes import parse_enterprise_code, parse_id_number
 from servicehall.errors import (
     AlreadyActive,
@@ -49,6 +48,9 @@ from servicehall.models import (
     OAuthClient,
     StaffRole,
 )
+from servicehall.notify.outbox import enqueue
+from servicehall.notify.sms import mask_phone
+from servicehall.resolvers import notifications
 
 ACTIVATION_TTL = 600
 ACTIVATION_ATTEMPTS = 5
@@ -187,13 +189,16 @@ async def change_password(
         raise InvalidInput("新密码不能与当前密码相同", field="newPassword")
     account.password_hash = await auth.passwords.hash(normalized)
     account.password_changed_at = datetime.now(UTC)
-    await account.save(update_fields=["password_hash", "password_changed_at"])
-    await AuditEvent.record(
-        "password.changed",
-        actor=f"account:{account.subject}",
-        target=f"account:{account.subject}",
-        ip=ip,
-    )
+    notices = await notifications.password_changed(account, ip=ip, at=account.password_changed_at)
+    async with in_transaction(db.connection().connection_name):
+        await account.save(update_fields=["password_hash", "password_changed_at"])
+        await AuditEvent.record(
+            "password.changed",
+            actor=f"account:{account.subject}",
+            target=f"account:{account.subject}",
+            ip=ip,
+        )
+        await enqueue(notices)
 
 
 # -- enterprise activation (ENT-1) ------------------------------------------------------
@@ -267,13 +272,18 @@ async def start_activation(
     activation_id = new_token(18)
     record = {"enterprise_id": enterprise.id, "code": digest(one_time), "attempts": 0}
     await auth.cache.set(f"activation:{activation_id}", orjson.dumps(record), ACTIVATION_TTL)
-    await auth.sms.send(
-        enterprise.contact_phone,
+    text = await notifications.sms(
         "enterprise_activation",
-        f"【斗门区网上办事大厅】您正在激活企业专属网页账号，验证码{one_time}，"
-        f"{ACTIVATION_TTL // 60}分钟内有效。如非本人操作请忽略。",
+        enterprise.contact_phone,
+        {"code": one_time, "minutes": ACTIVATION_TTL // 60},
+        source=f"activation:{activation_id}",
+        # a code is worth nothing once it has expired, and is blanked once sent
+        expires_at=datetime.now(UTC) + timedelta(seconds=ACTIVATION_TTL),
+        sensitive=True,
     )
-    await AuditEvent.record("activation.started", actor="anonymous", target=target, ip=ip)
+    async with in_transaction(db.connection().connection_name):
+        await enqueue([text])
+        await AuditEvent.record("activation.started", actor="anonymous", target=target, ip=ip)
     return ActivationStarted(activation_id, mask_phone(enterprise.contact_phone), ACTIVATION_TTL)
 
 

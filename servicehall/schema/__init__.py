@@ -29,13 +29,14 @@ from servicehall.schema.feeds import FeedMutation
 from servicehall.schema.identity import IdentityMutation, IdentityQuery
 from servicehall.schema.items import ItemQuery
 from servicehall.schema.limits import extra_rules
+from servicehall.schema.notifications import NotificationMutation, NotificationQuery
 from servicehall.settings import Settings
 
 __all__ = ["Context", "Info", "Query", "build_schema"]
 
 
 @strawberry.type(description="网上办事大厅的全部查询。")
-class Query(ItemQuery, EnterpriseQuery, EnterprisePageQuery, IdentityQuery):
+class Query(ItemQuery, EnterpriseQuery, EnterprisePageQuery, IdentityQuery, NotificationQuery):
     # A plain resolver rather than relay.node(): that field mutates itself when a schema is
     # built, so a process could build the schema only once.
     @strawberry.field(
@@ -57,7 +58,7 @@ class Query(ItemQuery, EnterpriseQuery, EnterprisePageQuery, IdentityQuery):
 
 
 @strawberry.type(description="网上办事大厅的全部变更；可预期的失败在各自结果的 errors 中返回。")
-class Mutation(IdentityMutation, EnterprisePageMutation, FeedMutation):
+class Mutation(IdentityMutation, EnterprisePageMutation, FeedMutation, NotificationMutation):
     pass
 
 

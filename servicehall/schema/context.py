@@ -13,6 +13,7 @@ from servicehall.auth.services import AuthServices
 from servicehall.cache.base import CacheBackend, CacheUnavailable
 from servicehall.changes import Changes
 from servicehall.loaders import Loaders
+from servicehall.notify.service import Notifier
 from servicehall.resolvers.catalogue_index import CatalogueIndex, CatalogueIndexHolder
 from servicehall.settings import Settings
 
@@ -25,6 +26,7 @@ class Context:
     changes: Changes
     catalogue: CatalogueIndexHolder
     auth: AuthServices
+    notifier: Notifier
     principal: Principal
     request_id: str
     loaders: Loaders = field(default_factory=Loaders)

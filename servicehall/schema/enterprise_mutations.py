@@ -16,6 +16,7 @@ from servicehall.models import (
 )
 from servicehall.models import GovernmentInformation as InformationModel
 from servicehall.resolvers import enterprise_page as resolvers
+from servicehall.resolvers import identity
 from servicehall.schema.context import Info
 from servicehall.schema.enterprise_page import (
     GovernmentInformation,
@@ -143,11 +144,15 @@ class EnterprisePageMutation:
         removed, errors = await attempt(run)
         return UnsubscribePayload(errors=errors, removed=bool(removed))
 
-    @strawberry.mutation(description="将站内信标记为已读。")
+    @strawberry.mutation(description="将站内信（个人收件箱或企业信箱中的）标记为已读。")
     async def mark_message_read(self, info: Info, input: MarkReadInput) -> MarkMessageReadPayload:
         async def run() -> Message:
-            enterprise = await own_enterprise(info.context.principal)
-            row = await resolvers.mark_message_read(enterprise.id, _id(input.id))
+            account = await identity.account_of(require_account(info.context.principal))
+            row = await resolvers.mark_message_read(
+                _id(input.id),
+                account_id=account.id,
+                enterprise_id=account.enterprise_id,  # type: ignore[attr-defined]
+            )
             return Message.from_row(db.model_row(row))
 
         message, errors = await attempt(run)

@@ -35,6 +35,7 @@ from servicehall.models import (
     TaxType,
 )
 from servicehall.resolvers import enterprise_page as resolvers
+from servicehall.resolvers.paging import Page
 from servicehall.schema.common import Connection, Labelled, Money, labelled, local_time
 from servicehall.schema.context import Context, Info
 
@@ -99,7 +100,7 @@ def _total(amounts: Iterable[Money]) -> Money:
     return Money(sum(amounts, Decimal("0.00")))
 
 
-def _page(nodes: list[tuple[str, N]], page: resolvers.Page, after: str | None) -> Connection[N]:
+def _page(nodes: list[tuple[str, N]], page: Page, after: str | None) -> Connection[N]:
     return Connection.build(nodes, has_next=page.has_next, after=after, total=page.total)
 
 
@@ -440,7 +441,15 @@ async def messages(
     after: str | None = None,
     unread_only: bool = False,
 ) -> Connection[Message] | None:
-    page = await resolvers.messages(root.row_id, unread_only=unread_only, first=first, after=after)
+    return await mailbox("enterprise_id", root.row_id, first, after, unread_only)
+
+
+async def mailbox(
+    owner: resolvers.Owner, owner_id: int, first: int, after: str | None, unread_only: bool
+) -> Connection[Message]:
+    page = await resolvers.messages(
+        owner, owner_id, unread_only=unread_only, first=first, after=after
+    )
     return _page(
         [(c, Message.from_row(r)) for c, r in zip(page.cursors, page.rows, strict=True)],
         page,

@@ -13,7 +13,6 @@ import strawberry
 from servicehall.auth.captcha import data_url
 from servicehall.auth.principal import Principal
 from servicehall.auth.sessions import SsoSession
-from servicehall.auth.sms import mask_phone
 from servicehall.codes import mask_id_number
 from servicehall.errors import ServiceHallError
 from servicehall.models import (
@@ -31,9 +30,12 @@ from servicehall.models import (
 from servicehall.models import (
     LoginRecord as LoginRecordModel,
 )
+from servicehall.notify.sms import mask_phone
 from servicehall.resolvers import identity as resolvers
+from servicehall.resolvers.enterprise_page import unread_messages
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
+from servicehall.schema.enterprise_page import Message, mailbox
 from servicehall.schema.enterprises import Enterprise
 from servicehall.schema.errors import UserError
 from servicehall.schema.items import Department
@@ -235,6 +237,19 @@ class Viewer:
         current = info.context.principal.session_id
         return [SessionType.from_session(s, current) for s in sessions]
 
+    @strawberry.field(
+        description="个人收件箱（如账号安全通知），最新在前；企业信箱见 enterprise.messages。"
+    )
+    async def messages(
+        self, first: int = 20, after: str | None = None, unread_only: bool = False
+    ) -> Connection[Message]:
+        account = await self.account_row()
+        return await mailbox("account_id", account.id, first, after, unread_only)
+
+    @strawberry.field(description="个人收件箱的未读数。")
+    async def unread_count(self) -> int:
+        return await unread_messages("account_id", (await self.account_row()).id)
+
 
 @strawberry.type(description="图形验证码：5分钟内有效，只能使用一次。")
 class Captcha:
@@ -430,6 +445,7 @@ class IdentityMutation:
         started, errors = await attempt(run)
         if started is None:
             return StartEnterpriseActivationPayload(errors=errors)
+        info.context.notifier.kick()  # the code should not wait for the next round
         return StartEnterpriseActivationPayload(
             errors=[],
             activation_id=started.activation_id,

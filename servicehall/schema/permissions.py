@@ -43,3 +43,11 @@ def require_account(principal: Principal) -> Principal:
     if not principal.has_account or principal.subject is None:
         raise Unauthenticated("请先登录后再操作")
     return principal
+
+
+def require_admin(principal: Principal) -> Principal:
+    """For mutations: a signed-in administrator, or a typed refusal."""
+    require_account(principal)
+    if principal.kind is not PrincipalKind.ADMIN:
+        raise Forbidden("仅系统管理员可操作")
+    return principal

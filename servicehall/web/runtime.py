@@ -12,6 +12,7 @@ from servicehall.auth.principal import ANONYMOUS, Principal
 from servicehall.auth.services import AuthServices
 from servicehall.cache.base import CacheBackend, CacheUnavailable
 from servicehall.changes import Changes
+from servicehall.notify.service import Notifier
 from servicehall.resolvers.catalogue_index import CatalogueIndexHolder
 from servicehall.schema.context import Context
 from servicehall.settings import Settings
@@ -25,11 +26,13 @@ class Runtime:
     changes: Changes = field(init=False)
     catalogue: CatalogueIndexHolder = field(default_factory=CatalogueIndexHolder)
     auth: AuthServices = field(init=False)
+    notifier: Notifier = field(init=False)
     db: TortoiseContext | None = None
 
     def __post_init__(self) -> None:
         self.changes = Changes(self.cache)
         self.auth = AuthServices.create(self.settings, self.cache)
+        self.notifier = Notifier(self.settings)
 
     async def context_generation(self, domain: str) -> int | None:
         """A domain's change generation outside a request (None when the cache is down)."""
@@ -49,6 +52,7 @@ class Runtime:
             changes=self.changes,
             catalogue=self.catalogue,
             auth=self.auth,
+            notifier=self.notifier,
             principal=principal if isinstance(principal, Principal) else ANONYMOUS,
             request_id=request_id,
         )

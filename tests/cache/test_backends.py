@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 
 from servicehall.cache import CacheBackend, CacheUnavailable, MemoryBackend, RedisBackend
 from tests.conftest import Services
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def cache(request: pytest.FixtureRequest, services: Services) -> AsyncIterator[CacheBackend]:
-    if request.param == "memory":
-        backend: CacheBackend = MemoryBackend()
-    else:
-        if services.redis is None:
-            pytest.skip("Redis not available")
-        backend = RedisBackend(services.redis, prefix=f"servicehall-test:{uuid.uuid4().hex}:")
-    yield backend
-    await backend.close()
 
 
 async def test_get_set_delete(cache: CacheBackend) -> None:

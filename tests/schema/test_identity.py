@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from servicehall.auth.sms import SmsGateway
 from servicehall.db import use_database
 from servicehall.demo.enterprises import generate_enterprises
-from servicehall.models import Enterprise
+from servicehall.models import Enterprise, OutboxMessage, OutboxState
+from servicehall.notify.sms import SmsGateway
 from tests.auth.flows import ADMIN, ENTERPRISE, PERSON, bearer, sign_in, tokens
 from tests.conftest import HallClient, gql
 
@@ -116,7 +116,7 @@ class RecordingSms(SmsGateway):
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
 
-    async def send(self, phone: str, template: str, text: str) -> None:
+    async def send(self, phone: str, text: str, *, template: str, message_id: str) -> None:
         self.sent.append((phone, text))
 
 
@@ -152,7 +152,7 @@ async def _start(hall: HallClient, code: str, id_number: str, *, good_captcha: b
 
 async def test_enterprise_activation(hall: HallClient) -> None:
     sms = RecordingSms()
-    hall.runtime.auth.sms = sms
+    hall.runtime.notifier.outbox.sms = sms
     companies = generate_enterprises(6)
     target = next(
         e for e in companies[1:] if e.status == "operating" and e.licence_valid_to is None
@@ -180,8 +180,16 @@ async def test_enterprise_activation(hall: HallClient) -> None:
     assert sms.sent == []
     started = await _start(hall, target.credit_code, target.legal_representative_id)
     assert started["errors"] == [] and started["phone"].count("*") == 4
+    with use_database(hall.runtime.db):  # type: ignore[arg-type]
+        # the code went to the outbox with the activation; the worker sends it
+        queued = await OutboxMessage.get(source__startswith="activation:")
+        assert queued.sensitive and queued.expires_at is not None
+        delivered = await hall.runtime.notifier.outbox.deliver_due()
+        assert delivered.sent == 1
+        sent = await OutboxMessage.get(id=queued.id)
     ((phone, text),) = sms.sent
     assert phone == target.contact_phone and "验证码" in text
+    assert sent.state is OutboxState.SENT and "验证码" not in sent.body  # blanked once sent
     one_time = text.split("验证码", 1)[1][:6]
     again = await _start(hall, target.credit_code, target.legal_representative_id)
     assert again["errors"][0]["code"] == "RATE_LIMITED"  # one text a minute

@@ -1,0 +1,59 @@
+"""The notifier: one per app, holding its mail transport, its SMS gateway and its outbox."""
+
+from __future__ import annotations
+
+import asyncio
+
+from servicehall.notify.email import LogTransport, MailTransport, SmtpTransport, parse_smtp_url
+from servicehall.notify.outbox import Outbox
+from servicehall.notify.sms import HttpSmsGateway, LogSmsGateway, SmsGateway
+from servicehall.settings import Settings
+
+
+def mail_transport(settings: Settings) -> MailTransport:
+    if settings.smtp_url is None:
+        return LogTransport()
+    return SmtpTransport(parse_smtp_url(settings.smtp_url), settings.mail_sender)
+
+
+def sms_gateway(settings: Settings) -> SmsGateway:
+    if settings.sms_driver == "http":
+        # Settings refuse the http driver without both.
+        assert settings.sms_url is not None
+        assert settings.sms_key is not None
+        return HttpSmsGateway(settings.sms_url, settings.sms_key)
+    return LogSmsGateway()
+
+
+class Notifier:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        mail: MailTransport | None = None,
+        sms: SmsGateway | None = None,
+    ) -> None:
+        self.settings = settings
+        self.outbox = Outbox(
+            mail or mail_transport(settings),
+            sms or sms_gateway(settings),
+            max_attempts=settings.outbox_max_attempts,
+        )
+        self._wake = asyncio.Event()
+
+    def kick(self) -> None:
+        """Something was queued that should not wait for the next round (a one-time code)."""
+        self._wake.set()
+
+    async def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True when :meth:`kick` cut it short."""
+        try:
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        except TimeoutError:
+            return False
+        finally:
+            self._wake.clear()
+        return True
+
+    async def close(self) -> None:
+        await self.outbox.sms.close()
