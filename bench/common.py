@@ -96,16 +96,20 @@ def free_port() -> int:
 
 
 def hall_env(port: int, url: str, **extra: str) -> dict[str, str]:
-    return dict(
-        os.environ,
-        SERVICEHALL_ENV="prod",
-        SERVICEHALL_DATABASE_URL=url,
-        SERVICEHALL_REDIS_URL=REDIS,
-        SERVICEHALL_PUBLIC_URL=PUBLIC_URL,
-        SERVICEHALL_SECRET_KEY=SECRET,
-        SERVICEHALL_CACHE_PREFIX=f"bench-{port}:",
-        SERVICEHALL_LOG_LEVEL="WARNING",
-        **extra,
+    """The environment of a served hall: prod settings on the bench's database and Redis;
+    ``extra`` adds or overrides ``SERVICEHALL_*`` variables."""
+    return (
+        dict(
+            os.environ,
+            SERVICEHALL_ENV="prod",
+            SERVICEHALL_DATABASE_URL=url,
+            SERVICEHALL_REDIS_URL=REDIS,
+            SERVICEHALL_PUBLIC_URL=PUBLIC_URL,
+            SERVICEHALL_SECRET_KEY=SECRET,
+            SERVICEHALL_CACHE_PREFIX=f"bench-{port}:",
+            SERVICEHALL_LOG_LEVEL="WARNING",
+        )
+        | extra
     )
 
 

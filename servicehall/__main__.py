@@ -34,6 +34,7 @@ from servicehall.notify.service import Notifier
 from servicehall.resolvers import clients, ingest
 from servicehall.schema import build_schema
 from servicehall.settings import Settings, SettingsError
+from servicehall.workdays import work_calendar
 
 T = TypeVar("T")
 log = logging.getLogger("servicehall")
@@ -225,7 +226,7 @@ def cmd_jobs_run(settings: Settings, args: argparse.Namespace) -> int:
         await db.require_migrated()
         notifier = Notifier(settings)
         try:
-            summary = await job.run(jobs.JobContext(settings, notifier))
+            summary = await job.run(jobs.JobContext(settings, notifier, work_calendar(settings)))
             if job.name != "outbox":  # deliver what the job queued, as the scheduler would
                 await notifier.outbox.deliver_due()
         finally:

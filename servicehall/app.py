@@ -73,7 +73,9 @@ async def home(request: Request) -> HTMLResponse:
 
 def scheduler(runtime: Runtime) -> Scheduler:
     return Scheduler(
-        list(JOBS.values()), runtime.cache, JobContext(runtime.settings, runtime.notifier)
+        list(JOBS.values()),
+        runtime.cache,
+        JobContext(runtime.settings, runtime.notifier, runtime.calendar),
     )
 
 

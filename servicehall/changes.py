@@ -31,6 +31,7 @@ ENTITY_DOMAINS = {
     "Enterprise": "enterprise",
     "Announcement": "portal",
     "GovernmentInformation": "information",
+    "Rating": "ratings",
 }
 
 

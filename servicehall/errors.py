@@ -37,6 +37,9 @@ class ErrorCode(enum.Enum):
     ALREADY_ACTIVE = "ALREADY_ACTIVE"
     PROOF_MISMATCH = "PROOF_MISMATCH"
     CODE_INVALID = "CODE_INVALID"
+    INVALID_CASE_NUMBER = "INVALID_CASE_NUMBER"
+    ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+    NOT_COMPLETED = "NOT_COMPLETED"
 
 
 class ServiceHallError(Exception):
@@ -174,3 +177,24 @@ class ProofMismatch(ServiceHallError):
 class CodeInvalid(ServiceHallError):
     code = ErrorCode.CODE_INVALID
     label = "短信验证码错误"
+
+
+class InvalidCaseNumber(InvalidInput):
+    """A case number failed a check (``details["check"]``): caught before any lookup."""
+
+    code = ErrorCode.INVALID_CASE_NUMBER
+    label = "办件编号有误"
+
+
+class IllegalTransition(ServiceHallError):
+    """A case cannot move from its current stage to the one asked for."""
+
+    code = ErrorCode.ILLEGAL_TRANSITION
+    label = "办件环节不可跳转"
+
+
+class NotCompleted(ServiceHallError):
+    """Only completed (办结) cases can be rated."""
+
+    code = ErrorCode.NOT_COMPLETED
+    label = "办件尚未办结"

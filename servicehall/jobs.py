@@ -14,14 +14,17 @@ from datetime import timedelta
 from servicehall.clock import local_today
 from servicehall.notify.service import Notifier
 from servicehall.resolvers.notifications import enterprise_digests
+from servicehall.resolvers.ratings import follow_up_warnings
 from servicehall.resolvers.reminders import generate_reminders
 from servicehall.settings import Settings
+from servicehall.workdays import WorkCalendar
 
 
 @dataclass(frozen=True, slots=True)
 class JobContext:
     settings: Settings
     notifier: Notifier
+    calendar: WorkCalendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,11 @@ async def _digest(context: JobContext) -> str:
     return f"{day.month}月{day.day}日的企业每日邮件：新写入{written}封。"
 
 
+async def _follow_ups(context: JobContext) -> str:
+    written = await follow_up_warnings(local_today(), context.calendar)
+    return f"差评回访整改到期提醒：新写入{written}条。" if written else ""
+
+
 JOBS = {
     job.name: job
     for job in (
@@ -72,6 +80,13 @@ JOBS = {
             _digest,
             timedelta(days=1),
             at=timedelta(hours=7),
+        ),
+        Job(
+            "follow-ups",
+            "差评回访整改到期提醒（RATE-3）",
+            _follow_ups,
+            timedelta(days=1),
+            at=timedelta(hours=8),
         ),
     )
 }

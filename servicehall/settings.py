@@ -14,10 +14,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from servicehall.notify.email import parse_smtp_url
+from servicehall.workdays import CalendarError, WorkCalendar
 
 Env = Literal["dev", "prod"]
 
@@ -89,6 +91,14 @@ class Settings:
     sms_driver: str = "log"
     sms_url: str | None = None
     sms_key: str | None = None
+    #: A JSON file of holidays and make-up working days (the format of the bundled
+    #: ``servicehall/data/holidays.json``) whose years replace the bundled ones: load a
+    #: year's announcement without a release.
+    holidays_file: str | None = None
+    #: Public progress lookups (CASE-1) per minute from one IP, and from one kiosk device
+    #: (a device serves many residents).
+    case_lookups_per_ip: int = 20
+    case_lookups_per_device: int = 120
     #: Delivery attempts before the outbox gives a message up (state ``dead``).
     outbox_max_attempts: int = 8
     #: Run the outbox worker and the periodic jobs in the app (every replica takes part;
@@ -157,10 +167,20 @@ class Settings:
             "argon2_memory_kib",
             "argon2_parallelism",
             "outbox_max_attempts",
+            "case_lookups_per_ip",
+            "case_lookups_per_device",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{_env_name(name)} must be at least 1")
         self._check_messaging()
+        self._check_calendar()
+
+    def _check_calendar(self) -> None:
+        if self.holidays_file is not None:
+            try:
+                WorkCalendar.load(Path(self.holidays_file))
+            except (CalendarError, OSError) as error:
+                raise SettingsError(f"SERVICEHALL_HOLIDAYS_FILE: {error}") from None
 
     def _check_messaging(self) -> None:
         if self.smtp_url is not None:

@@ -27,6 +27,7 @@ import pytest
 import redis.asyncio as aioredis
 import uvicorn
 from asgi_lifespan import LifespanManager
+from starlette.applications import Starlette
 
 from servicehall import db
 from servicehall.app import create_app
@@ -304,6 +305,14 @@ def free_port() -> int:
 class LiveHall:
     url: str
     runtime: Runtime
+    app: Starlette
+
+    def client(self) -> HallClient:
+        """An in-process client of this very app (its lifespan is uvicorn's)."""
+        transport = httpx.ASGITransport(app=self.app)
+        client = HallClient(transport=transport, base_url="https://testserver")
+        client.runtime = self.runtime
+        return client
 
 
 @asynccontextmanager
@@ -317,7 +326,7 @@ async def live(settings: Settings, port: int) -> AsyncIterator[LiveHall]:
             task.result()
         await asyncio.sleep(0.02)
     try:
-        yield LiveHall(f"http://127.0.0.1:{port}", app.state.runtime)
+        yield LiveHall(f"http://127.0.0.1:{port}", app.state.runtime, app)
     finally:
         server.should_exit = True
         await task

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from servicehall.codes import (
+    format_case_number,
+    make_case_number,
     make_credit_code,
     make_registration_number,
     mod11_10_check_digit,
     org_code_check_character,
+    parse_case_number,
     parse_credit_code,
     parse_registration_number,
     uscc_check_character,
 )
-from servicehall.errors import ErrorCode, InvalidCreditCode, InvalidRegistrationNumber
+from servicehall.errors import (
+    ErrorCode,
+    InvalidCaseNumber,
+    InvalidCreditCode,
+    InvalidRegistrationNumber,
+)
 
 # Published codes of well-known enterprises: independent evidence the algorithms are right.
 REAL_CODES = {
@@ -107,3 +117,40 @@ def test_mod11_10_detects_every_single_digit_error() -> None:
                 typo = number[:position] + digit + number[position + 1 :]
                 with pytest.raises(InvalidRegistrationNumber):
                     parse_registration_number(typo)
+
+
+def test_case_numbers_catch_every_single_typo_and_neighbour_swap() -> None:
+    """The check character of a case number catches one mistyped digit anywhere and two
+    neighbours swapped, before any lookup (CASE-1)."""
+    number = make_case_number(date(2026, 11, 26), 17)
+    assert format_case_number(number) == "440403-20261126-00017-2"
+    assert parse_case_number(" 440403-20261126-00017-2 ") == number
+    for position in range(19):
+        for digit in "0123456789":
+            typo = number[:position] + digit + number[position + 1 :]
+            if typo == number:
+                continue
+            with pytest.raises(InvalidCaseNumber) as caught:
+                parse_case_number(typo)
+            assert caught.value.details["check"] in ("CHECK_CHARACTER", "DATE")
+    for position in range(18):
+        swapped = (
+            number[:position] + number[position + 1] + number[position] + number[position + 2 :]
+        )
+        if swapped != number:
+            with pytest.raises(InvalidCaseNumber):
+                parse_case_number(swapped)
+
+
+@pytest.mark.parametrize(
+    ("raw", "check"),
+    [
+        ("44040320261126", "LENGTH"),
+        ("4404032026112600017A", "LENGTH"),
+        ("44040320261331000172", "DATE"),
+    ],
+)
+def test_malformed_case_numbers(raw: str, check: str) -> None:
+    with pytest.raises(InvalidCaseNumber) as caught:
+        parse_case_number(raw)
+    assert caught.value.details["check"] == check and caught.value.field == "caseNumber"

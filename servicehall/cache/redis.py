@@ -44,14 +44,26 @@ class RedisBackend(CacheBackend):
 
     name = "redis"
 
-    def __init__(self, url: str, *, prefix: str = "servicehall:", timeout: float = 2.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "servicehall:",
+        timeout: float = 2.0,
+        max_connections: int = 64,
+    ) -> None:
         self._prefix = prefix
-        self._client = aioredis.from_url(
+        # A burst of more calls than connections waits for a free one (up to ``timeout``)
+        # instead of failing at once, as redis-py's default pool does past its limit.
+        pool = aioredis.BlockingConnectionPool.from_url(
             url,
+            max_connections=max_connections,
+            timeout=timeout,
             socket_connect_timeout=timeout,
             socket_timeout=timeout,
             health_check_interval=30,
         )
+        self._client = aioredis.Redis.from_pool(pool)  # closing the client closes the pool
         self._incr = self._client.register_script(_INCR_SCRIPT)
         self._channels: dict[str, set[asyncio.Queue[bytes]]] = {}
         self._pubsub: Any = None

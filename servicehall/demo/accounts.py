@@ -66,7 +66,7 @@ DEMO_ACCOUNTS = (
         "工作人员",
         "scjg001",
         "Shichang#2026",
-        "黄伟（区市场监管局）",
+        "黄伟",
         username="scjg001",
         department="SCJG",
         roles=(StaffRole.CASE_HANDLER, StaffRole.LICENSE_ISSUER, StaffRole.ENTERPRISE_DATA_READER),

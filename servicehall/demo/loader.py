@@ -20,6 +20,7 @@ from servicehall.auth.crypto import SecretBox
 from servicehall.auth.passwords import PasswordHasher
 from servicehall.clock import local_today
 from servicehall.demo.accounts import load_accounts
+from servicehall.demo.cases import load_cases
 from servicehall.demo.data import DEPARTMENTS, ITEMS, SCOPES, TARGET_GROUPS, THEMES
 from servicehall.demo.enterprise_page import DEMO, Density, load_page_extras, page_rows
 from servicehall.demo.enterprises import EnterpriseSpec, generate_enterprises
@@ -40,6 +41,7 @@ from servicehall.models import (
     Theme,
 )
 from servicehall.resolvers.reminders import generate_reminders
+from servicehall.workdays import WorkCalendar
 
 KIND_CODES = {
     ItemKind.LICENSING: "XK",
@@ -116,6 +118,7 @@ async def load_demo(
         ids = await _load_enterprises(conn, companies, box, today)
         await _load_page(conn, [(ids[e.credit_code], e) for e in companies], today, density)
         await load_accounts(hasher)
+        await load_cases(WorkCalendar.bundled(), today)
     await generate_reminders(today)
     return LoadReport(True, len(DEPARTMENTS), len(specs), len(companies))
 

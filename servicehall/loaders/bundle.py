@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 from strawberry.dataloader import DataLoader
 
+from servicehall.loaders import cases, enterprises, identity, items
 from servicehall.loaders import enterprise_page as page
-from servicehall.loaders import enterprises, identity, items
 from servicehall.loaders.base import Row
 from servicehall.models import AuditEvent
 
@@ -58,6 +58,10 @@ class Loaders:
     subscriptions: DataLoader[int, list[Row]] = _one(page.load_subscriptions)
     reminders: DataLoader[int, list[Row]] = _one(page.load_reminders)
     unread_counts: DataLoader[int, int] = _one(page.load_unread_counts)
+    cases_by_number: DataLoader[str, Row | None] = _one(cases.load_cases_by_number)
+    case_records: DataLoader[int, list[Row]] = _one(cases.load_case_records)
+    current_ratings: DataLoader[int, Row | None] = _one(cases.load_current_ratings)
+    case_statistics: DataLoader[int, dict[str, int]] = _one(cases.load_case_statistics)
     #: Not a cache: each ``load`` appends an audit event, a tick's events share one INSERT.
     audit: DataLoader[AuditKey, bool] = field(
         default_factory=lambda: DataLoader(load_fn=write_audit_events, cache=False)

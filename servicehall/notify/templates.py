@@ -81,6 +81,9 @@ SIGNATURE = "【斗门区网上办事大厅】"
 MAX_SMS_CHARS = 300
 _SIGNED = re.compile(r"【[^【】\s]{2,16}】")
 
+_ITEM = SmsVariable("item", "事项名称", "食品经营许可（延续）")
+_NUMBER = SmsVariable("number", "办件编号", "440403-20261126-00017-2", required=True)
+
 SMS_TEMPLATES = {
     spec.code: spec
     for spec in (
@@ -93,6 +96,47 @@ SMS_TEMPLATES = {
             ),
             SIGNATURE + "您正在激活企业专属网页账号，验证码{{ code }}，{{ minutes }}分钟内有效。"
             "如非本人操作请忽略。",
+        ),
+        SmsTemplateSpec(
+            "case_submitted",
+            "办件提交告知",
+            (_ITEM, _NUMBER),
+            SIGNATURE + "您申请的“{{ item }}”已提交，办件编号{{ number }}，"
+            "可凭办件编号和申请人姓名查询办理进度。",
+        ),
+        SmsTemplateSpec(
+            "case_accepted",
+            "办件受理告知",
+            (
+                _ITEM,
+                _NUMBER,
+                SmsVariable("days", "法定办结时限（工作日）", "20"),
+                SmsVariable("deadline", "预计办结日期", "2026年12月24日"),
+            ),
+            SIGNATURE + "您申请的“{{ item }}”（办件编号{{ number }}）已受理，"
+            "法定办结时限{{ days }}个工作日，预计{{ deadline }}前办结。",
+        ),
+        SmsTemplateSpec(
+            "case_supplement",
+            "补交材料告知",
+            (_ITEM, _NUMBER, SmsVariable("materials", "需补交的材料", "营业执照副本复印件")),
+            SIGNATURE + "您申请的“{{ item }}”（办件编号{{ number }}）需补交材料：{{ materials }}。"
+            "补交期间不计入办理时限。",
+        ),
+        SmsTemplateSpec(
+            "case_completed",
+            "办结告知",
+            (_ITEM, _NUMBER, SmsVariable("outcome", "办理结果", "准予")),
+            SIGNATURE
+            + "您申请的“{{ item }}”（办件编号{{ number }}）已办结，办理结果：{{ outcome }}。"
+            "欢迎对本次服务作出评价。",
+        ),
+        SmsTemplateSpec(
+            "follow_up_rectified",
+            "差评整改结果告知",
+            (_ITEM, _NUMBER),
+            SIGNATURE + "您对“{{ item }}”（办件编号{{ number }}）的评价已核实整改，"
+            "详情请登录网上办事大厅查看，工作人员将与您联系回访。",
         ),
         SmsTemplateSpec(
             "password_changed",

@@ -18,6 +18,7 @@ from strawberry.relay.types import GlobalIDValueError
 from strawberry.schema.config import StrawberryConfig
 
 from servicehall.errors import InvalidId
+from servicehall.schema.cases import CaseMutation, CaseQuery, CaseSubscription
 from servicehall.schema.common import SCALAR_MAP
 from servicehall.schema.context import Context, Info
 from servicehall.schema.enterprise_mutations import EnterprisePageMutation
@@ -30,13 +31,22 @@ from servicehall.schema.identity import IdentityMutation, IdentityQuery
 from servicehall.schema.items import ItemQuery
 from servicehall.schema.limits import extra_rules
 from servicehall.schema.notifications import NotificationMutation, NotificationQuery
+from servicehall.schema.ratings import RatingMutation, RatingQuery
 from servicehall.settings import Settings
 
 __all__ = ["Context", "Info", "Query", "build_schema"]
 
 
 @strawberry.type(description="网上办事大厅的全部查询。")
-class Query(ItemQuery, EnterpriseQuery, EnterprisePageQuery, IdentityQuery, NotificationQuery):
+class Query(
+    ItemQuery,
+    EnterpriseQuery,
+    EnterprisePageQuery,
+    IdentityQuery,
+    NotificationQuery,
+    CaseQuery,
+    RatingQuery,
+):
     # A plain resolver rather than relay.node(): that field mutates itself when a schema is
     # built, so a process could build the schema only once.
     @strawberry.field(
@@ -57,8 +67,20 @@ class Query(ItemQuery, EnterpriseQuery, EnterprisePageQuery, IdentityQuery, Noti
         return next(iter(nodes), None)
 
 
+@strawberry.type(description="实时推送（WebSocket，graphql-transport-ws）。")
+class Subscription(CaseSubscription):
+    pass
+
+
 @strawberry.type(description="网上办事大厅的全部变更；可预期的失败在各自结果的 errors 中返回。")
-class Mutation(IdentityMutation, EnterprisePageMutation, FeedMutation, NotificationMutation):
+class Mutation(
+    IdentityMutation,
+    EnterprisePageMutation,
+    FeedMutation,
+    NotificationMutation,
+    CaseMutation,
+    RatingMutation,
+):
     pass
 
 
@@ -68,6 +90,7 @@ def build_schema(settings: Settings) -> strawberry.federation.Schema:
     return strawberry.federation.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
         execution_context_class=ExecutionContext,
         # Factories, not instances: strawberry builds extensions per operation.

@@ -57,10 +57,25 @@ TYPE_DOMAINS: dict[str, str] = {
     "CreditRecordConnection": "enterprise",
     "CreditRecordEdge": "enterprise",
     "RelatedEnterprise": "enterprise",
+    "RatingSummary": "ratings",
+    "LevelCount": "ratings",
+    "RatingComment": "ratings",
+    "RatingCommentConnection": "ratings",
+    "RatingCommentEdge": "ratings",
 }
 
 #: Fields whose answer depends on who asks even though no permission class guards them.
-PRIVATE_FIELDS: frozenset[tuple[str, str]] = frozenset({("Query", "viewer")})
+PRIVATE_FIELDS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("Query", "viewer"),
+        # rate limited per IP and device: a cached answer would skip the limit
+        ("Query", "caseProgress"),
+        # answers depend on who asks (checked inside the resolvers)
+        ("Query", "case"),
+        ("Query", "caseWorklist"),
+        ("Query", "followUps"),
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from servicehall.loaders import Loaders
 from servicehall.notify.service import Notifier
 from servicehall.resolvers.catalogue_index import CatalogueIndex, CatalogueIndexHolder
 from servicehall.settings import Settings
+from servicehall.workdays import WorkCalendar
 
 
 @dataclass(slots=True)
@@ -27,6 +28,7 @@ class Context:
     catalogue: CatalogueIndexHolder
     auth: AuthServices
     notifier: Notifier
+    calendar: WorkCalendar
     principal: Principal
     request_id: str
     loaders: Loaders = field(default_factory=Loaders)

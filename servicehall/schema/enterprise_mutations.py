@@ -24,8 +24,7 @@ from servicehall.schema.enterprise_page import (
     Reminder,
     Subscription,
 )
-from servicehall.schema.errors import UserError
-from servicehall.schema.identity import attempt
+from servicehall.schema.errors import UserError, attempt
 from servicehall.schema.permissions import require_account
 
 

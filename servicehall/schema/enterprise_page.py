@@ -361,7 +361,7 @@ async def non_bank_credit(
     return _page(nodes, page, after)
 
 
-@strawberry.type(description="一项订阅（ENT-11）。")
+@strawberry.type(name="InformationSubscription", description="一项信息订阅（ENT-11）。")
 class Subscription:
     target: Labelled[SubscriptionTarget]
     code: str = strawberry.field(description="部门代码或主题代码。")

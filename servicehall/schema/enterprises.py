@@ -14,6 +14,7 @@ from servicehall.codes import CreditCode, parse_enterprise_code
 from servicehall.loaders import Row
 from servicehall.models.enterprises import EnterpriseStatus
 from servicehall.schema import enterprise_page as page
+from servicehall.schema.cases import case_statistics
 from servicehall.schema.common import Labelled, LoadedNode, labelled, local_time
 from servicehall.schema.context import Info
 from servicehall.schema.items import BusinessScope
@@ -120,6 +121,12 @@ class Enterprise(LoadedNode):
         resolver=page.reminders,
         permission_classes=[page.EnterpriseData],
         description="温馨提示（未处理的在前，按到期日排序）。",
+    )
+
+    case_statistics = strawberry.field(
+        resolver=case_statistics,
+        permission_classes=[page.EnterpriseData],
+        description="办件统计：已办结、在办、本月办结（ENT-13）。",
     )
 
     @strawberry.field(description="所属行业（国民经济行业大类）。")

@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -19,6 +20,7 @@ from graphql import GraphQLError
 from servicehall.errors import ErrorCode, ServiceHallError
 
 log = logging.getLogger("servicehall.errors")
+T = TypeVar("T")
 
 ErrorCodeEnum = strawberry.enum(ErrorCode, description="可预期错误的代码，前端据此分支处理。")
 
@@ -35,6 +37,14 @@ class UserError:
     @classmethod
     def from_error(cls, error: ServiceHallError) -> UserError:
         return cls(code=error.code, message=error.message, label=error.label, field=error.field)
+
+
+async def attempt(run: Callable[[], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
+    """Run a mutation's work: expected failures become the payload's ``errors``."""
+    try:
+        return await run(), []
+    except ServiceHallError as error:
+        return None, [UserError.from_error(error)]
 
 
 def is_unexpected(error: GraphQLError) -> bool:

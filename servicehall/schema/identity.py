@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Self, TypeVar
 
@@ -14,7 +13,6 @@ from servicehall.auth.captcha import data_url
 from servicehall.auth.principal import Principal
 from servicehall.auth.sessions import SsoSession
 from servicehall.codes import mask_id_number
-from servicehall.errors import ServiceHallError
 from servicehall.models import (
     Account as AccountModel,
 )
@@ -33,11 +31,12 @@ from servicehall.models import (
 from servicehall.notify.sms import mask_phone
 from servicehall.resolvers import identity as resolvers
 from servicehall.resolvers.enterprise_page import unread_messages
+from servicehall.schema.cases import Case, viewer_cases
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
 from servicehall.schema.enterprise_page import Message, mailbox
 from servicehall.schema.enterprises import Enterprise
-from servicehall.schema.errors import UserError
+from servicehall.schema.errors import UserError, attempt
 from servicehall.schema.items import Department
 from servicehall.schema.permissions import Administrator, require_account
 
@@ -51,14 +50,6 @@ PASSWORD_MAX_AGE_DAYS = 90
 def client_ip(info: Info) -> str:
     client = info.context.connection.client
     return client.host if client else ""
-
-
-async def attempt(run: Callable[[], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
-    """Run a mutation's work: expected failures become the payload's ``errors``."""
-    try:
-        return await run(), []
-    except ServiceHallError as error:
-        return None, [UserError.from_error(error)]
 
 
 @strawberry.type(name="Account", description="登录账号（个人、企业、部门工作人员或管理员）。")
@@ -245,6 +236,12 @@ class Viewer:
     ) -> Connection[Message]:
         account = await self.account_row()
         return await mailbox("account_id", account.id, first, after, unread_only)
+
+    @strawberry.field(description="本人（企业账号为本企业）申办的办件，最新在前。")
+    async def cases(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Case]:
+        return await viewer_cases(info, first, after)
 
     @strawberry.field(description="个人收件箱的未读数。")
     async def unread_count(self) -> int:

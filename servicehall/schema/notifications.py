@@ -15,8 +15,7 @@ from servicehall.notify.sms import mask_phone
 from servicehall.resolvers import notifications as resolvers
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
-from servicehall.schema.errors import UserError
-from servicehall.schema.identity import attempt
+from servicehall.schema.errors import UserError, attempt
 from servicehall.schema.permissions import Administrator, require_admin
 
 for _enum in (OutboxChannel, OutboxState):

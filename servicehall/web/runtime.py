@@ -16,6 +16,7 @@ from servicehall.notify.service import Notifier
 from servicehall.resolvers.catalogue_index import CatalogueIndexHolder
 from servicehall.schema.context import Context
 from servicehall.settings import Settings
+from servicehall.workdays import WorkCalendar, work_calendar
 
 
 @dataclass
@@ -27,12 +28,14 @@ class Runtime:
     catalogue: CatalogueIndexHolder = field(default_factory=CatalogueIndexHolder)
     auth: AuthServices = field(init=False)
     notifier: Notifier = field(init=False)
+    calendar: WorkCalendar = field(init=False)
     db: TortoiseContext | None = None
 
     def __post_init__(self) -> None:
         self.changes = Changes(self.cache)
         self.auth = AuthServices.create(self.settings, self.cache)
         self.notifier = Notifier(self.settings)
+        self.calendar = work_calendar(self.settings)
 
     async def context_generation(self, domain: str) -> int | None:
         """A domain's change generation outside a request (None when the cache is down)."""
@@ -53,6 +56,7 @@ class Runtime:
             catalogue=self.catalogue,
             auth=self.auth,
             notifier=self.notifier,
+            calendar=self.calendar,
             principal=principal if isinstance(principal, Principal) else ANONYMOUS,
             request_id=request_id,
         )

@@ -115,3 +115,10 @@ async def test_sets(cache: CacheBackend) -> None:
     await cache.set_add("short", "x", ttl=0.05)
     await asyncio.sleep(0.12)
     assert await cache.set_members("short") == set()
+
+
+async def test_a_burst_beyond_the_pool_waits_instead_of_failing(cache: CacheBackend) -> None:
+    """Hundreds of calls at once (2,000 subscribers connecting) queue for a connection
+    instead of failing as "cache unavailable"."""
+    results = await asyncio.gather(*(cache.incr("burst", ttl=60) for _ in range(500)))
+    assert sorted(results) == list(range(1, 501))

@@ -13,6 +13,7 @@ from servicehall.jobs import JOBS, Job, JobContext
 from servicehall.notify.scheduler import Scheduler, slot
 from servicehall.notify.service import Notifier
 from servicehall.settings import Settings
+from servicehall.workdays import WorkCalendar
 
 
 class Clock:
@@ -25,7 +26,7 @@ class Clock:
 
 def _context() -> JobContext:
     settings = Settings(scheduler=False)
-    return JobContext(settings, Notifier(settings))
+    return JobContext(settings, Notifier(settings), WorkCalendar.bundled())
 
 
 def _job(name: str, calls: list[str], *, exclusive: bool = True, fail: bool = False) -> Job:

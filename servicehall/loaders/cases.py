@@ -1,0 +1,51 @@
+"""Loaders of cases: by number, their records, their current ratings, enterprise counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from servicehall.clock import local_today
+from servicehall.loaders.base import Row, grouped_by, rows_by
+from servicehall.resolvers.cases import enterprise_statistics
+
+CASE_COLUMNS = (
+    "c.id, c.case_number, c.applicant_kind, c.applicant_name, c.applicant_code, c.channel, "
+    "c.stage, c.submitted_at, c.accepted_at, c.completed_at, c.limit_days, c.outcome, "
+    "c.enterprise_id, c.department_id, i.code AS item_code, d.code AS department_code, "
+    "a.subject AS account_subject"
+)
+
+
+async def load_cases_by_number(numbers: Sequence[str]) -> list[Row | None]:
+    return await rows_by(
+        f"SELECT {CASE_COLUMNS} FROM service_case c "
+        "JOIN service_item i ON i.id = c.item_id JOIN department d ON d.id = c.department_id "
+        "LEFT JOIN account a ON a.id = c.account_id",
+        "c.case_number",
+        numbers,
+    )
+
+
+async def load_case_records(case_ids: Sequence[int]) -> list[list[Row]]:
+    return await grouped_by(
+        "SELECT r.case_id, r.id, r.stage, r.at, r.handler, r.note, d.name AS department_name "
+        "FROM case_record r LEFT JOIN department d ON d.id = r.department_id "
+        "WHERE r.case_id IN ({keys}) ORDER BY r.at, r.id",
+        "case_id",
+        case_ids,
+    )
+
+
+async def load_current_ratings(case_ids: Sequence[int]) -> list[Row | None]:
+    groups = await grouped_by(
+        "SELECT case_id, id, revision, level, indicators, comment, public_comment, channel, "
+        "created_at, disputed_at, dispute_reason FROM rating "
+        "WHERE current = TRUE AND case_id IN ({keys})",
+        "case_id",
+        case_ids,
+    )
+    return [rows[0] if rows else None for rows in groups]
+
+
+async def load_case_statistics(enterprise_ids: Sequence[int]) -> list[dict[str, int]]:
+    return await enterprise_statistics(enterprise_ids, local_today())

@@ -1,0 +1,441 @@
+"""Ratings (好差评, RATE-1..3) and the follow-up of bad ones.
+
+A rating belongs to a completed case; changing it adds a revision and keeps the old ones.
+A bad rating (不满意, 非常不满意) opens the case's follow-up for the handling department,
+due in 15 working days: staff record what verification found and what was rectified,
+the rater is told, and their reply closes it. Comments are published with personal data
+removed; staff may dispute a rating with a reason but never delete it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from tortoise.transactions import in_transaction
+
+from servicehall import db
+from servicehall.auth.principal import Principal, PrincipalKind
+from servicehall.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotCompleted,
+    NotFound,
+)
+from servicehall.models import (
+    Account,
+    AccountKind,
+    Case,
+    CaseChannel,
+    Department,
+    FollowUp,
+    FollowUpStatus,
+    MessageCategory,
+    Rating,
+    RatingIndicator,
+    RatingLevel,
+    ServiceItem,
+    StaffRole,
+)
+from servicehall.notify.outbox import Outgoing, enqueue, in_app
+from servicehall.resolvers import notifications
+from servicehall.resolvers.cases import FINISHED, require_handler
+from servicehall.resolvers.paging import Page, newest_first
+from servicehall.workdays import WorkCalendar
+
+MAX_COMMENT = 300
+MAX_TEXT = 2000
+FOLLOW_UP_DAYS = 15
+ONLINE_INDICATORS = (
+    RatingIndicator.EFFICIENCY,
+    RatingIndicator.GUIDE_ACCURACY,
+    RatingIndicator.CONVENIENCE,
+    RatingIndicator.USABILITY,
+)
+ON_SITE_INDICATORS = (
+    RatingIndicator.SERVICE_EFFICIENCY,
+    RatingIndicator.SERVICE_LEVEL,
+    RatingIndicator.ATTITUDE,
+)
+
+
+def indicators_for(case: Case) -> tuple[RatingIndicator, ...]:
+    """Online indicators for a case handled online, on-site ones for window and kiosk."""
+    online = case.channel in (CaseChannel.WEB, CaseChannel.APP)
+    return ONLINE_INDICATORS if online else ON_SITE_INDICATORS
+
+
+_PERSONAL = (
+    (re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"), "[身份证号]"),
+    (re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"), "[手机号]"),
+    (re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)"), "[电话]"),
+    (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"), "[邮箱]"),
+)
+
+
+def public_comment(comment: str, applicant_name: str) -> str:
+    """The comment as published: ID numbers, phone numbers, e-mail addresses and the
+    applicant's own name taken out."""
+    text = comment
+    for pattern, placeholder in _PERSONAL:
+        text = pattern.sub(placeholder, text)
+    if len(applicant_name) >= 2:
+        text = text.replace(applicant_name, "[申请人]")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class RatingInput:
+    level: RatingLevel
+    indicators: dict[RatingIndicator, RatingLevel]
+    comment: str
+    channel: CaseChannel
+
+
+async def rate(
+    case: Case,
+    given: RatingInput,
+    *,
+    rater: Account | None,
+    calendar: WorkCalendar,
+    today: date,
+) -> tuple[Rating, FollowUp | None]:
+    """Rate a completed case, or change its rating (RATE-1, RATE-3)."""
+    if case.stage not in FINISHED:
+        raise NotCompleted(
+            f"办件当前环节为“{case.stage.label}”，办结后才能评价", field="caseNumber"
+        )
+    comment = given.comment.strip()
+    if len(comment) > MAX_COMMENT:
+        raise InvalidInput(
+            f"评价内容不能超过{MAX_COMMENT}字（现有{len(comment)}字）", field="comment"
+        )
+    allowed = indicators_for(case)
+    unknown = [i for i in given.indicators if i not in allowed]
+    if unknown:
+        raise InvalidInput(
+            f"本办件可评价的指标为：{'、'.join(i.label for i in allowed)}；"
+            f"不适用：{'、'.join(i.label for i in unknown)}",
+            field="indicators",
+        )
+    async with in_transaction(db.connection().connection_name):
+        previous = await Rating.filter(case=case).order_by("-revision").first()
+        if previous is not None:
+            await Rating.filter(case=case, current=True).update(current=False)
+        rating = await Rating.create(
+            case=case,
+            revision=(previous.revision + 1) if previous else 1,
+            current=True,
+            level=given.level,
+            indicators={i.value: level.value for i, level in given.indicators.items()},
+            comment=comment,
+            public_comment=public_comment(comment, case.applicant_name),
+            channel=given.channel,
+            rater_account=rater,
+            department_id=case.department_id,  # type: ignore[attr-defined]
+            item_id=case.item_id,  # type: ignore[attr-defined]
+        )
+        follow_up = await _follow(case, rating, calendar, today) if given.level.bad else None
+    return rating, follow_up
+
+
+async def _follow(case: Case, rating: Rating, calendar: WorkCalendar, today: date) -> FollowUp:
+    """Open (or reopen) the follow-up of a bad rating; it stays with the case."""
+    due = calendar.add_working_days(today, FOLLOW_UP_DAYS)
+    existing = await FollowUp.get_or_none(case=case)
+    if existing is None:
+        follow_up = await FollowUp.create(
+            case=case,
+            rating=rating,
+            department_id=case.department_id,  # type: ignore[attr-defined]
+            opened_on=today,
+            due_on=due,
+        )
+        await enqueue(await _tell_department(case, follow_up))
+        return follow_up
+    existing.rating = rating
+    if existing.status is FollowUpStatus.CLOSED:  # a new bad rating after it was closed
+        existing.status, existing.opened_on, existing.due_on = FollowUpStatus.OPEN, today, due
+        existing.closed_at = None
+    await existing.save()
+    return existing
+
+
+async def _tell_department(case: Case, follow_up: FollowUp) -> list[Outgoing]:
+    """Every case handler of the department learns of the bad rating in their inbox."""
+    handlers = await Account.filter(
+        kind=AccountKind.STAFF,
+        department_id=case.department_id,  # type: ignore[attr-defined]
+    ).only("id", "roles")
+    return [
+        in_app(
+            kind="follow_up_opened",
+            source=f"follow-up:{follow_up.id}:opened/account:{account.id}",
+            title="收到差评，请核实整改",
+            body=f"办件{case.case_number}收到差评，请于{_cn_date(follow_up.due_on)}前完成核实整改并回访申请人。",
+            category=MessageCategory.NOTICE.value,
+            sender=notifications.HALL,
+            link=f"/staff/follow-ups/{follow_up.id}",
+            account_id=account.id,
+        )
+        for account in handlers
+        if StaffRole.CASE_HANDLER.value in account.roles
+    ]
+
+
+def _cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+# -- summaries (RATE-2) -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    count: int
+    average: Decimal | None
+    by_level: dict[RatingLevel, int]
+    disputed: int
+
+
+async def summary_target(department_code: str | None, item_code: str | None) -> tuple[str, int]:
+    """Which of department or item is asked for (exactly one), as (column, id)."""
+    if (department_code is None) == (item_code is None):
+        raise InvalidInput("请指定部门代码或事项编码中的一个", field="departmentCode")
+    if department_code is not None:
+        department = await Department.get_or_none(code=department_code)
+        if department is None:
+            raise NotFound(f"部门“{department_code[:16]}”不存在", field="departmentCode")
+        return "department_id", department.id
+    item = await ServiceItem.get_or_none(code=str(item_code))
+    if item is None:
+        raise NotFound(f"事项“{str(item_code)[:32]}”不存在", field="itemCode")
+    return "item_id", item.id
+
+
+async def summary(column: str, target_id: int) -> Summary:
+    q = db.Sql(db.dialect())
+    rows = await db.fetch(
+        "SELECT level, COUNT(*) AS n, SUM(CASE WHEN disputed_at IS NULL THEN 0 ELSE 1 END) "
+        f"AS disputed FROM rating WHERE {column} = {q.bind(target_id)} AND current = "
+        f"{q.bind(True)} GROUP BY level",
+        q.values,
+    )
+    by_level = dict.fromkeys(RatingLevel, 0)
+    for row in rows:
+        by_level[RatingLevel(row["level"])] = int(row["n"])
+    count = sum(by_level.values())
+    stars = sum(level.stars * n for level, n in by_level.items())
+    average = (Decimal(stars) / count).quantize(Decimal("0.1"), ROUND_HALF_UP) if count else None
+    return Summary(count, average, by_level, sum(int(r["disputed"] or 0) for r in rows))
+
+
+async def comments(column: str, target_id: int, *, first: int, after: str | None) -> Page:
+    """Published comments of current ratings, newest first (RATE-2)."""
+    q = db.Sql(db.dialect())
+    sql = (
+        "SELECT id, level, public_comment, channel, created_at, disputed_at FROM rating "
+        f"WHERE {column} = {q.bind(target_id)} AND current = {q.bind(True)} "
+        "AND public_comment <> ''"
+    )
+    return await newest_first(sql, "created_at", q, first=first, after=after)
+
+
+# -- disputes and follow-ups -----------------------------------------------------------------------
+
+
+async def dispute(principal: Principal, case: Case, reason: str) -> Rating:
+    """Staff of the handling department mark the current rating disputed (kept, shown)."""
+    require_handler(principal, (await case.department).code)
+    reason = reason.strip()
+    if not 5 <= len(reason) <= 500:
+        raise InvalidInput("异议理由应为5到500字", field="reason")
+    rating = await Rating.get_or_none(case=case, current=True)
+    if rating is None:
+        raise NotFound("该办件尚无评价", field="caseNumber")
+    if rating.disputed_at is not None:
+        raise Conflict("该评价已提出异议", field="caseNumber")
+    rating.disputed_at = datetime.now(UTC)
+    rating.dispute_reason = reason
+    rating.disputed_by = principal.identity
+    await rating.save(update_fields=["disputed_at", "dispute_reason", "disputed_by"])
+    return rating
+
+
+async def follow_up_for(principal: Principal, follow_up_id: int) -> FollowUp:
+    follow_up = await FollowUp.get_or_none(id=follow_up_id).prefetch_related(
+        "department", "case", "case__item"
+    )
+    if follow_up is None:
+        raise NotFound("回访整改记录不存在", field="id")
+    require_handler(principal, follow_up.department.code)
+    return follow_up
+
+
+def _step(follow_up: FollowUp, expected: FollowUpStatus, action: str) -> None:
+    if follow_up.status is not expected:
+        raise Conflict(
+            f"当前状态为“{follow_up.status.label}”，不能{action}（须为“{expected.label}”）",
+            field="id",
+        )
+
+
+def _text(value: str, field: str, label: str) -> str:
+    value = value.strip()
+    if not 5 <= len(value) <= MAX_TEXT:
+        raise InvalidInput(f"{label}应为5到{MAX_TEXT}字", field=field)
+    return value
+
+
+async def verify(
+    principal: Principal, follow_up: FollowUp, findings: str, founded: bool
+) -> FollowUp:
+    _step(follow_up, FollowUpStatus.OPEN, "登记核实情况")
+    follow_up.findings = _text(findings, "findings", "核实情况")
+    follow_up.founded = founded
+    follow_up.verified_at = datetime.now(UTC)
+    follow_up.verified_by = principal.identity
+    follow_up.status = FollowUpStatus.VERIFIED
+    await follow_up.save()
+    return follow_up
+
+
+async def rectify(principal: Principal, follow_up: FollowUp, measures: str) -> FollowUp:
+    """Record the rectification and tell the rater the outcome (RATE-3)."""
+    _step(follow_up, FollowUpStatus.VERIFIED, "登记整改情况")
+    follow_up.measures = _text(measures, "measures", "整改情况")
+    follow_up.rectified_at = datetime.now(UTC)
+    follow_up.rectified_by = principal.identity
+    follow_up.status = FollowUpStatus.RECTIFIED
+    case = follow_up.case
+    async with in_transaction(db.connection().connection_name):
+        await follow_up.save()
+        await enqueue(await _tell_rater(case, follow_up))
+    return follow_up
+
+
+async def _tell_rater(case: Case, follow_up: FollowUp) -> list[Outgoing]:
+    values = {"item": case.item.name, "number": case.case_number}
+    source = f"follow-up:{follow_up.id}:rectified"
+    messages: list[Outgoing] = []
+    if case.applicant_phone:
+        messages.append(
+            await notifications.sms(
+                "follow_up_rectified", case.applicant_phone, values, source=f"{source}/sms"
+            )
+        )
+    owner = (
+        {"enterprise_id": case.enterprise_id}  # type: ignore[attr-defined]
+        if case.enterprise_id is not None  # type: ignore[attr-defined]
+        else {"account_id": case.account_id}  # type: ignore[attr-defined]
+        if case.account_id is not None  # type: ignore[attr-defined]
+        else None
+    )
+    if owner:
+        messages.append(
+            in_app(
+                kind="follow_up_rectified",
+                source=f"{source}/in_app",
+                title="您的评价已核实整改",
+                body=f"您对“{case.item.name}”的评价已由{notifications.HALL}核实。核实情况："
+                f"{follow_up.findings}整改措施：{follow_up.measures}",
+                category=MessageCategory.NOTICE.value,
+                sender=notifications.HALL,
+                link=f"/cases/{case.case_number}",
+                **owner,
+            )
+        )
+    return messages
+
+
+async def record_reply(
+    principal: Principal, follow_up: FollowUp, reply: str, satisfied: bool
+) -> FollowUp:
+    """The rater's reply to the outcome (a call back by staff) closes the follow-up."""
+    _step(follow_up, FollowUpStatus.RECTIFIED, "登记回访结果")
+    follow_up.rater_reply = _text(reply, "reply", "回访情况")
+    follow_up.rater_satisfied = satisfied
+    follow_up.closed_at = datetime.now(UTC)
+    follow_up.status = FollowUpStatus.CLOSED
+    await follow_up.save()
+    return follow_up
+
+
+async def follow_ups(
+    principal: Principal,
+    *,
+    statuses: Sequence[FollowUpStatus],
+    overdue_only: bool,
+    department_code: str | None,
+    today: date,
+    first: int,
+    after: str | None,
+) -> Page:
+    """Open and overdue follow-ups: staff see their department's, administrators all."""
+    q = db.Sql(db.dialect())
+    where = ["1 = 1"]
+    if principal.kind is PrincipalKind.STAFF:
+        require_handler(principal)
+        department_code = principal.department_code
+    elif principal.kind is not PrincipalKind.ADMIN:
+        raise Forbidden("仅部门工作人员和管理员可查看")
+    if department_code is not None:
+        where.append(
+            f"department_id IN (SELECT id FROM department WHERE code = {q.bind(department_code)})"
+        )
+    if statuses:
+        where.append(f"status IN ({q.bind_all(s.value for s in statuses)})")
+    if overdue_only:
+        day = today.isoformat() if db.dialect() == "sqlite" else today
+        where.append(f"due_on < {q.bind(day)} AND status <> {q.bind(FollowUpStatus.CLOSED.value)}")
+    sql = f"SELECT id, opened_on AS opened FROM follow_up WHERE {' AND '.join(where)}"
+    return await newest_first(sql, "opened", q, first=first, after=after)
+
+
+async def follow_up_warnings(today: date, calendar: WorkCalendar) -> int:
+    """A daily word to each case handler of a department whose follow-ups are due within
+    three working days or overdue; written once a day per follow-up and handler."""
+    horizon = calendar.add_working_days(today, 3)
+    pending = (
+        await FollowUp.filter(due_on__lte=horizon)
+        .exclude(status=FollowUpStatus.CLOSED)
+        .prefetch_related("case")
+    )
+    if not pending:
+        return 0
+    handlers: dict[int, list[int]] = {}
+    for account in await Account.filter(
+        kind=AccountKind.STAFF,
+        department_id__in=list({f.department_id for f in pending}),  # type: ignore[attr-defined]
+    ).only("id", "roles", "department_id"):
+        if StaffRole.CASE_HANDLER.value in account.roles:
+            handlers.setdefault(account.department_id, []).append(account.id)  # type: ignore[attr-defined]
+    messages = []
+    for follow_up in pending:
+        overdue = follow_up.due_on < today
+        text = (
+            f"办件{follow_up.case.case_number}的差评回访整改已超过期限"
+            f"（{_cn_date(follow_up.due_on)}），请尽快办结。"
+            if overdue
+            else f"办件{follow_up.case.case_number}的差评回访整改将于"
+            f"{_cn_date(follow_up.due_on)}到期，请及时核实整改并回访。"
+        )
+        for account_id in handlers.get(follow_up.department_id, []):  # type: ignore[attr-defined]
+            messages.append(
+                in_app(
+                    kind="follow_up_warning",
+                    source=f"follow-up:{follow_up.id}:warn:{today}/account:{account_id}",
+                    title="差评整改已超期" if overdue else "差评整改即将到期",
+                    body=text,
+                    category=MessageCategory.NOTICE.value,
+                    sender=notifications.HALL,
+                    link=f"/staff/follow-ups/{follow_up.id}",
+                    account_id=account_id,
+                )
+            )
+    async with in_transaction(db.connection().connection_name):
+        return await enqueue(messages)

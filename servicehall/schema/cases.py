@@ -1,0 +1,521 @@
+"""Cases and progress (CASE-1..3, ENT-13) in the schema.
+
+``Case`` is one type for every reader: the applicant and staff see it in full; the public
+lookup (``caseProgress``, proven by number and applicant name) sees it with the
+applicant's name and ID number and the handlers' names masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import date, datetime
+from typing import Self
+
+import orjson
+import strawberry
+from strawberry.types import Info as StrawberryInfo
+
+from servicehall import db
+from servicehall.clock import local_today
+from servicehall.codes import format_case_number, mask_id_number, parse_case_number
+from servicehall.errors import Forbidden, NotFound
+from servicehall.loaders import Loaders, Row
+from servicehall.models import (
+    Account,
+    ApplicantKind,
+    CaseChannel,
+    CaseOutcome,
+    CaseStage,
+    ClockLevel,
+    Enterprise,
+    RatingIndicator,
+    RatingLevel,
+)
+from servicehall.models import Case as CaseModel
+from servicehall.models import CaseRecord as CaseRecordModel
+from servicehall.models import Department as DepartmentModel
+from servicehall.models import ServiceItem as ItemModel
+from servicehall.resolvers import cases as resolvers
+from servicehall.resolvers.paging import Page
+from servicehall.schema.common import Connection, Labelled, labelled, local_time
+from servicehall.schema.context import Context, Info
+from servicehall.schema.errors import UserError, attempt
+from servicehall.schema.items import Department, ServiceItem
+from servicehall.schema.permissions import require_account
+
+for _enum in (
+    ApplicantKind,
+    CaseChannel,
+    CaseOutcome,
+    CaseStage,
+    ClockLevel,
+    RatingIndicator,
+    RatingLevel,
+):
+    strawberry.enum(_enum)
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 张小三 → 张*三, 欧阳小明 → 欧**明."""
+    if len(name) <= 1:
+        return "*"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+@strawberry.type(name="CaseRecord", description="办件过程记录（CASE-2）。")
+class CaseRecordType:
+    stage: Labelled[CaseStage]
+    at: datetime
+    handler: str = strawberry.field(description="经办人（公开查询时部分隐藏）。")
+    department: str | None = strawberry.field(description="经办部门。")
+    note: str
+
+    @classmethod
+    def from_row(cls, row: Row, *, masked: bool) -> Self:
+        return cls(
+            stage=labelled(CaseStage(row["stage"])),
+            at=local_time(db.as_datetime(row["at"])),  # type: ignore[arg-type]
+            handler=mask_name(row["handler"])
+            if masked and row["handler"] not in _ROLES
+            else (row["handler"]),
+            department=row["department_name"],
+            note=row["note"],
+        )
+
+
+#: Handlers that are roles, not people: never masked.
+_ROLES = frozenset({"申请人", "系统"})
+
+
+@strawberry.type(description="法定办结时限的计时（工作日，补交和特别程序期间暂停）。")
+class CaseClock:
+    limit_days: int = strawberry.field(description="法定办结时限（工作日）。")
+    elapsed_days: int = strawberry.field(description="已用工作日。")
+    remaining_days: int = strawberry.field(description="剩余工作日；负数为超期天数。")
+    deadline: date | None = strawberry.field(description="预计办结期限；暂停计时期间为空。")
+    level: Labelled[ClockLevel]
+    on_time: bool | None = strawberry.field(description="办结时是否在时限内。")
+
+
+@strawberry.type(description="一项指标的评价。")
+class IndicatorRating:
+    indicator: Labelled[RatingIndicator]
+    level: Labelled[RatingLevel]
+
+
+@strawberry.type(description="办件的评价（当前版本）。")
+class CaseRating:
+    level: Labelled[RatingLevel]
+    stars: int = strawberry.field(description="星级：非常满意5星至非常不满意1星。")
+    indicators: list[IndicatorRating]
+    comment: str = strawberry.field(description="评价内容（公开时已去除个人信息）。")
+    channel: Labelled[CaseChannel] = strawberry.field(description="评价渠道。")
+    revision: int = strawberry.field(description="第几次评价（改评后加一）。")
+    rated_at: datetime
+    disputed: bool = strawberry.field(description="部门是否提出异议。")
+
+    @classmethod
+    def from_row(cls, row: Row, *, public: bool) -> Self:
+        level = RatingLevel(row["level"])
+        indicators = db.as_json(row["indicators"]) or {}
+        return cls(
+            level=labelled(level),
+            stars=level.stars,
+            indicators=[
+                IndicatorRating(
+                    indicator=labelled(RatingIndicator(i)), level=labelled(RatingLevel(v))
+                )
+                for i, v in indicators.items()
+            ],
+            comment=row["public_comment"] if public else row["comment"],
+            channel=labelled(CaseChannel(row["channel"])),
+            revision=int(row["revision"]),
+            rated_at=local_time(db.as_datetime(row["created_at"])),  # type: ignore[arg-type]
+            disputed=row["disputed_at"] is not None,
+        )
+
+
+@strawberry.federation.type(keys=["caseNumber"], description="办件（CASE-1..3）。")
+class Case:
+    row_id: strawberry.Private[int]
+    masked: strawberry.Private[bool]
+    item_code: strawberry.Private[str]
+    department_id: strawberry.Private[int]
+    department_code: strawberry.Private[str]
+    accepted: strawberry.Private[datetime | None]
+    completed: strawberry.Private[datetime | None]
+    limit: strawberry.Private[int]
+    case_number: str = strawberry.field(description="办件编号（20位，含校验位）。")
+    applicant_kind: Labelled[ApplicantKind]
+    applicant_name: str = strawberry.field(description="申请人（公开查询时部分隐藏）。")
+    applicant_code: str = strawberry.field(description="证件号码或统一社会信用代码（部分隐藏）。")
+    channel: Labelled[CaseChannel] = strawberry.field(description="申办渠道。")
+    stage: Labelled[CaseStage] = strawberry.field(description="当前环节。")
+    submitted_at: datetime
+    accepted_at: datetime | None
+    completed_at: datetime | None
+    outcome: Labelled[CaseOutcome] | None = strawberry.field(description="办理结果。")
+
+    @classmethod
+    def from_row(cls, row: Row, *, masked: bool) -> Self:
+        person = row["applicant_kind"] == ApplicantKind.PERSON.value
+        name, code = row["applicant_name"], row["applicant_code"]
+        accepted, completed = (
+            db.as_datetime(row["accepted_at"]),
+            db.as_datetime(row["completed_at"]),
+        )
+        return cls(
+            row_id=row["id"],
+            masked=masked,
+            item_code=row["item_code"],
+            department_id=row["department_id"],
+            department_code=row["department_code"],
+            accepted=accepted,
+            completed=completed,
+            limit=row["limit_days"],
+            case_number=row["case_number"],
+            applicant_kind=labelled(ApplicantKind(row["applicant_kind"])),
+            applicant_name=mask_name(name) if masked and person else name,
+            applicant_code=mask_id_number(code) if person else code,
+            channel=labelled(CaseChannel(row["channel"])),
+            stage=labelled(CaseStage(row["stage"])),
+            submitted_at=local_time(db.as_datetime(row["submitted_at"])),  # type: ignore[arg-type]
+            accepted_at=local_time(accepted),
+            completed_at=local_time(completed),
+            outcome=labelled(CaseOutcome(row["outcome"])) if row["outcome"] else None,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, caseNumber: str) -> Case | None:  # noqa: N803
+        """Another hall resolving ``Case`` by number (CASE-3): readable by the applicant,
+        staff and halls' systems with the ``cases:read`` scope."""
+        return await load_case(info.context, caseNumber, masked=False)
+
+    @strawberry.field(description="办件编号的书写形式，如 440403-20261126-00017-2。")
+    def formatted_case_number(self) -> str:
+        return format_case_number(self.case_number)
+
+    @strawberry.field(description="办理事项。")
+    async def item(self, info: Info) -> ServiceItem:
+        row = await info.context.loaders.items_by_code.load(self.item_code)
+        return ServiceItem.from_row(row)  # type: ignore[arg-type]  # FK guarantees it
+
+    @strawberry.field(description="办理部门。")
+    async def department(self, info: Info) -> Department:
+        row = await info.context.loaders.departments_by_id.load(self.department_id)
+        return Department.from_row(row)  # type: ignore[arg-type]  # FK guarantees it
+
+    @strawberry.field(description="办件过程记录，按时间顺序。")
+    async def records(self, info: Info) -> list[CaseRecordType]:
+        rows = await info.context.loaders.case_records.load(self.row_id)
+        return [CaseRecordType.from_row(row, masked=self.masked) for row in rows]
+
+    @strawberry.field(description="法定办结时限的计时；受理前为空。")
+    async def clock(self, info: Info) -> CaseClock | None:
+        if self.accepted is None:
+            return None
+        rows = await info.context.loaders.case_records.load(self.row_id)
+        records = [
+            CaseRecordModel(stage=CaseStage(r["stage"]), at=db.as_datetime(r["at"])) for r in rows
+        ]
+        case = CaseModel(
+            accepted_at=self.accepted, completed_at=self.completed, limit_days=self.limit
+        )
+        reading = resolvers.clock_of(case, records, info.context.calendar, local_today())
+        if reading is None:
+            return None
+        return CaseClock(
+            limit_days=reading.limit,
+            elapsed_days=reading.elapsed,
+            remaining_days=reading.remaining,
+            deadline=reading.deadline,
+            level=labelled(ClockLevel(reading.level.value)),
+            on_time=reading.on_time,
+        )
+
+    @strawberry.field(description="评价（好差评）；公开查询时评价内容已去除个人信息。")
+    async def rating(self, info: Info) -> CaseRating | None:
+        row = await info.context.loaders.current_ratings.load(self.row_id)
+        return None if row is None else CaseRating.from_row(row, public=self.masked)
+
+    @strawberry.field(description="当前可转入的环节（仅本部门办件经办人可见，其他人为空）。")
+    def next_stages(self, info: Info) -> list[Labelled[CaseStage]]:
+        principal = info.context.principal
+        try:
+            resolvers.require_handler(principal, self.department_code)
+        except Forbidden:
+            return []
+        case = CaseModel(
+            stage=self.stage.value, channel=self.channel.value, accepted_at=self.accepted
+        )
+        return [labelled(stage) for stage in resolvers.allowed_next(case)]
+
+
+async def load_case(context: Context, number: str, *, masked: bool) -> Case | None:
+    """A case for a reader who need not prove the applicant's name: the applicant, staff
+    of the handling department, administrators, halls' systems (``cases:read``)."""
+    row = await context.loaders.cases_by_number.load(parse_case_number(number))
+    if row is None:
+        return None
+    principal = context.principal
+    if principal.kind.value == "staff" and principal.department_code != row["department_code"]:
+        raise Forbidden("只能查看本部门的办件")
+    case = CaseModel(applicant_code=row["applicant_code"])
+    if not resolvers.can_read(principal, case, row["account_subject"]):
+        raise Forbidden("无权查看该办件；请使用办件编号和申请人姓名查询进度")
+    return Case.from_row(row, masked=masked)
+
+
+@strawberry.type(description="企业办件统计（ENT-13）。")
+class CaseStatistics:
+    completed: int = strawberry.field(description="已办结。")
+    in_progress: int = strawberry.field(description="在办。")
+    completed_this_month: int = strawberry.field(description="本月办结。")
+
+
+async def case_statistics(root: strawberry.Parent[object], info: Info) -> CaseStatistics | None:
+    counts = await info.context.loaders.case_statistics.load(root.row_id)  # type: ignore[attr-defined]
+    return CaseStatistics(**counts)
+
+
+def client_ip(info: Info) -> str:
+    client = info.context.connection.client
+    return client.host if client else ""
+
+
+def device_of(info: Info) -> str | None:
+    """A kiosk (a machine client) counts as one device; browsers are counted by IP."""
+    principal = info.context.principal
+    return principal.client_id if principal.kind.value == "machine" else None
+
+
+async def proven(info: Info, case_number: str, applicant_name: str) -> CaseModel:
+    await resolvers.check_rate(
+        info.context.cache, info.context.settings, ip=client_ip(info), device=device_of(info)
+    )
+    return await resolvers.proven_case(case_number, applicant_name)
+
+
+@strawberry.type
+class CaseQuery:
+    @strawberry.field(
+        description="凭办件编号和申请人姓名查询办理进度（CASE-1）；两者须同时相符，"
+        "个人信息部分隐藏；按 IP 和终端限频。"
+    )
+    async def case_progress(self, info: Info, case_number: str, applicant_name: str) -> Case:
+        case = await proven(info, case_number, applicant_name)
+        row = await info.context.loaders.cases_by_number.load(case.case_number)
+        if row is None:  # removed in between
+            raise NotFound(resolvers.NOT_FOUND_MESSAGE, field="caseNumber")
+        return Case.from_row(row, masked=True)
+
+    @strawberry.field(
+        description="按办件编号查看办件（申请人本人、本部门工作人员、管理员和有 cases:read "
+        "权限的系统）。"
+    )
+    async def case(self, info: Info, case_number: str) -> Case | None:
+        return await load_case(info.context, case_number, masked=False)
+
+    @strawberry.field(description="本部门的办件（办件经办人），最新在前。")
+    async def case_worklist(
+        self,
+        info: Info,
+        stages: list[CaseStage] | None = None,
+        overdue_only: bool = False,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[Case]:
+        principal = info.context.principal
+        resolvers.require_handler(principal)
+        department = await _department_id(principal.department_code)
+        page = await resolvers.worklist(
+            department,
+            stages=stages or (),
+            overdue_only=overdue_only,
+            today=local_today(),
+            first=first,
+            after=after,
+        )
+        return await _connection(info.context.loaders, page, after)
+
+
+async def _department_id(code: str | None) -> int:
+    department = await DepartmentModel.get_or_none(code=code or "")
+    if department is None:
+        raise Forbidden("账号未关联部门")
+    return department.id
+
+
+async def _connection(loaders: Loaders, page: Page, after: str | None) -> Connection[Case]:
+    rows = await loaders.cases_by_number.load_many([r["case_number"] for r in page.rows])
+    return Connection.build(
+        [(c, Case.from_row(r, masked=False)) for c, r in zip(page.cursors, rows, strict=True) if r],
+        has_next=page.has_next,
+        after=after,
+        total=page.total,
+    )
+
+
+async def viewer_cases(principal_info: Info, first: int, after: str | None) -> Connection[Case]:
+    page = await resolvers.cases_of(principal_info.context.principal, first=first, after=after)
+    return await _connection(principal_info.context.loaders, page, after)
+
+
+# -- mutations ---------------------------------------------------------------------------------
+
+
+@strawberry.input
+class SubmitCaseInput:
+    item_code: str
+    channel: CaseChannel = CaseChannel.WEB
+    note: str = ""
+
+
+@strawberry.input
+class RegisterCaseInput:
+    item_code: str
+    applicant_kind: ApplicantKind
+    applicant_name: str
+    applicant_code: str = strawberry.field(description="身份证号码或统一社会信用代码。")
+    applicant_phone: str = ""
+    note: str = ""
+
+
+@strawberry.input
+class AdvanceCaseInput:
+    case_number: str
+    stage: CaseStage
+    note: str = ""
+    outcome: CaseOutcome | None = strawberry.field(default=None, description="办结时必填。")
+
+
+@strawberry.type
+class CasePayload:
+    errors: list[UserError]
+    case: Case | None = None
+
+
+async def _payload(info: Info, case: CaseModel | None, errors: list[UserError]) -> CasePayload:
+    if case is None:
+        return CasePayload(errors=errors)
+    info.context.loaders = Loaders()  # what this request read before the write is stale
+    row = await info.context.loaders.cases_by_number.load(case.case_number)
+    return CasePayload(errors=[], case=Case.from_row(row, masked=False))  # type: ignore[arg-type]
+
+
+@strawberry.type
+class CaseMutation:
+    @strawberry.mutation(description="网上申办事项（个人、企业账号）。")
+    async def submit_case(self, info: Info, input: SubmitCaseInput) -> CasePayload:
+        async def run() -> CaseModel:
+            principal = require_account(info.context.principal)
+            if input.channel not in (CaseChannel.WEB, CaseChannel.APP):
+                raise Forbidden("网上申办的渠道为网上办事大厅或移动端")
+            account = await Account.get(subject=principal.subject)
+            enterprise = (
+                await Enterprise.get_or_none(credit_code=principal.enterprise_code)
+                if principal.enterprise_code
+                else None
+            )
+            applicant = resolvers.applicant_of_account(account, enterprise)
+            return await resolvers.create_case(
+                input.item_code,
+                applicant,
+                input.channel,
+                handler="申请人",
+                handler_account_id=account.id,
+                note=input.note,
+            )
+
+        case, errors = await attempt(run)
+        return await _payload(info, case, errors)
+
+    @strawberry.mutation(description="窗口收件登记（本部门办件经办人）。")
+    async def register_case(self, info: Info, input: RegisterCaseInput) -> CasePayload:
+        async def run() -> CaseModel:
+            principal = info.context.principal
+            resolvers.require_handler(principal)
+            item = await ItemModel.get_or_none(code=input.item_code.strip()).prefetch_related(
+                "department"
+            )
+            if item is None:
+                raise NotFound(f"事项“{input.item_code[:32]}”不存在", field="itemCode")
+            resolvers.require_handler(principal, item.department.code)
+            applicant = await resolvers.window_applicant(
+                input.applicant_kind,
+                input.applicant_name,
+                input.applicant_code,
+                input.applicant_phone,
+            )
+            account = await Account.get(subject=principal.subject)
+            return await resolvers.create_case(
+                input.item_code,
+                applicant,
+                CaseChannel.WINDOW,
+                handler=account.display_name,
+                handler_account_id=account.id,
+                note=input.note,
+            )
+
+        case, errors = await attempt(run)
+        return await _payload(info, case, errors)
+
+    @strawberry.mutation(description="办件转入下一环节（本部门办件经办人，CASE-2）。")
+    async def advance_case(self, info: Info, input: AdvanceCaseInput) -> CasePayload:
+        context = info.context
+
+        async def run() -> CaseModel:
+            principal = require_account(context.principal)
+            resolvers.require_handler(principal)
+            account = await Account.get(subject=principal.subject)
+            moved = await resolvers.advance_case(
+                principal,
+                input.case_number,
+                input.stage,
+                handler=account.display_name,
+                handler_account_id=account.id,
+                note=input.note,
+                outcome=input.outcome,
+                calendar=context.calendar,
+            )
+            await resolvers.publish_move(context.cache, moved)
+            context.notifier.kick()
+            return moved.case
+
+        case, errors = await attempt(run)
+        return await _payload(info, case, errors)
+
+
+# -- live progress ---------------------------------------------------------------------------
+
+
+@strawberry.type(description="办件进度的一次变化。")
+class CaseProgressEvent:
+    case: Case
+    record: CaseRecordType = strawberry.field(description="新增的过程记录。")
+
+
+@strawberry.type
+class CaseSubscription:
+    @strawberry.subscription(
+        description="订阅办件进度（凭办件编号和申请人姓名）：每新增一条过程记录推送一次。"
+    )
+    async def case_progress_changed(
+        self, info: StrawberryInfo[Context, None], case_number: str, applicant_name: str
+    ) -> AsyncGenerator[CaseProgressEvent, None]:
+        case = await proven(info, case_number, applicant_name)
+        async with info.context.cache.subscribe(f"case:{case.case_number}") as messages:
+            async for raw in messages:
+                event = orjson.loads(raw)
+                info.context.loaders = Loaders()  # every event reads the case afresh
+                row = await info.context.loaders.cases_by_number.load(case.case_number)
+                records = await info.context.loaders.case_records.load(case.id)
+                record = next((r for r in records if r["id"] == event["recordId"]), None)
+                if row is None or record is None:
+                    continue
+                yield CaseProgressEvent(
+                    case=Case.from_row(row, masked=True),
+                    record=CaseRecordType.from_row(record, masked=True),
+                )

@@ -1,0 +1,380 @@
+"""Ratings (好差评, RATE-1..3) in the schema: rating a case, the star widget's summary,
+published comments, disputes and the follow-up of bad ratings."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Self
+
+import strawberry
+
+from servicehall import db
+from servicehall.auth.principal import Principal
+from servicehall.clock import local_today
+from servicehall.codes import parse_case_number
+from servicehall.errors import CaptchaInvalid, InvalidInput, NotFound
+from servicehall.loaders import Row
+from servicehall.models import (
+    Account,
+    CaseChannel,
+    FollowUpStatus,
+    RatingIndicator,
+    RatingLevel,
+)
+from servicehall.models import Case as CaseModel
+from servicehall.models import FollowUp as FollowUpModel
+from servicehall.resolvers import cases as case_resolvers
+from servicehall.resolvers import ratings as resolvers
+from servicehall.resolvers.paging import Page
+from servicehall.schema.cases import Case, CaseRating, load_case, proven
+from servicehall.schema.common import Connection, Labelled, labelled, local_time
+from servicehall.schema.context import Info
+from servicehall.schema.errors import UserError, attempt
+
+strawberry.enum(FollowUpStatus)
+
+
+@strawberry.type(description="某一等级的评价数。")
+class LevelCount:
+    level: Labelled[RatingLevel]
+    stars: int
+    count: int
+
+
+@strawberry.type(description="公开的评价内容（已去除个人信息）。")
+class RatingComment:
+    level: Labelled[RatingLevel]
+    comment: str
+    channel: Labelled[CaseChannel]
+    rated_on: date
+    disputed: bool = strawberry.field(description="部门已对该评价提出异议。")
+
+
+@strawberry.type(description="部门或事项的评价汇总：星级组件的数据（RATE-2）。")
+class RatingSummary:
+    column: strawberry.Private[str]
+    target_id: strawberry.Private[int]
+    count: int = strawberry.field(description="评价数。")
+    average_stars: float | None = strawberry.field(description="平均星级（保留一位小数）。")
+    distribution: list[LevelCount] = strawberry.field(description="各等级的评价数。")
+    disputed: int = strawberry.field(description="部门提出异议的评价数。")
+
+    @strawberry.field(description="公开的评价内容，最新在前。")
+    async def comments(
+        self, first: int = 10, after: str | None = None
+    ) -> Connection[RatingComment]:
+        page = await resolvers.comments(self.column, self.target_id, first=first, after=after)
+        return Connection.build(
+            [
+                (
+                    cursor,
+                    RatingComment(
+                        level=labelled(RatingLevel(r["level"])),
+                        comment=r["public_comment"],
+                        channel=labelled(CaseChannel(r["channel"])),
+                        rated_on=local_time(db.as_datetime(r["created_at"])).date(),  # type: ignore[union-attr]
+                        disputed=r["disputed_at"] is not None,
+                    ),
+                )
+                for cursor, r in zip(page.cursors, page.rows, strict=True)
+            ],
+            has_next=page.has_next,
+            after=after,
+            total=page.total,
+        )
+
+
+@strawberry.type(description="差评回访整改（RATE-3）。")
+class FollowUp:
+    id: strawberry.ID
+    case_number: strawberry.Private[str]
+    status: Labelled[FollowUpStatus]
+    opened_on: date
+    due_on: date = strawberry.field(description="整改期限（15个工作日）。")
+    overdue: bool
+    findings: str = strawberry.field(description="核实情况。")
+    founded: bool | None = strawberry.field(description="核实后差评是否属实。")
+    measures: str = strawberry.field(description="整改措施。")
+    rater_reply: str = strawberry.field(description="回访时评价人的答复。")
+    rater_satisfied: bool | None
+    closed_at: datetime | None
+
+    @classmethod
+    def from_model(cls, follow_up: FollowUpModel, case_number: str) -> Self:
+        closed = follow_up.status is FollowUpStatus.CLOSED
+        return cls(
+            id=strawberry.ID(str(follow_up.id)),
+            case_number=case_number,
+            status=labelled(follow_up.status),
+            opened_on=follow_up.opened_on,
+            due_on=follow_up.due_on,
+            overdue=not closed and follow_up.due_on < local_today(),
+            findings=follow_up.findings,
+            founded=follow_up.founded,
+            measures=follow_up.measures,
+            rater_reply=follow_up.rater_reply,
+            rater_satisfied=follow_up.rater_satisfied,
+            closed_at=local_time(follow_up.closed_at),
+        )
+
+    @strawberry.field(description="被评价的办件。")
+    async def case(self, info: Info) -> Case | None:
+        return await load_case(info.context, self.case_number, masked=False)
+
+    @strawberry.field(description="引起回访的评价（原文）。")
+    async def rating(self, info: Info) -> CaseRating | None:
+        case = await load_case(info.context, self.case_number, masked=False)
+        if case is None:
+            return None
+        row = await info.context.loaders.current_ratings.load(case.row_id)
+        return None if row is None else CaseRating.from_row(row, public=False)
+
+
+@strawberry.type
+class RatingQuery:
+    @strawberry.field(description="部门或事项的评价汇总（二选一，RATE-2）。")
+    async def rating_summary(
+        self, department_code: str | None = None, item_code: str | None = None
+    ) -> RatingSummary:
+        column, target = await resolvers.summary_target(department_code, item_code)
+        summary = await resolvers.summary(column, target)
+        return RatingSummary(
+            column=column,
+            target_id=target,
+            count=summary.count,
+            average_stars=float(summary.average) if summary.average is not None else None,
+            distribution=[
+                LevelCount(level=labelled(level), stars=level.stars, count=n)
+                for level, n in summary.by_level.items()
+            ],
+            disputed=summary.disputed,
+        )
+
+    @strawberry.field(
+        description="差评回访整改：工作人员看本部门的，管理员看全部（可按部门筛选）。"
+    )
+    async def follow_ups(
+        self,
+        info: Info,
+        statuses: list[FollowUpStatus] | None = None,
+        overdue_only: bool = False,
+        department_code: str | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[FollowUp]:
+        page = await resolvers.follow_ups(
+            info.context.principal,
+            statuses=statuses or (),
+            overdue_only=overdue_only,
+            department_code=department_code,
+            today=local_today(),
+            first=first,
+            after=after,
+        )
+        return await _follow_up_connection(page, after)
+
+
+async def _follow_up_connection(page: Page, after: str | None) -> Connection[FollowUp]:
+    by_id = {
+        f.id: f
+        for f in await FollowUpModel.filter(id__in=[r["id"] for r in page.rows]).prefetch_related(
+            "case"
+        )
+    }
+    return Connection.build(
+        [
+            (cursor, FollowUp.from_model(by_id[r["id"]], by_id[r["id"]].case.case_number))
+            for cursor, r in zip(page.cursors, page.rows, strict=True)
+        ],
+        has_next=page.has_next,
+        after=after,
+        total=page.total,
+    )
+
+
+# -- mutations ---------------------------------------------------------------------------------
+
+
+@strawberry.input
+class IndicatorRatingInput:
+    indicator: RatingIndicator
+    level: RatingLevel
+
+
+@strawberry.input(description="评价一件已办结的办件（RATE-1）。")
+class RateCaseInput:
+    case_number: str
+    applicant_name: str
+    level: RatingLevel
+    channel: CaseChannel = strawberry.field(description="评价渠道：网上、移动端、自助终端、窗口。")
+    indicators: list[IndicatorRatingInput] = strawberry.field(default_factory=list)
+    comment: str = ""
+    captcha_id: str | None = strawberry.field(default=None, description="未登录时必填。")
+    captcha_answer: str | None = None
+
+
+@strawberry.type
+class RateCasePayload:
+    errors: list[UserError]
+    rating: CaseRating | None = None
+    follow_up_opened: bool | None = strawberry.field(
+        default=None, description="差评已转交部门回访整改。"
+    )
+
+
+@strawberry.input
+class DisputeRatingInput:
+    case_number: str
+    reason: str
+
+
+@strawberry.type
+class DisputeRatingPayload:
+    errors: list[UserError]
+    rating: CaseRating | None = None
+
+
+@strawberry.input
+class VerifyFollowUpInput:
+    id: strawberry.ID
+    findings: str
+    founded: bool
+
+
+@strawberry.input
+class RectifyFollowUpInput:
+    id: strawberry.ID
+    measures: str
+
+
+@strawberry.input
+class RecordRaterReplyInput:
+    id: strawberry.ID
+    reply: str
+    satisfied: bool
+
+
+@strawberry.type
+class FollowUpPayload:
+    errors: list[UserError]
+    follow_up: FollowUp | None = None
+
+
+def _id(raw: strawberry.ID) -> int:
+    try:
+        return int(str(raw))
+    except ValueError:
+        raise InvalidInput("编号格式不正确", field="id") from None
+
+
+@strawberry.type
+class RatingMutation:
+    @strawberry.mutation(
+        description="评价已办结的办件（好差评）：凭办件编号和申请人姓名；未登录须填图形验证码。"
+        "每件只有一个评价，可以修改（保留历史）。"
+    )
+    async def rate_case(self, info: Info, input: RateCaseInput) -> RateCasePayload:
+        context = info.context
+
+        async def run() -> tuple[Row, bool]:
+            case = await proven(info, input.case_number, input.applicant_name)
+            principal = context.principal
+            account = (
+                await Account.get_or_none(subject=principal.subject)
+                if principal.has_account
+                else None
+            )
+            own = case_resolvers.is_applicant(principal, case, account.id if account else None)
+            if not own and not await context.auth.captcha.verify(
+                input.captcha_id or "", input.captcha_answer or ""
+            ):
+                raise CaptchaInvalid("图形验证码错误或已过期", field="captchaAnswer")
+            indicators: dict[RatingIndicator, RatingLevel] = {}
+            for entry in input.indicators:
+                if entry.indicator in indicators:
+                    raise InvalidInput(f"指标“{entry.indicator.label}”重复", field="indicators")
+                indicators[entry.indicator] = entry.level
+            _, follow_up = await resolvers.rate(
+                case,
+                resolvers.RatingInput(input.level, indicators, input.comment, input.channel),
+                rater=account if own else None,
+                calendar=context.calendar,
+                today=local_today(),
+            )
+            await context.changes.record(("Rating", case.case_number))
+            if follow_up is not None:
+                context.notifier.kick()
+            row = await context.loaders.current_ratings.load(case.id)
+            assert row is not None
+            return row, follow_up is not None
+
+        result, errors = await attempt(run)
+        if result is None:
+            return RateCasePayload(errors=errors)
+        return RateCasePayload(
+            errors=[],
+            rating=CaseRating.from_row(result[0], public=False),
+            follow_up_opened=result[1],
+        )
+
+    @strawberry.mutation(description="对评价提出异议并说明理由（本部门办件经办人；不删除评价）。")
+    async def dispute_rating(self, info: Info, input: DisputeRatingInput) -> DisputeRatingPayload:
+        async def run() -> Row:
+            number = parse_case_number(input.case_number)
+            case = await CaseModel.get_or_none(case_number=number)
+            if case is None:
+                raise NotFound("办件不存在", field="caseNumber")
+            await resolvers.dispute(info.context.principal, case, input.reason)
+            await info.context.changes.record(("Rating", number))
+            row = await info.context.loaders.current_ratings.load(case.id)
+            assert row is not None
+            return row
+
+        row, errors = await attempt(run)
+        return DisputeRatingPayload(
+            errors=errors, rating=None if row is None else CaseRating.from_row(row, public=False)
+        )
+
+    @strawberry.mutation(description="登记差评核实情况（本部门办件经办人）。")
+    async def verify_follow_up(self, info: Info, input: VerifyFollowUpInput) -> FollowUpPayload:
+        return await _follow_up_step(
+            info,
+            input.id,
+            lambda p, f: resolvers.verify(p, f, input.findings, input.founded),
+        )
+
+    @strawberry.mutation(description="登记整改措施并告知评价人（本部门办件经办人）。")
+    async def rectify_follow_up(self, info: Info, input: RectifyFollowUpInput) -> FollowUpPayload:
+        return await _follow_up_step(
+            info, input.id, lambda p, f: resolvers.rectify(p, f, input.measures), notify=True
+        )
+
+    @strawberry.mutation(description="登记回访时评价人的答复，办结回访（本部门办件经办人）。")
+    async def record_rater_reply(self, info: Info, input: RecordRaterReplyInput) -> FollowUpPayload:
+        return await _follow_up_step(
+            info,
+            input.id,
+            lambda p, f: resolvers.record_reply(p, f, input.reply, input.satisfied),
+        )
+
+
+async def _follow_up_step(
+    info: Info,
+    raw_id: strawberry.ID,
+    step: Callable[[Principal, FollowUpModel], Awaitable[FollowUpModel]],
+    *,
+    notify: bool = False,
+) -> FollowUpPayload:
+    """One step of a follow-up by staff of its department, answered in the payload."""
+
+    async def run() -> FollowUp:
+        principal = info.context.principal
+        follow_up = await resolvers.follow_up_for(principal, _id(raw_id))
+        await step(principal, follow_up)
+        if notify:  # the step queued a notice that should not wait for the next round
+            info.context.notifier.kick()
+        return FollowUp.from_model(follow_up, follow_up.case.case_number)
+
+    follow_up, errors = await attempt(run)
+    return FollowUpPayload(errors=errors, follow_up=follow_up)
