@@ -40,6 +40,11 @@ class ErrorCode(enum.Enum):
     INVALID_CASE_NUMBER = "INVALID_CASE_NUMBER"
     ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
     NOT_COMPLETED = "NOT_COMPLETED"
+    INVALID_LICENSE_NUMBER = "INVALID_LICENSE_NUMBER"
+    PURPOSE_REQUIRED = "PURPOSE_REQUIRED"
+    LICENSE_REVOKED = "LICENSE_REVOKED"
+    LICENSE_EXPIRED = "LICENSE_EXPIRED"
+    CASE_CLOSED = "CASE_CLOSED"
 
 
 class ServiceHallError(Exception):
@@ -198,3 +203,46 @@ class NotCompleted(ServiceHallError):
 
     code = ErrorCode.NOT_COMPLETED
     label = "办件尚未办结"
+
+
+class IllegalCatalogTransition(IllegalTransition):
+    """A licence catalogue entry cannot take the step asked for (LIC-1)."""
+
+    label = "证照目录状态不可变更"
+
+
+class IllegalGrantTransition(IllegalTransition):
+    """A browse grant cannot take the step asked for (LIC-2)."""
+
+    label = "授权状态不可变更"
+
+
+class InvalidLicenseNumber(InvalidInput):
+    """A licence number failed a check (``details["check"]``): caught before any lookup."""
+
+    code = ErrorCode.INVALID_LICENSE_NUMBER
+    label = "证照编号有误"
+
+
+class PurposeRequired(InvalidInput):
+    """Someone other than the holder reads a licence without saying why (LIC-3)."""
+
+    code = ErrorCode.PURPOSE_REQUIRED
+    label = "请说明查阅事由"
+
+
+class LicenseRevoked(ServiceHallError):
+    code = ErrorCode.LICENSE_REVOKED
+    label = "证照已撤销"
+
+
+class LicenseExpired(ServiceHallError):
+    code = ErrorCode.LICENSE_EXPIRED
+    label = "证照已过期"
+
+
+class CaseClosed(ServiceHallError):
+    """A finished case (办结, 领取登记) takes no more material."""
+
+    code = ErrorCode.CASE_CLOSED
+    label = "办件已办结"

@@ -7,14 +7,19 @@ from datetime import date
 import pytest
 
 from servicehall.codes import (
+    ALPHANUMERIC,
     format_case_number,
+    format_license_number,
     make_case_number,
     make_credit_code,
+    make_license_number,
     make_registration_number,
     mod11_10_check_digit,
+    mod37_36_check_character,
     org_code_check_character,
     parse_case_number,
     parse_credit_code,
+    parse_license_number,
     parse_registration_number,
     uscc_check_character,
 )
@@ -22,6 +27,7 @@ from servicehall.errors import (
     ErrorCode,
     InvalidCaseNumber,
     InvalidCreditCode,
+    InvalidLicenseNumber,
     InvalidRegistrationNumber,
 )
 
@@ -154,3 +160,58 @@ def test_malformed_case_numbers(raw: str, check: str) -> None:
     with pytest.raises(InvalidCaseNumber) as caught:
         parse_case_number(raw)
     assert caught.value.details["check"] == check and caught.value.field == "caseNumber"
+
+
+def test_mod37_36_matches_the_standards_example() -> None:
+    """ISO 7064's worked example of MOD 37,36 (also python-stdnum's test vector)."""
+    assert mod37_36_check_character("A12425GABC1234002") == "M"
+
+
+def test_license_numbers_catch_every_single_typo_and_almost_every_swap() -> None:
+    """LIC-3: the licence number's check character catches every mistyped character and
+    all but about 1 in 250 swaps of two neighbours (what MOD 37,36 promises)."""
+    numbers = [
+        make_license_number(code, year, serial)
+        for code in ("SPJY", "PWXK", "A1", "JZAQ2026")
+        for year in (2015, 2026)
+        for serial in (1, 17, 4711, 999_999)
+    ]
+    swaps = missed = 0
+    for number in numbers:
+        assert parse_license_number(format_license_number(number).lower()) == number
+        for i, original in enumerate(number):
+            for ch in ALPHANUMERIC:
+                if ch != original:
+                    typo = number[:i] + ch + number[i + 1 :]
+                    with pytest.raises(InvalidLicenseNumber):
+                        parse_license_number(typo)
+        for i in range(len(number) - 1):
+            if number[i] != number[i + 1]:
+                swaps += 1
+                swapped = number[:i] + number[i + 1] + number[i] + number[i + 2 :]
+                try:
+                    parse_license_number(swapped)
+                    missed += 1
+                except InvalidLicenseNumber:
+                    pass
+    assert missed / swaps < 1 / 100
+
+
+def test_license_number_format_and_failures() -> None:
+    number = make_license_number("SPJY", 2026, 123)
+    assert format_license_number(number) == f"SPJY-440403-2026-000123-{number[-1]}"
+    assert parse_license_number(f" spjy 440403 2026 000123 {number[-1].lower()} ") == number
+    for raw, check in (
+        ("SPJY-440403-2026-123-X", "FORMAT"),
+        ("1SPJ-440403-2026-000123-X", "FORMAT"),
+        ("TOOLONGCODE-440403-2026-000123-X", "FORMAT"),
+        (number[:-1] + ("0" if number[-1] != "0" else "1"), "CHECK_CHARACTER"),
+    ):
+        with pytest.raises(InvalidLicenseNumber) as caught:
+            parse_license_number(raw)
+        assert caught.value.details["check"] == check
+        assert caught.value.code is ErrorCode.INVALID_LICENSE_NUMBER
+    with pytest.raises(ValueError, match="capitals"):
+        make_license_number("spjy", 2026, 1)
+    with pytest.raises(ValueError, match="999999"):
+        make_license_number("SPJY", 2026, 1_000_000)
