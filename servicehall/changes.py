@@ -32,6 +32,9 @@ ENTITY_DOMAINS = {
     "Announcement": "portal",
     "GovernmentInformation": "information",
     "Rating": "ratings",
+    "LicenseCatalogEntry": "licenses",
+    "LicenseGrant": "licenses",
+    "License": "licenses",
 }
 
 

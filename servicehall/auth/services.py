@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from servicehall.auth.captcha import CaptchaService
 from servicehall.auth.crypto import SecretBox
-from servicehall.auth.keys import KeyStore
+from servicehall.auth.keys import LICENSES, KeyStore
 from servicehall.auth.passwords import PasswordHasher
 from servicehall.auth.provider.store import ProviderStore
 from servicehall.auth.sessions import SessionStore
@@ -22,6 +22,8 @@ class AuthServices:
     cache: CacheBackend
     box: SecretBox
     keys: KeyStore
+    #: The licence-signing key set (LIC-4), apart from the token keys.
+    license_keys: KeyStore
     passwords: PasswordHasher
     captcha: CaptchaService
     sessions: SessionStore
@@ -38,6 +40,7 @@ class AuthServices:
             cache=cache,
             box=box,
             keys=keys,
+            license_keys=KeyStore(box, LICENSES),
             passwords=PasswordHasher(
                 time_cost=settings.argon2_time_cost,
                 memory_cost_kib=settings.argon2_memory_kib,

@@ -82,6 +82,31 @@ DEMO_ACCOUNTS = (
     ),
 )
 
+#: Staff of the e-licence demo (LIC-2, LIC-3): an issuer of the environment bureau, and an
+#: issuer and licence reader of the health bureau, whose department holds a browse grant.
+LICENSE_STAFF = (
+    DemoAccount(
+        AccountKind.STAFF,
+        "证照签发人",
+        "sthj001",
+        "Huanjing#2026",
+        "梁志强",
+        username="sthj001",
+        department="STHJ",
+        roles=(StaffRole.LICENSE_ISSUER,),
+    ),
+    DemoAccount(
+        AccountKind.STAFF,
+        "证照查阅人",
+        "wjj001",
+        "Weijian#2026",
+        "林嘉欣",
+        username="wjj001",
+        department="WJJ",
+        roles=(StaffRole.LICENSE_ISSUER, StaffRole.LICENSE_READER),
+    ),
+)
+
 DEMO_CLIENT_ID = "doumen-portal"
 DEMO_CLIENT_REDIRECTS = ["http://127.0.0.1:5173/callback", "http://localhost:5173/callback"]
 
@@ -103,14 +128,14 @@ async def load_accounts(hasher: PasswordHasher) -> None:
     """Create the demo accounts, client and announcements (in the caller's transaction)."""
     now = datetime.now(UTC)
     accounts: dict[AccountKind, Account] = {}
-    for demo in DEMO_ACCOUNTS:
+    for demo in (*DEMO_ACCOUNTS, *LICENSE_STAFF):
         enterprise = (
             await Enterprise.get(credit_code=demo.login)
             if demo.kind is AccountKind.ENTERPRISE
             else None
         )
         department = await Department.get(code=demo.department) if demo.department else None
-        accounts[demo.kind] = await Account.create(
+        account = await Account.create(
             subject=uuid.uuid4().hex,
             kind=demo.kind,
             username=demo.username,
@@ -126,6 +151,7 @@ async def load_accounts(hasher: PasswordHasher) -> None:
             password_changed_at=now
             - timedelta(days=120 if demo.kind is AccountKind.ENTERPRISE else 30),
         )
+        accounts.setdefault(demo.kind, account)
     await OAuthClient.create(
         client_id=DEMO_CLIENT_ID,
         name="斗门区网上办事大厅（网页版）",
@@ -147,7 +173,7 @@ async def load_accounts(hasher: PasswordHasher) -> None:
 def describe() -> str:
     """What ``make run`` prints so a newcomer can sign in at once."""
     lines = ["演示账号（仅用于本地演示环境）："]
-    for demo in DEMO_ACCOUNTS:
+    for demo in (*DEMO_ACCOUNTS, *LICENSE_STAFF):
         lines.append(f"  {demo.label:<6} 账号 {demo.login:<20} 密码 {demo.password}")
     lines.append(
         f"演示公共客户端：client_id={DEMO_CLIENT_ID}，回调地址 {DEMO_CLIENT_REDIRECTS[0]}，"

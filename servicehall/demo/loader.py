@@ -24,6 +24,7 @@ from servicehall.demo.cases import load_cases
 from servicehall.demo.data import DEPARTMENTS, ITEMS, SCOPES, TARGET_GROUPS, THEMES
 from servicehall.demo.enterprise_page import DEMO, Density, load_page_extras, page_rows
 from servicehall.demo.enterprises import EnterpriseSpec, generate_enterprises
+from servicehall.demo.licenses import load_licenses
 from servicehall.demo.spec import ItemSpec
 from servicehall.models import (
     BusinessScope,
@@ -119,6 +120,7 @@ async def load_demo(
         await _load_page(conn, [(ids[e.credit_code], e) for e in companies], today, density)
         await load_accounts(hasher)
         await load_cases(WorkCalendar.bundled(), today)
+        await load_licenses(box, today)
     await generate_reminders(today)
     return LoadReport(True, len(DEPARTMENTS), len(specs), len(companies))
 

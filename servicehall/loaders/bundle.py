@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from strawberry.dataloader import DataLoader
 
-from servicehall.loaders import cases, enterprises, identity, items
+from servicehall.loaders import cases, enterprises, identity, items, licenses
 from servicehall.loaders import enterprise_page as page
 from servicehall.loaders.base import Row
 from servicehall.models import AuditEvent
@@ -62,6 +62,22 @@ class Loaders:
     case_records: DataLoader[int, list[Row]] = _one(cases.load_case_records)
     current_ratings: DataLoader[int, Row | None] = _one(cases.load_current_ratings)
     case_statistics: DataLoader[int, dict[str, int]] = _one(cases.load_case_statistics)
+    licenses_by_number: DataLoader[str, Row | None] = _one(licenses.load_licenses_by_number)
+    licenses_of_holders: DataLoader[str, list[Row]] = _one(licenses.load_licenses_of_holders)
+    case_licenses: DataLoader[int, list[Row]] = _one(licenses.load_case_licenses)
+    catalog_entries_by_code: DataLoader[str, Row | None] = _one(
+        licenses.load_catalog_entries_by_code
+    )
+    catalog_entries_by_id: DataLoader[int, Row | None] = _one(licenses.load_catalog_entries_by_id)
+    catalog_versions: DataLoader[int, list[Row]] = _one(licenses.load_catalog_versions)
+    catalog_events: DataLoader[int, list[Row]] = _one(licenses.load_catalog_events)
+    grants_by_id: DataLoader[int, Row | None] = _one(licenses.load_grants_by_id)
+    granted_entries: DataLoader[str, frozenset[int]] = _one(licenses.load_granted_entries)
+    client_names: DataLoader[str, str | None] = _one(licenses.load_client_names)
+    #: Not a cache: each ``load`` logs one licence read (access log and audit log).
+    license_accesses: DataLoader[licenses.AccessKey, bool] = field(
+        default_factory=lambda: DataLoader(load_fn=licenses.write_license_accesses, cache=False)
+    )
     #: Not a cache: each ``load`` appends an audit event, a tick's events share one INSERT.
     audit: DataLoader[AuditKey, bool] = field(
         default_factory=lambda: DataLoader(load_fn=write_audit_events, cache=False)

@@ -150,16 +150,20 @@ class RefreshToken(Model):
 
 
 class SigningKey(Model):
-    """A key of the token-signing key set. The private part is encrypted at rest."""
+    """A key of a signing key set (access tokens or licences), its private half sealed."""
 
     id = fields.IntField(primary_key=True)
     kid = fields.CharField(max_length=64, unique=True)
+    #: What the key signs: "token" (access and ID tokens) or "license" (e-licences).
+    purpose = fields.CharField(max_length=16, default="token", db_default="token")
     alg = fields.CharField(max_length=16)
     private_jwe = fields.TextField()
     public_jwk = fields.JSONField[dict[str, str]]()
     created_at = fields.DatetimeField()
     #: When a newer key took over signing (it stays published until its tokens expire).
     retired_at = fields.DatetimeField(null=True)
+    #: When an operator withdrew the key from the published set (compromised or superseded).
+    withdrawn_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "signing_key"

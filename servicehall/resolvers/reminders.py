@@ -5,9 +5,9 @@ data calls for today, then in one transaction creates the missing ones, updates 
 of those whose wording changed (the unread count) and retires those whose fact no longer
 holds (a renewed qualification, a handled violation). Running twice changes nothing.
 
-Business: qualifications and the business licence expiring within 90 days or expired in
-the last 90, the annual report window (1 January to 30 June) while last year's report is
-missing, unhandled vehicle violations. Mail: unread messages. System: an enterprise
+Business: qualifications, e-licences (LIC-3) and the business licence expiring within 90
+days or expired in the last 90, the annual report window (1 January to 30 June) while last
+year's report is missing, unhandled vehicle violations. Mail: unread messages. System: an enterprise
 account's password older than 90 days.
 """
 
@@ -21,11 +21,14 @@ from tortoise.transactions import in_transaction
 
 from servicehall import db
 from servicehall.clock import LOCAL_TZ, local_today
+from servicehall.codes import format_license_number
 from servicehall.models import (
     Account,
     AccountKind,
     Enterprise,
     EnterpriseStatus,
+    License,
+    LicenseStatus,
     Qualification,
     Reminder,
     ReminderKind,
@@ -82,6 +85,38 @@ async def _qualifications(today: date) -> list[Wanted]:
                 text,
                 q.valid_to,
                 "/enterprise/qualifications",
+            )
+        )
+    return wanted
+
+
+async def _e_licences(today: date) -> list[Wanted]:
+    """Enterprises' e-licences (not revoked) ending within the window either side."""
+    rows = await License.filter(
+        enterprise_id__isnull=False,
+        status=LicenseStatus.VALID,
+        valid_until__gte=today - WINDOW,
+        valid_until__lte=today + WINDOW,
+    ).values("enterprise_id", "license_number", "valid_until", name="catalog_version__name")
+    wanted = []
+    for row in rows:
+        until: date = row["valid_until"]
+        expired = until < today
+        what = f"您的“{row['name']}”（编号{format_license_number(row['license_number'])}）"
+        text = (
+            f"{what}已于{_day(until)}过期，请尽快办理延续。"
+            if expired
+            else f"{what}将于{_day(until)}到期，请及时办理延续手续。"
+        )
+        wanted.append(
+            Wanted(
+                row["enterprise_id"],
+                f"license:{row['license_number']}:{until}:{'expired' if expired else 'expiring'}",
+                ReminderKind.BUSINESS,
+                "e_license_expiring",
+                text,
+                until,
+                f"/enterprise/licenses/{row['license_number']}",
             )
         )
     return wanted
@@ -209,6 +244,7 @@ async def generate_reminders(today: date | None = None) -> ReminderRun:
         for w in [
             *await _qualifications(today),
             *await _licences(today),
+            *await _e_licences(today),
             *await _annual_reports(today),
             *await _violations(today),
             *await _unread_mail(),

@@ -1,0 +1,394 @@
+"""The e-licence catalogue (证照目录, LIC-1): entries, versions and their recorded lifecycle.
+
+The lifecycle is the state machine :data:`TRANSITIONS`: 编目 (draft) → 注册 (registered) →
+发布 (published, after an administrator's review; a review may also return the entry to
+编目) → 变更 (changed: a new version; licences keep the version they were issued under) →
+废置 (abolished). A draft may be abolished unused; an abolished entry takes no step.
+
+Who does what: staff holding the licence-issuer role draft entries of their own department,
+edit drafts and register them; administrators may do that for any department and alone
+review (publish or return), change and abolish. Every step appends a
+:class:`~servicehall.models.LicenseCatalogEvent` (who, when, why) and an audit event in
+the transaction of the step; a step taken meanwhile by someone else is a ``CONFLICT``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from servicehall import db
+from servicehall.auth.principal import Principal, PrincipalKind
+from servicehall.codes import CATALOG_CODE, normalize_code
+from servicehall.errors import (
+    Conflict,
+    Forbidden,
+    IllegalCatalogTransition,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
+from servicehall.models import (
+    Account,
+    AuditEvent,
+    CatalogState,
+    Department,
+    HolderKind,
+    LicenseCatalogEntry,
+    LicenseCatalogEvent,
+    LicenseCatalogVersion,
+    StaffRole,
+)
+from servicehall.resolvers.license_fields import (
+    FieldSpec,
+    Validity,
+    check_field_list,
+    check_validity,
+)
+from servicehall.resolvers.paging import Page, newest_first
+
+S = CatalogState
+#: Every legal step (LIC-1). A state missing on the right cannot be reached from the left.
+TRANSITIONS: dict[CatalogState, frozenset[CatalogState]] = {
+    S.DRAFT: frozenset({S.REGISTERED, S.ABOLISHED}),
+    S.REGISTERED: frozenset({S.PUBLISHED, S.DRAFT}),
+    S.PUBLISHED: frozenset({S.CHANGED, S.ABOLISHED}),
+    S.CHANGED: frozenset({S.CHANGED, S.ABOLISHED}),
+    S.ABOLISHED: frozenset(),
+}
+#: Licences are issued, and browse rights granted, only on these.
+ISSUABLE = frozenset({S.PUBLISHED, S.CHANGED})
+#: Everyone sees these; drafts and registered entries only their department and admins.
+PUBLIC = frozenset({S.PUBLISHED, S.CHANGED, S.ABOLISHED})
+#: Steps only an administrator takes (review, change, abolish).
+ADMIN_STEPS = frozenset({S.PUBLISHED, S.CHANGED, S.ABOLISHED})
+MAX_REASON = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    identity: str
+    name: str
+
+
+async def actor_of(principal: Principal) -> Actor:
+    """The signed-in account acting, with the name shown in histories."""
+    if not principal.has_account or principal.subject is None:
+        raise Unauthenticated("请先登录后再操作")
+    account = await Account.get_or_none(subject=principal.subject)
+    if account is None:
+        raise Unauthenticated("账号不存在或已停用")
+    return Actor(principal.identity, account.display_name)
+
+
+def check_transition(state: CatalogState, to: CatalogState) -> None:
+    if to not in TRANSITIONS[state]:
+        options = "、".join(s.label for s in TRANSITIONS[state]) or "无（已废置）"
+        raise IllegalCatalogTransition(
+            f"证照目录当前为“{state.label}”，不能转为“{to.label}”；可转为：{options}",
+            field="code",
+            details={"from": state.value.upper(), "to": to.value.upper()},
+        )
+
+
+def can_edit(principal: Principal, department_code: str) -> bool:
+    """Administrators, and licence issuers of the entry's own department."""
+    if principal.kind is PrincipalKind.ADMIN:
+        return True
+    return (
+        principal.kind is PrincipalKind.STAFF
+        and StaffRole.LICENSE_ISSUER.value in principal.roles
+        and principal.department_code == department_code
+    )
+
+
+def require_editor(principal: Principal, department_code: str) -> None:
+    if not can_edit(principal, department_code):
+        raise Forbidden("仅本部门证照签发人或系统管理员可编目、注册证照目录")
+
+
+def require_admin(principal: Principal) -> None:
+    if principal.kind is not PrincipalKind.ADMIN:
+        raise Forbidden("仅系统管理员可审核、变更或废置证照目录")
+
+
+def check_reason(reason: str, *, required: bool = True) -> str:
+    text = " ".join(reason.split())
+    if required and not text:
+        raise InvalidInput("请填写理由", field="reason")
+    if len(text) > MAX_REASON:
+        raise InvalidInput(f"理由不能超过{MAX_REASON}字", field="reason")
+    return text
+
+
+def check_code(raw: str) -> str:
+    code = normalize_code(raw)
+    if not CATALOG_CODE.fullmatch(code):
+        raise InvalidInput("目录代码应为2到8位大写字母或数字，以字母开头（如SPJY）", field="code")
+    return code
+
+
+def check_name(raw: str) -> str:
+    name = " ".join(raw.split())
+    if not 2 <= len(name) <= 64:
+        raise InvalidInput("证照名称应为2到64个字", field="name")
+    return name
+
+
+async def entry_by_code(code: str) -> LicenseCatalogEntry:
+    entry = await LicenseCatalogEntry.get_or_none(code=check_code(code)).prefetch_related(
+        "department"
+    )
+    if entry is None:
+        raise NotFound(f"证照目录“{code[:16]}”不存在", field="code")
+    return entry
+
+
+async def _record(
+    entry: LicenseCatalogEntry,
+    source: CatalogState | None,
+    actor: Actor,
+    reason: str,
+    now: datetime,
+) -> None:
+    await LicenseCatalogEvent.create(
+        entry=entry,
+        from_state=source,
+        to_state=entry.state,
+        version=entry.version,
+        at=now,
+        actor=actor.identity,
+        actor_name=actor.name,
+        reason=reason,
+    )
+    await AuditEvent.record(
+        f"license_catalog.{entry.state.value}",
+        actor=actor.identity,
+        target=f"license_catalog:{entry.code}",
+        version=entry.version,
+        reason=reason,
+        **({"from": source.value} if source else {}),
+    )
+
+
+async def create_entry(
+    principal: Principal,
+    *,
+    code: str,
+    name: str,
+    department_code: str | None,
+    holder_kind: HolderKind,
+    field_list: Sequence[FieldSpec],
+    validity: Validity,
+    reason: str = "",
+    now: datetime | None = None,
+) -> LicenseCatalogEntry:
+    """A new entry in 编目 (draft) with its first version."""
+    now = now or datetime.now(UTC)
+    department_code = department_code or principal.department_code
+    if principal.kind is PrincipalKind.STAFF and department_code != principal.department_code:
+        raise Forbidden("只能为本部门编目证照目录")
+    department = await Department.get_or_none(code=(department_code or "").strip())
+    if department is None:
+        raise NotFound(f"部门“{(department_code or '')[:16]}”不存在", field="departmentCode")
+    require_editor(principal, department.code)
+    actor = await actor_of(principal)
+    code = check_code(code)
+    values = _version_values(name, field_list, validity)
+    reason = check_reason(reason, required=False)
+    if await LicenseCatalogEntry.exists(code=code):
+        raise Conflict(f"目录代码“{code}”已被使用", field="code")
+    async with in_transaction(db.connection().connection_name):
+        entry = await LicenseCatalogEntry.create(
+            code=code,
+            name=values["name"],
+            department=department,
+            holder_kind=holder_kind,
+            state=S.DRAFT,
+            version=1,
+        )
+        await LicenseCatalogVersion.create(entry=entry, version=1, **values)
+        await _record(entry, None, actor, reason or "新建编目", now)
+    return entry
+
+
+def _version_values(
+    name: str, field_list: Sequence[FieldSpec], validity: Validity
+) -> dict[str, Any]:
+    checked = check_validity(validity)
+    return {
+        "name": check_name(name),
+        "field_list": check_field_list(field_list),
+        "validity_rule": checked.rule,
+        "term_months": checked.term_months,
+    }
+
+
+async def edit_draft(
+    principal: Principal,
+    code: str,
+    *,
+    name: str | None = None,
+    holder_kind: HolderKind | None = None,
+    field_list: Sequence[FieldSpec] | None = None,
+    validity: Validity | None = None,
+) -> LicenseCatalogEntry:
+    """Change a draft in place (it has no licences and no second version yet)."""
+    entry = await entry_by_code(code)
+    require_editor(principal, entry.department.code)
+    if entry.state is not S.DRAFT:
+        raise IllegalCatalogTransition(
+            f"证照目录当前为“{entry.state.label}”，只有编目状态可以修改；已发布的请变更",
+            field="code",
+            details={"from": entry.state.value.upper(), "to": S.DRAFT.value.upper()},
+        )
+    current = await LicenseCatalogVersion.get(entry=entry, version=entry.version)
+    values = _version_values(
+        name if name is not None else current.name,
+        field_list
+        if field_list is not None
+        else [FieldSpec.from_json(f) for f in current.field_list],
+        validity if validity is not None else Validity(current.validity_rule, current.term_months),
+    )
+    async with in_transaction(db.connection().connection_name):
+        updated = await LicenseCatalogEntry.filter(
+            id=entry.id, state=S.DRAFT, version=entry.version
+        ).update(
+            name=values["name"],
+            holder_kind=holder_kind or entry.holder_kind,
+            updated_at=datetime.now(UTC),
+        )
+        if not updated:
+            raise Conflict("证照目录已被他人修改，请刷新后重试", field="code")
+        await LicenseCatalogVersion.filter(id=current.id).update(**values)
+    return await entry_by_code(entry.code)
+
+
+async def move(
+    principal: Principal,
+    code: str,
+    to: CatalogState,
+    *,
+    reason: str,
+    name: str | None = None,
+    field_list: Sequence[FieldSpec] | None = None,
+    validity: Validity | None = None,
+    now: datetime | None = None,
+) -> LicenseCatalogEntry:
+    """Take one step of the lifecycle, recorded; a change (→ 变更) adds a version built
+    from the current one and what is given."""
+    now = now or datetime.now(UTC)
+    entry = await entry_by_code(code)
+    if to in ADMIN_STEPS or entry.state is S.REGISTERED:
+        require_admin(principal)  # publishing and returning are the review
+    else:
+        require_editor(principal, entry.department.code)
+    actor = await actor_of(principal)
+    check_transition(entry.state, to)
+    reason = check_reason(reason)
+    source, version = entry.state, entry.version
+    values: dict[str, Any] | None = None
+    if to is S.CHANGED:
+        current = await LicenseCatalogVersion.get(entry=entry, version=version)
+        values = _version_values(
+            name if name is not None else current.name,
+            field_list
+            if field_list is not None
+            else [FieldSpec.from_json(f) for f in current.field_list],
+            validity
+            if validity is not None
+            else Validity(current.validity_rule, current.term_months),
+        )
+        if _same_version(current, values):
+            raise InvalidInput("变更内容与当前版本相同", field="fields")
+        version += 1
+    elif name is not None or field_list is not None or validity is not None:
+        raise InvalidInput("只有变更时才能修改名称、字段或有效期规则", field="fields")
+    async with in_transaction(db.connection().connection_name):
+        updates: dict[str, Any] = {"state": to, "version": version, "updated_at": now}
+        if values is not None:
+            updates["name"] = values["name"]
+        moved = await LicenseCatalogEntry.filter(
+            id=entry.id, state=source, version=entry.version
+        ).update(**updates)
+        if not moved:
+            raise Conflict("证照目录已被他人处理，请刷新后重试", field="code")
+        if values is not None:
+            await LicenseCatalogVersion.create(entry=entry, version=version, **values)
+        entry.state, entry.version = to, version
+        await _record(entry, source, actor, reason, now)
+    return await entry_by_code(entry.code)
+
+
+def _same_version(current: LicenseCatalogVersion, values: dict[str, Any]) -> bool:
+    return (
+        current.name == values["name"]
+        and current.field_list == values["field_list"]
+        and current.validity_rule is values["validity_rule"]
+        and current.term_months == values["term_months"]
+    )
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+ENTRY_COLUMNS = (
+    "e.id, e.code, e.name, e.department_id, e.holder_kind, e.state, e.version, e.created_at, "
+    "e.updated_at, d.code AS department_code, v.field_list, v.validity_rule, v.term_months"
+)
+ENTRY_FROM = (
+    "FROM license_catalog_entry e JOIN department d ON d.id = e.department_id "
+    "JOIN license_catalog_version v ON v.entry_id = e.id AND v.version = e.version"
+)
+
+
+def visible_states(principal: Principal) -> frozenset[CatalogState] | None:
+    """States the principal sees in every department (None: all of them)."""
+    return None if principal.kind is PrincipalKind.ADMIN else PUBLIC
+
+
+def can_see(principal: Principal, state: CatalogState, department_code: str) -> bool:
+    if state in PUBLIC or principal.kind is PrincipalKind.ADMIN:
+        return True
+    return principal.kind is PrincipalKind.STAFF and principal.department_code == department_code
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def catalog_page(
+    principal: Principal,
+    *,
+    name: str | None,
+    department_code: str | None,
+    states: Sequence[CatalogState],
+    first: int,
+    after: str | None,
+) -> Page:
+    """Entries by name (any part of it, one character or more), department and state,
+    newest first; drafts and registered entries only for their department and admins."""
+    q = db.Sql(db.dialect())
+    where = []
+    if principal.kind is not PrincipalKind.ADMIN:
+        own = (
+            f" OR d.code = {q.bind(principal.department_code)}"
+            if principal.kind is PrincipalKind.STAFF and principal.department_code
+            else ""
+        )
+        where.append(f"(e.state IN ({q.bind_all(s.value for s in PUBLIC)}){own})")
+    keyword = " ".join((name or "").split())
+    if keyword:
+        where.append(f"e.name LIKE {q.bind(_like(keyword))} ESCAPE '\\'")
+    if department_code:
+        where.append(f"d.code = {q.bind(department_code.strip().upper())}")
+    if states:
+        where.append(f"e.state IN ({q.bind_all(s.value for s in states)})")
+    sql = f"SELECT {ENTRY_COLUMNS} {ENTRY_FROM}"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return await newest_first(sql, "created_at", q, first=first, after=after)

@@ -1,0 +1,303 @@
+"""Browse rights of departments on catalogue entries (LIC-2).
+
+A department's licence reader applies for an entry that is published (or changed) with a
+reason and an end date if it wants one; an administrator grants (possibly with an end
+date of their own) or refuses, and may revoke a grant later. :data:`TRANSITIONS` is the
+state machine; a grant past its end date reads as EXPIRED and no longer opens anything.
+The issuing department needs no grant for its own licences. Each step is recorded on the
+grant (who, when, why) and in the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from tortoise.transactions import in_transaction
+
+from servicehall import db
+from servicehall.auth.principal import Principal, PrincipalKind
+from servicehall.errors import (
+    Conflict,
+    Forbidden,
+    IllegalGrantTransition,
+    InvalidInput,
+    NotFound,
+)
+from servicehall.models import (
+    AuditEvent,
+    Department,
+    GrantStatus,
+    LicenseGrant,
+    StaffRole,
+)
+from servicehall.resolvers.license_catalog import (
+    ISSUABLE,
+    actor_of,
+    check_reason,
+    entry_by_code,
+    require_admin,
+)
+from servicehall.resolvers.paging import Page, newest_first
+
+G = GrantStatus
+#: Every legal step (LIC-2); EXPIRED is derived, never stored, and takes no step.
+TRANSITIONS: dict[GrantStatus, frozenset[GrantStatus]] = {
+    G.REQUESTED: frozenset({G.GRANTED, G.REFUSED}),
+    G.GRANTED: frozenset({G.REVOKED}),
+    G.REFUSED: frozenset(),
+    G.REVOKED: frozenset(),
+    G.EXPIRED: frozenset(),
+}
+
+
+def effective_status(status: GrantStatus, expires_on: date | None, today: date) -> GrantStatus:
+    """A granted right past its last day reads as expired."""
+    if status is G.GRANTED and expires_on is not None and expires_on < today:
+        return G.EXPIRED
+    return status
+
+
+def check_transition(status: GrantStatus, to: GrantStatus) -> None:
+    if to not in TRANSITIONS[status]:
+        options = "、".join(s.label for s in TRANSITIONS[status]) or "无"
+        raise IllegalGrantTransition(
+            f"授权当前为“{status.label}”，不能转为“{to.label}”；可转为：{options}",
+            field="grantId",
+            details={"from": status.value.upper(), "to": to.value.upper()},
+        )
+
+
+def _check_end(day: date | None, today: date, field: str) -> date | None:
+    if day is not None and day < today:
+        raise InvalidInput("授权截止日期不能早于今天", field=field)
+    return day
+
+
+async def request_grant(
+    principal: Principal,
+    catalog_code: str,
+    *,
+    reason: str,
+    until: date | None,
+    today: date,
+    now: datetime | None = None,
+) -> LicenseGrant:
+    """A department applies for browse rights on a published entry."""
+    now = now or datetime.now(UTC)
+    if principal.kind is not PrincipalKind.STAFF or (
+        StaffRole.LICENSE_READER.value not in principal.roles
+    ):
+        raise Forbidden("仅部门的证照查阅人可以申请查阅授权")
+    actor = await actor_of(principal)
+    department = await Department.get_or_none(code=principal.department_code or "")
+    if department is None:
+        raise Forbidden("账号未关联部门")
+    entry = await entry_by_code(catalog_code)
+    if entry.state not in ISSUABLE:
+        raise InvalidInput(
+            f"证照目录“{entry.name}”当前为“{entry.state.label}”，只能申请已发布目录的查阅授权",
+            field="catalogCode",
+        )
+    if entry.department.code == department.code:
+        raise InvalidInput("发证部门查阅本部门签发的证照无需授权", field="catalogCode")
+    reason = check_reason(reason)
+    until = _check_end(until, today, "until")
+    async with in_transaction(db.connection().connection_name):
+        open_grants = await LicenseGrant.filter(
+            entry=entry, department=department, status__in=[G.REQUESTED, G.GRANTED]
+        )
+        if any(
+            effective_status(g.status, g.expires_on, today) is not G.EXPIRED for g in open_grants
+        ):
+            raise Conflict("本部门对该证照目录已有待审核或有效的授权", field="catalogCode")
+        grant = await LicenseGrant.create(
+            entry=entry,
+            department=department,
+            status=G.REQUESTED,
+            reason=reason,
+            expires_on=until,
+            requested_at=now,
+            requested_by=actor.identity,
+            requested_by_name=actor.name,
+        )
+        await AuditEvent.record(
+            "license_grant.requested",
+            actor=actor.identity,
+            target=f"license_grant:{grant.id}",
+            catalog=entry.code,
+            department=department.code,
+            reason=reason,
+        )
+    return grant
+
+
+async def _grant(grant_id: str) -> LicenseGrant:
+    try:
+        key = int(str(grant_id).strip())
+    except ValueError:
+        key = 0
+    grant = await LicenseGrant.get_or_none(id=key).prefetch_related("entry", "department")
+    if grant is None:
+        raise NotFound("授权申请不存在", field="grantId")
+    return grant
+
+
+async def decide_grant(
+    principal: Principal,
+    grant_id: str,
+    *,
+    approve: bool,
+    note: str,
+    expires_on: date | None,
+    today: date,
+    now: datetime | None = None,
+) -> LicenseGrant:
+    """An administrator grants (until ``expires_on``, or the end the department asked
+    for) or refuses an application."""
+    now = now or datetime.now(UTC)
+    require_admin(principal)
+    actor = await actor_of(principal)
+    grant = await _grant(grant_id)
+    to = G.GRANTED if approve else G.REFUSED
+    check_transition(grant.status, to)
+    note = check_reason(note, required=not approve)
+    end = _check_end(expires_on, today, "expiresOn") if approve else None
+    if approve and end is None:
+        end = grant.expires_on
+        if end is not None and end < today:
+            raise InvalidInput("申请的截止日期已过，请另定截止日期", field="expiresOn")
+    async with in_transaction(db.connection().connection_name):
+        moved = await LicenseGrant.filter(id=grant.id, status=grant.status).update(
+            status=to,
+            expires_on=end if approve else grant.expires_on,
+            decided_at=now,
+            decided_by=actor.identity,
+            decided_by_name=actor.name,
+            decision_note=note,
+        )
+        if not moved:
+            raise Conflict("授权申请已被他人处理，请刷新后重试", field="grantId")
+        await AuditEvent.record(
+            f"license_grant.{to.value}",
+            actor=actor.identity,
+            target=f"license_grant:{grant.id}",
+            catalog=grant.entry.code,
+            department=grant.department.code,
+            note=note,
+            expires_on=end.isoformat() if approve and end else None,
+        )
+    return await _grant(str(grant.id))
+
+
+async def revoke_grant(
+    principal: Principal, grant_id: str, *, reason: str, now: datetime | None = None
+) -> LicenseGrant:
+    """An administrator withdraws a right (it stops opening licences at once)."""
+    now = now or datetime.now(UTC)
+    require_admin(principal)
+    actor = await actor_of(principal)
+    grant = await _grant(grant_id)
+    check_transition(grant.status, G.REVOKED)
+    reason = check_reason(reason)
+    async with in_transaction(db.connection().connection_name):
+        moved = await LicenseGrant.filter(id=grant.id, status=G.GRANTED).update(
+            status=G.REVOKED,
+            revoked_at=now,
+            revoked_by=actor.identity,
+            revoked_by_name=actor.name,
+            revoke_reason=reason,
+        )
+        if not moved:
+            raise Conflict("授权已被他人处理，请刷新后重试", field="grantId")
+        await AuditEvent.record(
+            "license_grant.revoked",
+            actor=actor.identity,
+            target=f"license_grant:{grant.id}",
+            catalog=grant.entry.code,
+            department=grant.department.code,
+            reason=reason,
+        )
+    return await _grant(str(grant.id))
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+GRANT_COLUMNS = (
+    "g.id, g.entry_id, g.department_id, g.status, g.reason, g.expires_on, g.requested_at, "
+    "g.requested_by_name, g.decided_at, g.decided_by_name, g.decision_note, g.revoked_at, "
+    "g.revoked_by_name, g.revoke_reason, e.code AS catalog_code, d.code AS department_code"
+)
+GRANT_FROM = (
+    "FROM license_grant g JOIN license_catalog_entry e ON e.id = g.entry_id "
+    "JOIN department d ON d.id = g.department_id"
+)
+
+
+async def grants_page(
+    principal: Principal,
+    *,
+    catalog_code: str | None,
+    department_code: str | None,
+    statuses: Sequence[GrantStatus],
+    today: date,
+    first: int,
+    after: str | None,
+) -> Page:
+    """Applications and grants, newest first: all for administrators, a department's own
+    for its staff, the grants on its entries for the issuing department's issuers."""
+    q = db.Sql(db.dialect())
+    where = []
+    if principal.kind is PrincipalKind.STAFF and principal.department_code:
+        own = q.bind(principal.department_code)
+        where.append(
+            f"(d.code = {own} OR e.department_id IN (SELECT id FROM department WHERE code = {own}))"
+        )
+    elif principal.kind is not PrincipalKind.ADMIN:
+        raise Forbidden("仅部门工作人员和系统管理员可查看证照查阅授权")
+    if catalog_code:
+        where.append(f"e.code = {q.bind(catalog_code.strip().upper())}")
+    if department_code:
+        where.append(f"d.code = {q.bind(department_code.strip().upper())}")
+    if statuses:
+        where.append(_status_filter(q, statuses, today))
+    sql = f"SELECT {GRANT_COLUMNS} {GRANT_FROM}"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return await newest_first(sql, "requested_at", q, first=first, after=after)
+
+
+def _status_filter(q: db.Sql, statuses: Sequence[GrantStatus], today: date) -> str:
+    parts = []
+    stored = [s for s in statuses if s not in (G.GRANTED, G.EXPIRED)]
+    if stored:
+        parts.append(f"g.status IN ({q.bind_all(s.value for s in stored)})")
+    if G.GRANTED in statuses or G.EXPIRED in statuses:
+        # bound only when used: PostgreSQL refuses a parameter it cannot type
+        day = q.bind(today.isoformat() if db.dialect() == "sqlite" else today)
+        granted = q.bind(G.GRANTED.value)
+        if G.GRANTED in statuses:
+            parts.append(
+                f"(g.status = {granted} AND (g.expires_on IS NULL OR g.expires_on >= {day}))"
+            )
+        if G.EXPIRED in statuses:
+            parts.append(f"(g.status = {granted} AND g.expires_on < {day})")
+    return "(" + " OR ".join(parts) + ")"
+
+
+async def granted_entries(department_codes: Sequence[str], today: date) -> list[frozenset[int]]:
+    """Per department, the catalogue entries it holds a live grant on (one statement)."""
+    q = db.Sql(db.dialect())
+    day = q.bind(today.isoformat() if db.dialect() == "sqlite" else today)
+    rows = await db.fetch(
+        "SELECT d.code, g.entry_id FROM license_grant g "
+        "JOIN department d ON d.id = g.department_id "
+        f"WHERE d.code IN ({q.bind_all(department_codes)}) "
+        f"AND g.status = {q.bind(G.GRANTED.value)} "
+        f"AND (g.expires_on IS NULL OR g.expires_on >= {day})",
+        q.values,
+    )
+    found: dict[str, set[int]] = {}
+    for row in rows:
+        found.setdefault(row["code"], set()).add(int(row["entry_id"]))
+    return [frozenset(found.get(code, ())) for code in department_codes]
