@@ -22,6 +22,7 @@ from tortoise.cli.cli import CLIContext, makemigrations
 from tqdm import tqdm
 
 from servicehall import db, jobs
+from servicehall.auth.keys import LICENSES, PURPOSES, TOKENS, KeyInUse, KeyStore
 from servicehall.auth.services import AuthServices
 from servicehall.cache.factory import create_backend
 from servicehall.cache.memory import MemoryBackend
@@ -29,9 +30,9 @@ from servicehall.changes import Changes
 from servicehall.demo import accounts
 from servicehall.demo.loader import load_demo
 from servicehall.errors import ServiceHallError
-from servicehall.models import ClientKind
+from servicehall.models import AuditEvent, ClientKind, SigningKey
 from servicehall.notify.service import Notifier
-from servicehall.resolvers import clients, ingest
+from servicehall.resolvers import clients, ingest, licenses
 from servicehall.schema import build_schema
 from servicehall.settings import Settings, SettingsError
 from servicehall.workdays import work_calendar
@@ -130,10 +131,60 @@ def cmd_makemigrations(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
+def _key_store(settings: Settings, purpose: str) -> KeyStore:
     auth = AuthServices.create(settings, MemoryBackend())
-    kid = _with_database(settings, auth.keys.rotate)
-    print(f"已启用新的签名密钥 {kid}；旧密钥在其签发的令牌过期前继续公布。")
+    return auth.license_keys if purpose == LICENSES.name else auth.keys
+
+
+def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
+    keys = _key_store(settings, args.purpose)
+    kid = _with_database(settings, keys.rotate)
+    if keys.purpose is LICENSES:
+        print(f"已启用新的证照签名密钥 {kid}；旧密钥继续公布，其签名的证照仍可核验，直至撤回。")
+    else:
+        print(f"已启用新的签名密钥 {kid}；旧密钥在其签发的令牌过期前继续公布。")
+    return 0
+
+
+def cmd_keys_withdraw(settings: Settings, args: argparse.Namespace) -> int:
+    """Unpublish a retired key; licences it signed are signed again with the current key."""
+    keys = _key_store(settings, args.purpose)
+
+    async def work() -> int:
+        await db.require_migrated()
+        await keys.withdraw(args.kid)
+        await AuditEvent.record(
+            "key.withdrawn", actor="operator:cli", target=f"key:{args.kid}", purpose=args.purpose
+        )
+        if keys.purpose is LICENSES:
+            return await licenses.resign_licenses(keys, args.kid)
+        return 0
+
+    try:
+        resigned = _with_database(settings, work)
+    except KeyInUse:
+        print(f"密钥 {args.kid} 正在使用，请先轮换（keys rotate）再撤回。", file=sys.stderr)
+        return 1
+    except LookupError:
+        print(f"没有已公布的密钥 {args.kid}（用途 {args.purpose}）。", file=sys.stderr)
+        return 1
+    print(f"已撤回密钥 {args.kid}，不再公布。")
+    if keys.purpose is LICENSES:
+        print(f"已用当前密钥重新签名证照 {resigned} 张。")
+    return 0
+
+
+def cmd_keys_list(settings: Settings, args: argparse.Namespace) -> int:
+    async def work() -> list[SigningKey]:
+        return await SigningKey.filter(purpose=args.purpose).order_by("created_at")
+
+    for key in _with_database(settings, work):
+        state = (
+            "已撤回"
+            if key.withdrawn_at
+            else ("在用" if key.retired_at is None else "已轮换（仍公布）")
+        )
+        print(f"{key.kid}  {key.alg}  {key.created_at:%Y-%m-%d %H:%M}  {state}")
     return 0
 
 
@@ -260,10 +311,22 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", default="-", help="file to write, or - for stdout")
     export.set_defaults(handler=cmd_export_schema)
 
-    keys = commands.add_parser("keys", help="token-signing keys").add_subparsers(
+    keys = commands.add_parser("keys", help="signing keys (tokens, licences)").add_subparsers(
         dest="keys_command", required=True
     )
-    keys.add_parser("rotate", help="sign with a new key").set_defaults(handler=cmd_keys_rotate)
+    purposes = sorted(PURPOSES)
+    rotate = keys.add_parser("rotate", help="sign with a new key")
+    rotate.add_argument("--purpose", choices=purposes, default=TOKENS.name)
+    rotate.set_defaults(handler=cmd_keys_rotate)
+    withdraw = keys.add_parser(
+        "withdraw", help="unpublish a retired key (licences it signed are signed again)"
+    )
+    withdraw.add_argument("kid")
+    withdraw.add_argument("--purpose", choices=purposes, default=LICENSES.name)
+    withdraw.set_defaults(handler=cmd_keys_withdraw)
+    listed = keys.add_parser("list", help="the keys of a purpose and their state")
+    listed.add_argument("--purpose", choices=purposes, default=TOKENS.name)
+    listed.set_defaults(handler=cmd_keys_list)
 
     client_commands = commands.add_parser("clients", help="OAuth clients").add_subparsers(
         dest="clients_command", required=True

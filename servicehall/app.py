@@ -34,6 +34,8 @@ from servicehall.schema.context import Context
 from servicehall.settings import Settings
 from servicehall.web.graphql import GraphQLEndpoint
 from servicehall.web.health import healthz, readyz
+from servicehall.web.license_keys import PATH as LICENSE_KEYS_PATH
+from servicehall.web.license_keys import license_keys
 from servicehall.web.middleware import DatabaseContextMiddleware, RequestIdMiddleware
 from servicehall.web.runtime import Runtime
 
@@ -100,6 +102,7 @@ def create_app(settings: Settings, *, server: bool = False) -> Starlette:
             with db.use_database(runtime.db):
                 await db.require_migrated()
                 await runtime.auth.keys.ensure()
+                await runtime.auth.license_keys.ensure()
                 # Warm the catalogue index in the background; searches use SQL meanwhile.
                 generation = await runtime.context_generation("catalogue")
                 runtime.catalogue.get(generation)
@@ -136,6 +139,7 @@ def create_app(settings: Settings, *, server: bool = False) -> Starlette:
             WebSocketRoute("/graphql", SubscriptionView(runtime)),
             Route("/healthz", healthz),
             Route("/readyz", readyz(runtime)),  # type: ignore[arg-type]
+            Route(LICENSE_KEYS_PATH, license_keys(runtime)),  # type: ignore[arg-type]
         ],
         middleware=[
             Middleware(RequestIdMiddleware),

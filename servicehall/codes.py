@@ -19,7 +19,7 @@
   type (2 to 8 capitals and digits, starting with a capital), the 6-digit division of the
   district, the 4-digit year of issue, a 6-digit serial within code and year, and an
   ISO 7064 MOD 37,36 check character (``0``-``9``, ``A``-``Z``) over all of it. Written
-  ``SPJY-440403-2026-000123-M``, stored without hyphens (the tail has a fixed length, so
+  ``SPJY-440403-2026-000123-9``, stored without hyphens (the tail has a fixed length, so
   the code is whatever precedes it). The check character catches every single mistyped
   character and all but about 1 in 250 swaps of two neighbours.
 
@@ -392,7 +392,7 @@ def make_license_number(
 
 
 def format_license_number(number: str) -> str:
-    """``SPJY4404032026000123M`` → ``SPJY-440403-2026-000123-M`` (how it is printed)."""
+    """``SPJY44040320260001239`` → ``SPJY-440403-2026-000123-9`` (how it is printed)."""
     code = number[:-17]
     tail = number[-17:]
     return f"{code}-{tail[:6]}-{tail[6:10]}-{tail[10:16]}-{tail[16]}"
@@ -407,7 +407,7 @@ def parse_license_number(raw: str, *, field: str = "licenseNumber") -> str:
     number = "".join(normalize_code(raw).replace("-", "").split())
     if not _LICENSE_NUMBER.fullmatch(number):
         raise InvalidLicenseNumber(
-            "证照编号格式不正确（如SPJY-440403-2026-000123-M）",
+            "证照编号格式不正确（如SPJY-440403-2026-000123-9）",
             field=field,
             details={"check": "FORMAT"},
         )

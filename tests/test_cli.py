@@ -61,6 +61,22 @@ def test_operator_commands(tmp_path: Path) -> None:
     assert "演示账号" in loaded.stdout and "doumen-portal" in loaded.stdout
     rotated = _run("keys", "rotate", env=env)
     assert rotated.returncode == 0 and "新的签名密钥" in rotated.stdout
+    # LIC-4: the licence key set rotates apart from the token keys; a withdrawn key's
+    # licences are signed again with the current one
+    (old_line,) = _run("keys", "list", "--purpose", "license", env=env).stdout.splitlines()
+    old_kid = old_line.split()[0]
+    assert old_kid.startswith("license-") and "Ed25519" in old_line and "在用" in old_line
+    licence = _run("keys", "rotate", "--purpose", "license", env=env)
+    assert licence.returncode == 0 and "证照签名密钥" in licence.stdout
+    new_kid = licence.stdout.split("证照签名密钥 ", 1)[1].split("；", 1)[0]
+    in_use = _run("keys", "withdraw", new_kid, env=env)
+    assert in_use.returncode == 1 and "keys rotate" in in_use.stderr
+    withdrawn = _run("keys", "withdraw", old_kid, env=env)
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    assert "已撤回密钥" in withdrawn.stdout and "重新签名证照" in withdrawn.stdout
+    assert "重新签名证照 0 张" not in withdrawn.stdout
+    states = _run("keys", "list", "--purpose", "license", env=env).stdout
+    assert f"{old_kid}  Ed25519" in states and "已撤回" in states
     machine = _run(
         "clients",
         "add",

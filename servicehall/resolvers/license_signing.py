@@ -10,7 +10,7 @@ strings and integers only::
     {"catalogCode": "SPJY", "catalogVersion": 2, "fields": {"<name>": "<value>", ...},
      "format": 1, "holderCode": "9144...", "holderKind": "enterprise", "holderName": "...",
      "issuedOn": "2026-03-02", "issuerCode": "SCJG", "issuerName": "...",
-     "licenseNumber": "SPJY4404032026000001X", "name": "食品经营许可证",
+     "licenseNumber": "SPJY4404032026000001T", "name": "食品经营许可证",
      "validFrom": "2026-03-02", "validUntil": "2031-03-01"}
 
 ``validUntil`` is null for a long-term licence; a person's ``holderCode`` is masked

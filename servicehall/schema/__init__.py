@@ -29,6 +29,11 @@ from servicehall.schema.execution import ExecutionContext
 from servicehall.schema.feeds import FeedMutation
 from servicehall.schema.identity import IdentityMutation, IdentityQuery
 from servicehall.schema.items import ItemQuery
+from servicehall.schema.license_catalog import LicenseCatalogMutation, LicenseCatalogQuery
+from servicehall.schema.license_grants import LicenseGrantMutation, LicenseGrantQuery
+from servicehall.schema.license_mutations import LicenseMutation
+from servicehall.schema.license_verification import LicenseVerificationQuery
+from servicehall.schema.licenses import LicenseQuery
 from servicehall.schema.limits import extra_rules
 from servicehall.schema.notifications import NotificationMutation, NotificationQuery
 from servicehall.schema.ratings import RatingMutation, RatingQuery
@@ -46,6 +51,10 @@ class Query(
     NotificationQuery,
     CaseQuery,
     RatingQuery,
+    LicenseCatalogQuery,
+    LicenseGrantQuery,
+    LicenseQuery,
+    LicenseVerificationQuery,
 ):
     # A plain resolver rather than relay.node(): that field mutates itself when a schema is
     # built, so a process could build the schema only once.
@@ -80,6 +89,9 @@ class Mutation(
     NotificationMutation,
     CaseMutation,
     RatingMutation,
+    LicenseCatalogMutation,
+    LicenseGrantMutation,
+    LicenseMutation,
 ):
     pass
 

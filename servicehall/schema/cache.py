@@ -74,7 +74,20 @@ PRIVATE_FIELDS: frozenset[tuple[str, str]] = frozenset(
         ("Query", "case"),
         ("Query", "caseWorklist"),
         ("Query", "followUps"),
+        # e-licences: drafts show to their department only, licences to their holder or
+        # a reader whose every read is logged, verification must show revocation at once
+        ("Query", "licenseCatalog"),
+        ("Query", "licenseCatalogEntry"),
+        ("Query", "licenseGrants"),
+        ("Query", "license"),
+        ("Query", "holderLicenses"),
+        ("Query", "verifyLicense"),
     }
+)
+#: Types whose every read depends on who asks (and may be logged), wherever they appear:
+#: ``_entities`` can reach them without a root field.
+PRIVATE_TYPES: frozenset[str] = frozenset(
+    {"License", "LicenseGrant", "LicenseAccessRecord", "LicenseCatalogEntry"}
 )
 
 
@@ -115,8 +128,10 @@ def decide(schema: GraphQLSchema, document: DocumentNode) -> CacheDecision:
             if node.name.value.startswith("__"):
                 return
             definition = field.extensions.get("strawberry-definition")
-            if getattr(definition, "permission_classes", None) or (
-                (parent.name, node.name.value) in PRIVATE_FIELDS
+            if (
+                getattr(definition, "permission_classes", None)
+                or (parent.name, node.name.value) in PRIVATE_FIELDS
+                or parent.name in PRIVATE_TYPES
             ):
                 cacheable = False
             for type_ in _concrete(schema, parent) + _concrete(schema, get_named_type(field.type)):

@@ -41,6 +41,7 @@ from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Context, Info
 from servicehall.schema.errors import UserError, attempt
 from servicehall.schema.items import Department, ServiceItem
+from servicehall.schema.licenses import License, case_licenses
 from servicehall.schema.permissions import require_account
 
 for _enum in (
@@ -239,6 +240,11 @@ class Case:
     async def rating(self, info: Info) -> CaseRating | None:
         row = await info.context.loaders.current_ratings.load(self.row_id)
         return None if row is None else CaseRating.from_row(row, public=self.masked)
+
+    licenses: list[License] | None = strawberry.field(
+        resolver=case_licenses,
+        description="申请人添加的电子证照材料（ENT-14）：申请人，或办理部门为本办件查阅（留痕）。",
+    )
 
     @strawberry.field(description="当前可转入的环节（仅本部门办件经办人可见，其他人为空）。")
     def next_stages(self, info: Info) -> list[Labelled[CaseStage]]:

@@ -18,6 +18,7 @@ from servicehall.schema.cases import case_statistics
 from servicehall.schema.common import Labelled, LoadedNode, labelled, local_time
 from servicehall.schema.context import Info
 from servicehall.schema.items import BusinessScope
+from servicehall.schema.licenses import LicenseHolder, enterprise_licenses
 
 strawberry.enum(EnterpriseStatus)
 
@@ -127,6 +128,12 @@ class Enterprise(LoadedNode):
         resolver=case_statistics,
         permission_classes=[page.EnterpriseData],
         description="办件统计：已办结、在办、本月办结（ENT-13）。",
+    )
+
+    licenses = strawberry.field(
+        resolver=enterprise_licenses,
+        permission_classes=[LicenseHolder],
+        description="本企业的电子证照，最新签发在前（ENT-14；仅本企业可见）。",
     )
 
     @strawberry.field(description="所属行业（国民经济行业大类）。")

@@ -38,6 +38,7 @@ from servicehall.schema.enterprise_page import Message, mailbox
 from servicehall.schema.enterprises import Enterprise
 from servicehall.schema.errors import UserError, attempt
 from servicehall.schema.items import Department
+from servicehall.schema.licenses import License, viewer_licenses
 from servicehall.schema.permissions import Administrator, require_account
 
 for _enum in (AccountKind, StaffRole, LoginResult):
@@ -242,6 +243,12 @@ class Viewer:
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Case]:
         return await viewer_cases(info, first, after)
+
+    @strawberry.field(
+        description="本人（企业账号为本企业）持有的电子证照，最新签发在前（LIC-3、ENT-14）。"
+    )
+    async def licenses(self, info: Info) -> list[License]:
+        return await viewer_licenses(info)
 
     @strawberry.field(description="个人收件箱的未读数。")
     async def unread_count(self) -> int:

@@ -1,0 +1,388 @@
+"""E-licences (LIC-3, ENT-14) in the schema: the ``License`` entity and every way to read one.
+
+Each way (``license``, ``holderLicenses``, ``_entities``, ``Case.licenses``) goes through
+:func:`read_license`: the holder reads freely; anyone else needs a basis and a reason (see
+``resolvers/licenses.py``) and the read is logged before the data leaves. Entity
+resolution takes its reason from the request, since a representation carries only the
+key: the ``X-Case-Number`` header, or ``X-Access-Purpose`` (UTF-8, percent-encoded).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import date, datetime
+from typing import Any, Self
+from urllib.parse import unquote
+
+import strawberry
+from strawberry.permission import BasePermission
+
+from servicehall import db
+from servicehall.auth.principal import PrincipalKind
+from servicehall.clock import local_today
+from servicehall.codes import (
+    format_case_number,
+    format_license_number,
+    normalize_code,
+    parse_credit_code,
+    parse_id_number,
+    parse_license_number,
+)
+from servicehall.errors import Forbidden, Unauthenticated
+from servicehall.loaders import Row
+from servicehall.models import AccessBasis, FieldType, HolderKind, LicenseStatus
+from servicehall.resolvers import licenses as resolvers
+from servicehall.resolvers.license_fields import FieldSpec
+from servicehall.resolvers.licenses import Why
+from servicehall.schema.common import Connection, Labelled, labelled, local_time
+from servicehall.schema.context import Context, Info
+from servicehall.schema.items import Department
+from servicehall.schema.license_catalog import LicenseCatalogEntry
+
+strawberry.enum(LicenseStatus, description="证照状态：有效、已过期、已撤销。")
+strawberry.enum(AccessBasis, name="LicenseAccessBasis", description="他人查阅证照的依据。")
+
+CASE_HEADER = "x-case-number"
+PURPOSE_HEADER = "x-access-purpose"
+_ID_NUMBER = re.compile(r"\d{17}[\dX]")
+
+
+@strawberry.type(description="证照的一项数据。")
+class LicenseFieldValue:
+    name: str
+    label: str
+    type: Labelled[FieldType]
+    value: str
+
+
+def field_values(field_list: list[dict[str, Any]], data: dict[str, str]) -> list[LicenseFieldValue]:
+    """The values in the order of the version's field list (optional empty ones left out)."""
+    result = []
+    for raw in field_list:
+        spec = FieldSpec.from_json(raw)
+        if spec.name in data:
+            result.append(
+                LicenseFieldValue(
+                    name=spec.name,
+                    label=spec.label,
+                    type=labelled(spec.type),
+                    value=data[spec.name],
+                )
+            )
+    return result
+
+
+@strawberry.type(description="他人查阅本证照的一条记录（LIC-3）：谁、哪个部门、为何、何时。")
+class LicenseAccessRecord:
+    at: datetime
+    reader: str = strawberry.field(description="查阅人（工作人员姓名或部门系统名称）。")
+    department_code: str
+    department_name: str
+    case_number: str | None = strawberry.field(description="查阅所办理的办件编号。")
+    purpose: str | None = strawberry.field(description="说明的查阅目的。")
+    basis: Labelled[AccessBasis]
+
+    @classmethod
+    def from_row(cls, row: Row) -> Self:
+        number = row["case_number"]
+        return cls(
+            at=local_time(db.as_datetime(row["at"])),  # type: ignore[arg-type]
+            reader=row["actor_name"],
+            department_code=row["department_code"],
+            department_name=row["department_name"],
+            case_number=format_case_number(number) if number else None,
+            purpose=row["purpose"] or None,
+            basis=labelled(AccessBasis(row["basis"])),
+        )
+
+
+@strawberry.federation.type(keys=["licenseNumber"], description="电子证照（LIC-3、LIC-4）。")
+class License:
+    row_id: strawberry.Private[int]
+    entry_id: strawberry.Private[int]
+    department_id: strawberry.Private[int]
+    #: Is the reader the holder (only the holder sees the access log)?
+    holder: strawberry.Private[bool]
+    field_list: strawberry.Private[list[dict[str, Any]]]
+    data: strawberry.Private[dict[str, str]]
+    license_number: str = strawberry.field(description="证照编号（含校验位）。")
+    name: str = strawberry.field(description="证照名称（签发时目录版本的名称）。")
+    catalog_code: str
+    catalog_version: int = strawberry.field(description="签发时的目录版本。")
+    holder_kind: Labelled[HolderKind]
+    holder_name: str
+    holder_code: str = strawberry.field(description="统一社会信用代码或身份证号码。")
+    issued_by: str = strawberry.field(description="签发人。")
+    issued_on: date
+    valid_from: date
+    valid_until: date | None = strawberry.field(description="有效期至（含当日）；为空表示长期。")
+    status: Labelled[LicenseStatus] = strawberry.field(description="按今天计算的状态。")
+    expiring: bool = strawberry.field(description="有效且在90天内到期。")
+    revoked_at: datetime | None
+    revoke_reason: str | None
+    token: str = strawberry.field(
+        description="签名数据（二维码内容）：JWS，可凭 /.well-known/license-keys.json 离线验证。"
+    )
+    key_id: str = strawberry.field(description="签名密钥的 kid。")
+
+    @classmethod
+    def from_row(cls, row: Row, *, holder: bool) -> Self:
+        today = local_today()
+        return cls(
+            row_id=row["id"],
+            entry_id=row["entry_id"],
+            department_id=row["department_id"],
+            holder=holder,
+            field_list=row["field_list"],
+            data=row["data"],
+            license_number=row["license_number"],
+            name=row["license_name"],
+            catalog_code=row["catalog_code"],
+            catalog_version=int(row["catalog_version"]),
+            holder_kind=labelled(HolderKind(row["holder_kind"])),
+            holder_name=row["holder_name"],
+            holder_code=row["holder_code"],
+            issued_by=row["issuer_name"],
+            issued_on=row["issued_on"],
+            valid_from=row["valid_from"],
+            valid_until=row["valid_until"],
+            status=labelled(resolvers.current_status(row["status"], row["valid_until"], today)),
+            expiring=resolvers.is_expiring(row["status"], row["valid_until"], today),
+            revoked_at=local_time(row["revoked_at"]),
+            revoke_reason=row["revoke_reason"] or None,
+            token=row["token"],
+            key_id=row["key_id"],
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, licenseNumber: str) -> License | None:  # noqa: N803
+        """Another hall or a department system resolving ``License`` by number: the holder,
+        or a reader with a basis, its reason in the request headers (logged)."""
+        context = info.context
+        row = await context.loaders.licenses_by_number.load(parse_license_number(licenseNumber))
+        if row is None:
+            return None
+        return await read_license(context, row, why_of(context, None, None))
+
+    @strawberry.field(description="证照编号的书写形式，如 SPJY-440403-2026-000123-9。")
+    def formatted_license_number(self) -> str:
+        return format_license_number(self.license_number)
+
+    @strawberry.field(description="证照数据，按签发时目录版本的字段顺序。")
+    def fields(self) -> list[LicenseFieldValue]:
+        return field_values(self.field_list, self.data)
+
+    @strawberry.field(description="证照目录条目。")
+    async def catalog_entry(self, info: Info) -> LicenseCatalogEntry:
+        row = await info.context.loaders.catalog_entries_by_id.load(self.entry_id)
+        return LicenseCatalogEntry.from_row(row)  # type: ignore[arg-type]  # FK guarantees it
+
+    @strawberry.field(description="发证部门。")
+    async def issuing_department(self, info: Info) -> Department:
+        row = await info.context.loaders.departments_by_id.load(self.department_id)
+        return Department.from_row(row)  # type: ignore[arg-type]  # FK guarantees it
+
+    @strawberry.field(
+        description="他人查阅本证照的记录，最新在前（仅持证人可见；数据追踪，LIC-3）。"
+    )
+    async def access_log(
+        self, first: int = 20, after: str | None = None
+    ) -> Connection[LicenseAccessRecord] | None:
+        if not self.holder:
+            raise Forbidden("仅持证人可以查看证照的查阅记录")
+        page = await resolvers.access_log(self.row_id, first=first, after=after)
+        return Connection.build(
+            [
+                (c, LicenseAccessRecord.from_row(r))
+                for c, r in zip(page.cursors, page.rows, strict=True)
+            ],
+            has_next=page.has_next,
+            after=after,
+            total=page.total,
+        )
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def why_of(context: Context, case_number: str | None, purpose: str | None) -> Why:
+    """The reason given as arguments, or else in the request's headers."""
+    if case_number is None and purpose is None:
+        headers = context.connection.headers
+        case_number = headers.get(CASE_HEADER)
+        purpose = unquote(headers.get(PURPOSE_HEADER, ""), errors="strict")
+    return resolvers.check_why(case_number, purpose)
+
+
+async def own_holder_code(context: Context) -> str | None:
+    """The holder code the signed-in account owns (credit code or ID number)."""
+    principal = context.principal
+    id_number = None
+    if principal.kind is PrincipalKind.PERSON and principal.subject:
+        account = await context.loaders.accounts_by_subject.load(principal.subject)
+        id_number = account["id_number"] if account else None
+    return resolvers.holder_code_of(principal, id_number)
+
+
+async def read_license(context: Context, row: Row, why: Why) -> License:
+    """The licence for its holder, or for a reader with a basis and a reason (logged
+    before it is returned); otherwise a typed refusal."""
+    principal = context.principal
+    if principal.is_anonymous:
+        raise Unauthenticated("请先登录")
+    own = await own_holder_code(context)
+    if own is not None and own == row["holder_code"]:
+        return License.from_row(row, holder=True)
+    department = resolvers.reader_department(principal)
+    resolvers.require_why(why)
+    case_department: str | None = None
+    attached = False
+    if why.case_number is not None:
+        case = await context.loaders.cases_by_number.load(why.case_number)
+        if case is None or case["department_code"] != department:
+            raise Forbidden("所填办件不存在或不属于本部门", field="caseNumber")
+        case_department = case["department_code"]
+        attached = any(
+            r["id"] == row["id"] for r in await context.loaders.case_licenses.load(case["id"])
+        )
+    granted = await context.loaders.granted_entries.load(department)
+    basis = resolvers.read_basis(
+        principal, row, granted=granted, case_department=case_department, attached=attached
+    )
+    await _log_read(context, row, why, basis, department)
+    return License.from_row(row, holder=False)
+
+
+async def _log_read(
+    context: Context, row: Row, why: Why, basis: AccessBasis, department: str
+) -> None:
+    principal = context.principal
+    loaders = context.loaders
+    if principal.kind is PrincipalKind.MACHINE:
+        client = principal.client_id or ""
+        name = await loaders.client_names.load(client) or client
+    else:
+        account = await loaders.accounts_by_subject.load(principal.subject or "")
+        name = account["display_name"] if account else principal.identity
+    department_row = await loaders.departments_by_code.load(department)
+    client_address = context.connection.client
+    await loaders.license_accesses.load(
+        (
+            row["id"],
+            row["license_number"],
+            principal.identity,
+            name[:64],
+            department,
+            department_row["name"] if department_row else department,
+            why.case_number,
+            why.purpose,
+            basis.value,
+            client_address.host if client_address else "",
+        )
+    )
+
+
+async def read_all(context: Context, rows: list[Row], why: Why) -> list[License]:
+    """Those of ``rows`` the reader may read (refusals left out), read together so every
+    loader batches; any other failure (no reason given) is raised."""
+    outcomes = await asyncio.gather(
+        *(read_license(context, row, why) for row in rows), return_exceptions=True
+    )
+    result = []
+    for outcome in outcomes:
+        if isinstance(outcome, Forbidden):
+            continue
+        if isinstance(outcome, BaseException):
+            raise outcome
+        result.append(outcome)
+    return result
+
+
+def parse_holder_code(raw: str) -> str:
+    """A resident ID number (18 digits, the last possibly X) or a credit code, checked."""
+    code = normalize_code(raw)
+    if _ID_NUMBER.fullmatch(code):
+        return parse_id_number(code, field="holderCode")
+    return parse_credit_code(code, field="holderCode").value
+
+
+async def viewer_licenses(info: Info) -> list[License]:
+    """The signed-in person's or enterprise's own licences, newest first."""
+    code = await own_holder_code(info.context)
+    if code is None:
+        return []
+    rows = await info.context.loaders.licenses_of_holders.load(code)
+    return [License.from_row(row, holder=True) for row in rows]
+
+
+class LicenseHolder(BasePermission):
+    """The enterprise's own accounts: its licences are listed to no one else (others read
+    them one by one, with a reason, through ``license`` or ``holderLicenses``)."""
+
+    message = "仅本企业可查看其电子证照列表"
+    error_extensions = {"code": "FORBIDDEN", "label": "无权访问"}  # noqa: RUF012
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        return (
+            principal.kind is PrincipalKind.ENTERPRISE
+            and principal.enterprise_code == source.credit_code
+        )
+
+
+async def enterprise_licenses(root: strawberry.Parent[Any], info: Info) -> list[License] | None:
+    rows = await info.context.loaders.licenses_of_holders.load(root.credit_code)
+    return [License.from_row(row, holder=True) for row in rows]
+
+
+async def case_licenses(root: strawberry.Parent[Any], info: Info) -> list[License] | None:
+    """Licences attached to a case: read by its applicant, or by the handling department
+    for this case (logged with the case number)."""
+    if root.masked:
+        raise Forbidden("凭办件编号查询进度时不显示证照材料")
+    rows = await info.context.loaders.case_licenses.load(root.row_id)
+    return await read_all(info.context, rows, Why(case_number=root.case_number))
+
+
+@strawberry.type
+class LicenseQuery:
+    @strawberry.field(
+        description="按证照编号查看证照（LIC-3）：持证人本人；他人须有依据（发证部门、授权、"
+        "本部门办件材料）并说明事由（办件编号或查阅目的），每次查阅留痕并告知持证人。"
+        "不存在时为空。"
+    )
+    async def license(
+        self,
+        info: Info,
+        license_number: str,
+        case_number: str | None = None,
+        purpose: str | None = None,
+    ) -> License | None:
+        context = info.context
+        number = parse_license_number(license_number)
+        why = why_of(context, case_number, purpose)
+        row = await context.loaders.licenses_by_number.load(number)
+        return None if row is None else await read_license(context, row, why)
+
+    @strawberry.field(
+        description="某持证人的证照中本部门可查阅的部分（部门工作人员、有 licenses:read 权限的"
+        "部门系统），须说明事由，每张留痕。"
+    )
+    async def holder_licenses(
+        self,
+        info: Info,
+        holder_code: str,
+        case_number: str | None = None,
+        purpose: str | None = None,
+    ) -> list[License]:
+        context = info.context
+        code = parse_holder_code(holder_code)
+        why = why_of(context, case_number, purpose)
+        if context.principal.is_anonymous:
+            raise Unauthenticated("请先登录")
+        if code != await own_holder_code(context):
+            resolvers.reader_department(context.principal)
+            resolvers.require_why(why)
+        rows = await context.loaders.licenses_of_holders.load(code)
+        return await read_all(context, rows, why)
