@@ -29,7 +29,7 @@ from servicehall.codes import (
     parse_id_number,
     parse_license_number,
 )
-from servicehall.errors import Forbidden, Unauthenticated
+from servicehall.errors import Forbidden, InvalidInput, Unauthenticated
 from servicehall.loaders import Row
 from servicehall.models import AccessBasis, FieldType, HolderKind, LicenseStatus
 from servicehall.resolvers import licenses as resolvers
@@ -211,7 +211,12 @@ def why_of(context: Context, case_number: str | None, purpose: str | None) -> Wh
     if case_number is None and purpose is None:
         headers = context.connection.headers
         case_number = headers.get(CASE_HEADER)
-        purpose = unquote(headers.get(PURPOSE_HEADER, ""), errors="strict")
+        try:
+            purpose = unquote(headers.get(PURPOSE_HEADER, ""), errors="strict")
+        except UnicodeDecodeError:
+            raise InvalidInput(
+                "X-Access-Purpose 应为百分号编码的 UTF-8 文本", field="X-Access-Purpose"
+            ) from None
     return resolvers.check_why(case_number, purpose)
 
 

@@ -243,6 +243,8 @@ async def test_licence_entities_resolve_in_a_constant_number_of_statements(
     purpose = {"x-access-purpose": quote("联邦查询：餐饮许可核对")}
     reps = [{"__typename": "License", "licenseNumber": n} for n in food]
     assert _codes(await gql(hall, ENTITIES, {"r": reps[:1]}, headers=wjj)) == ["PURPOSE_REQUIRED"]
+    broken = wjj | {"x-access-purpose": "%E9%A4"}  # not UTF-8 once decoded
+    assert _codes(await gql(hall, ENTITIES, {"r": reps[:1]}, headers=broken)) == ["INVALID_INPUT"]
     counts = []
     for some in (reps[:1], reps):
         sql_counter.reset()
@@ -360,6 +362,20 @@ async def test_from_catalogue_to_revocation_through_graphql(hall: HallClient) ->
         {"name": "seats", "value": "80"},
     ]
     number = licence["licenseNumber"]
+    changed = await gql(
+        hall,
+        """mutation { changeLicenseCatalogEntry(input: {code: "GGCS", reason: "增加卫生等级",
+            fields: [{name: "premises", label: "经营场所", type: TEXT},
+                     {name: "grade", label: "卫生等级", type: CHOICE, options: ["A", "B"]}]})
+          { errors { code } entry { version versions { version fields { name } } } } }""",
+        headers=admin,
+    )
+    versions = changed["data"]["changeLicenseCatalogEntry"]["entry"]
+    assert versions["version"] == 2
+    assert [[f["name"] for f in v["fields"]] for v in versions["versions"]] == [
+        ["premises", "seats"],
+        ["premises", "grade"],
+    ]
 
     with use_database(hall.runtime.db):  # type: ignore[arg-type]
         case = await Case.filter(
@@ -373,6 +389,16 @@ async def test_from_catalogue_to_revocation_through_graphql(hall: HallClient) ->
         license { licenseNumber } } }"""
     attached = await gql(hall, attach, {"c": case.case_number, "n": number}, headers=enterprise)
     result = attached["data"]["attachLicenseToCase"]
+    kept = await gql(
+        hall,
+        "query($n: String!) { license(licenseNumber: $n) { catalogVersion fields { name } } }",
+        {"n": number},
+        headers=enterprise,
+    )
+    assert kept["data"]["license"] == {  # issued under version 1, it keeps version 1
+        "catalogVersion": 1,
+        "fields": [{"name": "premises"}, {"name": "seats"}],
+    }
     assert result["errors"] == [] and {"licenseNumber": number} in result["case"]["licenses"]
     stranger = await _token(hall, "person", PERSON)
     refused = await gql(hall, attach, {"c": case.case_number, "n": number}, headers=stranger)
