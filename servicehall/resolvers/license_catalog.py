@@ -210,8 +210,9 @@ async def create_entry(
             holder_kind=holder_kind,
             state=S.DRAFT,
             version=1,
+            created_at=now,
         )
-        await LicenseCatalogVersion.create(entry=entry, version=1, **values)
+        await LicenseCatalogVersion.create(entry=entry, version=1, created_at=now, **values)
         await _record(entry, None, actor, reason or "新建编目", now)
     return entry
 
@@ -318,7 +319,9 @@ async def move(
         if not moved:
             raise Conflict("证照目录已被他人处理，请刷新后重试", field="code")
         if values is not None:
-            await LicenseCatalogVersion.create(entry=entry, version=version, **values)
+            await LicenseCatalogVersion.create(
+                entry=entry, version=version, created_at=now, **values
+            )
         entry.state, entry.version = to, version
         await _record(entry, source, actor, reason, now)
     return await entry_by_code(entry.code)
