@@ -32,6 +32,9 @@ ENTITY_DOMAINS = {
     "Announcement": "portal",
     "GovernmentInformation": "information",
     "Rating": "ratings",
+    "Station": "stations",
+    "Town": "stations",
+    "Village": "stations",
 }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from strawberry.dataloader import DataLoader
 
-from servicehall.loaders import cases, enterprises, identity, items
+from servicehall.loaders import cases, enterprises, identity, items, stations
 from servicehall.loaders import enterprise_page as page
 from servicehall.loaders.base import Row
 from servicehall.models import AuditEvent
@@ -62,6 +62,10 @@ class Loaders:
     case_records: DataLoader[int, list[Row]] = _one(cases.load_case_records)
     current_ratings: DataLoader[int, Row | None] = _one(cases.load_current_ratings)
     case_statistics: DataLoader[int, dict[str, int]] = _one(cases.load_case_statistics)
+    stations_by_code: DataLoader[str, Row | None] = _one(stations.load_areas_by_code)
+    areas_by_id: DataLoader[int, Row | None] = _one(stations.load_areas_by_id)
+    villages: DataLoader[int, list[Row]] = _one(stations.load_villages)
+    station_items: DataLoader[int, list[Row]] = _one(stations.load_station_items)
     #: Not a cache: each ``load`` appends an audit event, a tick's events share one INSERT.
     audit: DataLoader[AuditKey, bool] = field(
         default_factory=lambda: DataLoader(load_fn=write_audit_events, cache=False)

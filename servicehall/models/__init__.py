@@ -82,6 +82,13 @@ from servicehall.models.notifications import (
     OutboxState,
     SmsTemplate,
 )
+from servicehall.models.stations import (
+    Area,
+    AreaKind,
+    KioskDevice,
+    StationItem,
+    StationKind,
+)
 
 __all__ = [
     "Account",
@@ -90,6 +97,8 @@ __all__ = [
     "AccountStatus",
     "Announcement",
     "ApplicantKind",
+    "Area",
+    "AreaKind",
     "AuditEvent",
     "BusinessScope",
     "Case",
@@ -123,6 +132,7 @@ __all__ = [
     "ItemTerm",
     "ItemTheme",
     "KioskCategory",
+    "KioskDevice",
     "LabelledEnum",
     "LoginRecord",
     "LoginResult",
@@ -149,6 +159,8 @@ __all__ = [
     "SigningKey",
     "SmsTemplate",
     "StaffRole",
+    "StationItem",
+    "StationKind",
     "Subscription",
     "SubscriptionTarget",
     "TargetGroup",

@@ -32,6 +32,7 @@ from servicehall.schema.items import ItemQuery
 from servicehall.schema.limits import extra_rules
 from servicehall.schema.notifications import NotificationMutation, NotificationQuery
 from servicehall.schema.ratings import RatingMutation, RatingQuery
+from servicehall.schema.stations import StationQuery
 from servicehall.settings import Settings
 
 __all__ = ["Context", "Info", "Query", "build_schema"]
@@ -46,6 +47,7 @@ class Query(
     NotificationQuery,
     CaseQuery,
     RatingQuery,
+    StationQuery,
 ):
     # A plain resolver rather than relay.node(): that field mutates itself when a schema is
     # built, so a process could build the schema only once.
