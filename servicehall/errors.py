@@ -40,6 +40,8 @@ class ErrorCode(enum.Enum):
     INVALID_CASE_NUMBER = "INVALID_CASE_NUMBER"
     ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
     NOT_COMPLETED = "NOT_COMPLETED"
+    DEVICE_NOT_REGISTERED = "DEVICE_NOT_REGISTERED"
+    OPERATION_NOT_ALLOWED = "OPERATION_NOT_ALLOWED"
 
 
 class ServiceHallError(Exception):
@@ -198,3 +200,17 @@ class NotCompleted(ServiceHallError):
 
     code = ErrorCode.NOT_COMPLETED
     label = "办件尚未办结"
+
+
+class DeviceNotRegistered(ServiceHallError):
+    """A kiosk request without the credentials of a registered, unrevoked device."""
+
+    code = ErrorCode.DEVICE_NOT_REGISTERED
+    label = "本终端未登记"
+
+
+class OperationNotAllowed(ServiceHallError):
+    """A kiosk request for anything but one of the kiosk UI's own persisted operations."""
+
+    code = ErrorCode.OPERATION_NOT_ALLOWED
+    label = "自助终端不支持该操作"

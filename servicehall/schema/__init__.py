@@ -29,6 +29,7 @@ from servicehall.schema.execution import ExecutionContext
 from servicehall.schema.feeds import FeedMutation
 from servicehall.schema.identity import IdentityMutation, IdentityQuery
 from servicehall.schema.items import ItemQuery
+from servicehall.schema.kiosks import KioskMutation, KioskQuery
 from servicehall.schema.limits import extra_rules
 from servicehall.schema.notifications import NotificationMutation, NotificationQuery
 from servicehall.schema.ratings import RatingMutation, RatingQuery
@@ -48,6 +49,7 @@ class Query(
     CaseQuery,
     RatingQuery,
     StationQuery,
+    KioskQuery,
 ):
     # A plain resolver rather than relay.node(): that field mutates itself when a schema is
     # built, so a process could build the schema only once.
@@ -82,6 +84,7 @@ class Mutation(
     NotificationMutation,
     CaseMutation,
     RatingMutation,
+    KioskMutation,
 ):
     pass
 
