@@ -206,6 +206,14 @@ async def test_station_is_a_federation_entity_resolved_in_one_statement(
         assert [e["code"] for e in entities] == codes[:count]
         # the stations, their parents, their items: one statement each whatever the count
         assert sql_counter.count == 3, sql_counter.statements
+    plain = (
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on Station { code name } } }"
+    )
+    representations = [{"__typename": "Station", "code": c} for c in codes]
+    sql_counter.reset()
+    body = await gql(demo_client, plain, {"r": representations})
+    assert len(body["data"]["_entities"]) == len(codes) > 50
+    assert sql_counter.count == 1, sql_counter.statements
     body = await gql(
         demo_client,
         ENTITIES,

@@ -209,6 +209,22 @@ export async function stationPage(nav, params) {
   );
   const where = `${station.name}（${station.address}）`;
   const items = station.items.edges.map((edge) => itemButton(nav, edge.node, where));
+  const list = h("ul", { class: "items" }, items);
+  let next = station.items.pageInfo;
+  const more = h("button", { type: "button", class: "link-button wide-button", hidden: !next.hasNextPage }, "显示更多事项");
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    try {
+      const page = await call("StationPage", { code: station.code, category, after: next.endCursor });
+      for (const edge of page.station.items.edges) list.append(itemButton(nav, edge.node, where));
+      next = page.station.items.pageInfo;
+      more.hidden = !next.hasNextPage;
+    } catch (error) {
+      more.textContent = error.message;
+    } finally {
+      more.disabled = false;
+    }
+  });
   const currentLabel = station.itemCounts.find((c) => (c.category || null) === category)?.label || "全部";
   return h(
     "div",
@@ -236,7 +252,7 @@ export async function stationPage(nav, params) {
     h(
       "div",
       { role: "tabpanel", id: panelId, class: "items-panel", "aria-label": `${currentLabel}事项（${station.items.totalCount}项）` },
-      items.length ? h("ul", { class: "items" }, items) : h("p", { class: "notice" }, "本站暂无该分类的事项。"),
+      items.length ? [list, more] : h("p", { class: "notice" }, "本站暂无该分类的事项。"),
     ),
   );
 }
