@@ -140,9 +140,16 @@ class ProxyEndpoint:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json":  # also makes a cross-site form post preflight
             raise OperationNotAllowed("请求体须为 application/json")
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY:
             raise OperationNotAllowed("请求体过大")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise OperationNotAllowed("请求体过大")
+            chunks.append(chunk)
+        raw = b"".join(chunks)
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError:

@@ -119,6 +119,8 @@ async def test_anything_but_the_uis_operations_is_refused_before_the_hall(
             assert refused.json()["errors"][0]["extensions"]["code"] == "OPERATION_NOT_ALLOWED"
         form = await terminal.client.post("/graphql", data={"query": "{ towns { code } }"})
         assert form.status_code == 403
+        padded = home | {"variables": {"code": "4" * 70_000}}
+        assert (await terminal.client.post("/graphql", json=padded)).status_code == 403
 
 
 async def test_a_terminal_without_valid_credentials_is_not_registered(
