@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 FEDERATION := tests/federation
-NODE_STAMP := $(FEDERATION)/node_modules/.installed
+# npm packages the tests use: the composition check and axe-core for the kiosk pages
+NODE_DIRS := $(FEDERATION) tests/browser
 
 .PHONY: run test lint pytest install node schema clean
 
@@ -24,13 +25,17 @@ run: $(STAMP)
 	$(BIN)/servicehall demo-data
 	$(BIN)/servicehall serve --host 127.0.0.1 --port 8000
 
-# npm is optional locally (the composition test then skips with a message); CI requires it.
+# npm is optional locally (the composition and accessibility tests then skip with a
+# message); CI requires it.
 node:
 	@if command -v npm >/dev/null 2>&1; then \
-	  if [ ! -f $(NODE_STAMP) ] || [ $(FEDERATION)/package-lock.json -nt $(NODE_STAMP) ]; then \
-	    (cd $(FEDERATION) && npm ci --no-audit --no-fund --loglevel=error) && touch $(NODE_STAMP); \
-	  fi; \
-	else echo "npm not found: the federation composition test will be skipped"; fi
+	  for dir in $(NODE_DIRS); do \
+	    stamp=$$dir/node_modules/.installed; \
+	    if [ ! -f $$stamp ] || [ $$dir/package-lock.json -nt $$stamp ]; then \
+	      (cd $$dir && npm ci --no-audit --no-fund --loglevel=error) && touch $$stamp || exit 1; \
+	    fi; \
+	  done; \
+	else echo "npm not found: the federation composition and axe tests will be skipped"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check servicehall tests bench
@@ -46,4 +51,4 @@ schema: $(STAMP)
 	$(BIN)/servicehall export-schema --output schema.graphql
 
 clean:
-	rm -rf $(VENV) $(FEDERATION)/node_modules servicehall.sqlite3 .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(addsuffix /node_modules,$(NODE_DIRS)) servicehall.sqlite3 .pytest_cache .mypy_cache .ruff_cache

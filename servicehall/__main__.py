@@ -14,14 +14,18 @@ import os
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import httpx2
 import uvicorn
 from tortoise.cli.cli import CLIContext, makemigrations
 from tqdm import tqdm
 
 from servicehall import db, jobs
+from servicehall.app import create_app
 from servicehall.auth.keys import LICENSES, PURPOSES, TOKENS, KeyInUse, KeyStore
 from servicehall.auth.services import AuthServices
 from servicehall.cache.factory import create_backend
@@ -30,9 +34,10 @@ from servicehall.changes import Changes
 from servicehall.demo import accounts
 from servicehall.demo.loader import load_demo
 from servicehall.errors import ServiceHallError
+from servicehall.kiosk import KioskConfig, create_kiosk_app, load_manifest
 from servicehall.models import AuditEvent, ClientKind, SigningKey
 from servicehall.notify.service import Notifier
-from servicehall.resolvers import clients, ingest, licenses
+from servicehall.resolvers import clients, ingest, kiosks, licenses, stations
 from servicehall.schema import build_schema
 from servicehall.settings import Settings, SettingsError
 from servicehall.workdays import work_calendar
@@ -102,7 +107,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
             await cache.close()
         print(
             f"已加载演示数据：{report.departments}个部门，{report.items}个事项，"
-            f"{report.enterprises}家企业。"
+            f"{report.enterprises}家企业，{report.stations}个镇街办事站，{report.points}个村居办事点。"
         )
         print(accounts.describe())
         return 0
@@ -206,6 +211,92 @@ def cmd_clients_add(settings: Settings, args: argparse.Namespace) -> int:
     print(f"已登记客户端 {registered.client.client_id}（{registered.client.name}）。")
     if registered.secret:
         print(f"客户端密钥（只显示这一次，请妥善保存）：{registered.secret}")
+    return 0
+
+
+def cmd_kiosk(settings: Settings, args: argparse.Namespace) -> int:
+    """Serve one station's kiosk (STA-4): the UI and its allow-listed GraphQL, forwarded to
+    the hall with the device's token. Without a hall URL the hall runs in this process on
+    this process's database (the embedded default), reached through an ASGI transport."""
+    station = stations.parse_station_code(args.station, field="station")
+    hall_url = args.hall or settings.kiosk_hall_url
+    transport: httpx2.AsyncBaseTransport | None = None
+    hall_lifespan: Callable[[], AbstractAsyncContextManager[Any]] | None = None
+    if hall_url is None:
+        hall = create_app(settings.replace(scheduler=False))
+        transport = httpx2.ASGITransport(app=hall)
+        hall_url = settings.issuer
+        hall_lifespan = partial(hall.router.lifespan_context, hall)
+        schema = hall.state.runtime.schema
+    else:
+        schema = build_schema(settings)
+    if settings.kiosk_client_id is None:
+        log.warning(
+            "SERVICEHALL_KIOSK_CLIENT_ID/_SECRET are not set: the terminal shows 本终端未登记"
+        )
+    config = KioskConfig(
+        station=station,
+        hall_url=hall_url,
+        client_id=settings.kiosk_client_id,
+        client_secret=settings.kiosk_client_secret,
+        idle_seconds=settings.kiosk_idle_seconds,
+    )
+    app = create_kiosk_app(
+        config, load_manifest(schema._schema), transport=transport, hall_lifespan=hall_lifespan
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower())
+    return 0
+
+
+def cmd_kiosk_devices_add(settings: Settings, args: argparse.Namespace) -> int:
+    async def work() -> kiosks.RegisteredDevice:
+        return await kiosks.register_device(
+            station_code=args.station,
+            name=args.name,
+            client_id=args.client_id,
+            actor="operator:cli",
+        )
+
+    registered = _with_database(settings, work)
+    client_id = registered.device.client.client_id
+    print(f"已在办事站 {registered.device.station.code} 登记自助终端 {client_id}（{args.name}）。")
+    print(f"终端密钥（只显示这一次，请只配置在该终端的 kiosk 进程中）：{registered.secret}")
+    print(
+        f"在终端上运行：SERVICEHALL_KIOSK_CLIENT_ID={client_id} "
+        f"SERVICEHALL_KIOSK_CLIENT_SECRET=<密钥> servicehall kiosk --station "
+        f"{registered.device.station.code} --hall {settings.issuer}"
+    )
+    return 0
+
+
+def cmd_kiosk_devices_list(settings: Settings, args: argparse.Namespace) -> int:
+    rows = _with_database(settings, partial(kiosks.list_devices, args.station))
+    if not rows:
+        print("尚无登记的自助终端。")
+    for row in rows:
+        state = "已撤销" if row["revoked_at"] else "在用"
+        print(f"{row['client_id']}\t{row['station_code']}\t{state}\t{row['name']}")
+    return 0
+
+
+def cmd_kiosk_devices_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    cache = create_backend(settings)
+
+    async def work() -> None:
+        try:
+            await kiosks.revoke_device(
+                args.client_id,
+                actor="operator:cli",
+                cache=cache,
+                token_ttl=settings.access_token_ttl,
+            )
+        finally:
+            await cache.close()
+
+    _with_database(settings, work)
+    print(f"已撤销自助终端 {args.client_id} 的登记，其令牌立即失效。")
+    if settings.redis_url is None:
+        print("（未配置 Redis：运行中的大厅在其令牌过期前仍可能接受，最长约10分钟。）")
     return 0
 
 
@@ -354,6 +445,30 @@ def build_parser() -> argparse.ArgumentParser:
     idp_add.add_argument("--client-id", required=True)
     idp_add.add_argument("--scopes", default="openid profile")
     idp_add.set_defaults(handler=cmd_idp_add)
+
+    kiosk = commands.add_parser("kiosk", help="serve one station's self-service kiosk")
+    kiosk.add_argument("--station", required=True, help="station code (9 or 12 digits)")
+    kiosk.add_argument("--host", default="127.0.0.1")
+    kiosk.add_argument("--port", type=int, default=8300)
+    kiosk.add_argument(
+        "--hall", default=None, help="hall URL (SERVICEHALL_KIOSK_HALL_URL; else in-process)"
+    )
+    kiosk.set_defaults(handler=cmd_kiosk)
+
+    devices = commands.add_parser("kiosk-devices", help="kiosk devices").add_subparsers(
+        dest="kiosk_devices_command", required=True
+    )
+    device_add = devices.add_parser("add", help="register a terminal (prints its secret once)")
+    device_add.add_argument("--station", required=True)
+    device_add.add_argument("--name", required=True)
+    device_add.add_argument("--client-id", default=None)
+    device_add.set_defaults(handler=cmd_kiosk_devices_add)
+    device_list = devices.add_parser("list", help="list registered terminals")
+    device_list.add_argument("--station", default=None)
+    device_list.set_defaults(handler=cmd_kiosk_devices_list)
+    device_revoke = devices.add_parser("revoke", help="revoke a terminal")
+    device_revoke.add_argument("--client-id", required=True)
+    device_revoke.set_defaults(handler=cmd_kiosk_devices_revoke)
 
     imports = commands.add_parser(
         "import", help="import a department's CSV file (header row of field names)"

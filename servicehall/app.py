@@ -20,7 +20,9 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from servicehall import db
 from servicehall.auth.backend import BearerBackend, on_auth_error
@@ -28,12 +30,14 @@ from servicehall.auth.provider.web import Provider
 from servicehall.auth.upstream import Upstream
 from servicehall.cache.factory import create_backend
 from servicehall.jobs import JOBS, JobContext
+from servicehall.kiosk.operations import load_manifest
 from servicehall.notify.scheduler import Scheduler
 from servicehall.schema import build_schema
 from servicehall.schema.context import Context
 from servicehall.settings import Settings
 from servicehall.web.graphql import GraphQLEndpoint
 from servicehall.web.health import healthz, readyz
+from servicehall.web.kiosk import kiosk_mount
 from servicehall.web.license_keys import PATH as LICENSE_KEYS_PATH
 from servicehall.web.license_keys import license_keys
 from servicehall.web.middleware import DatabaseContextMiddleware, RequestIdMiddleware
@@ -59,11 +63,19 @@ class SubscriptionView(GraphQL[Context, None]):
         connection: HTTPConnection = request
         return self.runtime.context(connection, request.scope["state"]["request_id"])
 
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        # A kiosk device runs only the kiosk UI's persisted operations (/kiosk/graphql).
+        if context.principal.is_kiosk:
+            raise ConnectionRejectionError()
+        unset: UnsetType = UNSET
+        return unset
+
 
 _HOME = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>网上办事大厅 GraphQL 服务</title></head><body>
 <h1>网上办事大厅 GraphQL 服务</h1>
 <ul><li><a href="/graphql">/graphql</a>：GraphQL 接口（POST、GET 查询、WebSocket 订阅）</li>
+<li><a href="/kiosk/">/kiosk/</a>：自助终端界面（须经已登记终端的 kiosk 进程访问）</li>
 <li><a href="/healthz">/healthz</a>：进程存活</li>
 <li><a href="/readyz">/readyz</a>：数据库与缓存就绪</li></ul>
 </body></html>"""
@@ -137,6 +149,7 @@ def create_app(settings: Settings, *, server: bool = False) -> Starlette:
             Route("/", home),
             Route("/graphql", GraphQLEndpoint(runtime), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", SubscriptionView(runtime)),
+            kiosk_mount(runtime, load_manifest(runtime.schema._schema)),
             Route("/healthz", healthz),
             Route("/readyz", readyz(runtime)),  # type: ignore[arg-type]
             Route(LICENSE_KEYS_PATH, license_keys(runtime)),  # type: ignore[arg-type]

@@ -35,6 +35,9 @@ ENTITY_DOMAINS = {
     "LicenseCatalogEntry": "licenses",
     "LicenseGrant": "licenses",
     "License": "licenses",
+    "Station": "stations",
+    "Town": "stations",
+    "Village": "stations",
 }
 
 

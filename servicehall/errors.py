@@ -45,6 +45,8 @@ class ErrorCode(enum.Enum):
     LICENSE_REVOKED = "LICENSE_REVOKED"
     LICENSE_EXPIRED = "LICENSE_EXPIRED"
     CASE_CLOSED = "CASE_CLOSED"
+    DEVICE_NOT_REGISTERED = "DEVICE_NOT_REGISTERED"
+    OPERATION_NOT_ALLOWED = "OPERATION_NOT_ALLOWED"
 
 
 class ServiceHallError(Exception):
@@ -246,3 +248,17 @@ class CaseClosed(ServiceHallError):
 
     code = ErrorCode.CASE_CLOSED
     label = "办件已办结"
+
+
+class DeviceNotRegistered(ServiceHallError):
+    """A kiosk request without the credentials of a registered, unrevoked device."""
+
+    code = ErrorCode.DEVICE_NOT_REGISTERED
+    label = "本终端未登记"
+
+
+class OperationNotAllowed(ServiceHallError):
+    """A kiosk request for anything but one of the kiosk UI's own persisted operations."""
+
+    code = ErrorCode.OPERATION_NOT_ALLOWED
+    label = "自助终端不支持该操作"

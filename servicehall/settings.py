@@ -99,6 +99,18 @@ class Settings:
     #: (a device serves many residents).
     case_lookups_per_ip: int = 20
     case_lookups_per_device: int = 120
+    #: Kiosk mode (STA-4): seconds without a touch before a terminal wipes everything
+    #: entered and shown and returns home (a countdown shows before).
+    kiosk_idle_seconds: int = 90
+    #: Requests per minute one kiosk device may send to ``/kiosk/graphql``.
+    kiosk_requests_per_device: int = 300
+    #: The kiosk process (``servicehall kiosk``): the hall it calls, e.g.
+    #: ``https://zwfw.doumen.gov.cn`` (unset: a hall inside the kiosk process, on this
+    #: process's database), and its device's client credentials (``servicehall
+    #: kiosk-devices add`` prints them once). They live with the kiosk process only.
+    kiosk_hall_url: str | None = None
+    kiosk_client_id: str | None = None
+    kiosk_client_secret: str | None = None
     #: Delivery attempts before the outbox gives a message up (state ``dead``).
     outbox_max_attempts: int = 8
     #: Run the outbox worker and the periodic jobs in the app (every replica takes part;
@@ -169,11 +181,34 @@ class Settings:
             "outbox_max_attempts",
             "case_lookups_per_ip",
             "case_lookups_per_device",
+            "kiosk_requests_per_device",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{_env_name(name)} must be at least 1")
+        self._check_kiosk()
         self._check_messaging()
         self._check_calendar()
+
+    def _check_kiosk(self) -> None:
+        if not 3 <= self.kiosk_idle_seconds <= 3600:
+            raise SettingsError(
+                "SERVICEHALL_KIOSK_IDLE_SECONDS must be between 3 and 3600, "
+                f"not {self.kiosk_idle_seconds}"
+            )
+        if self.kiosk_hall_url is not None:
+            url = urlsplit(self.kiosk_hall_url)
+            if url.scheme not in ("http", "https") or not url.netloc or url.query:
+                raise SettingsError(
+                    "SERVICEHALL_KIOSK_HALL_URL must look like https://host[:port][/path], "
+                    f"not {self.kiosk_hall_url!r}"
+                )
+            loopback = url.hostname in ("127.0.0.1", "localhost", "::1")
+            if self.is_prod and url.scheme != "https" and not loopback:
+                raise SettingsError("SERVICEHALL_KIOSK_HALL_URL must be https:// in prod")
+        if (self.kiosk_client_id is None) != (self.kiosk_client_secret is None):
+            raise SettingsError(
+                "SERVICEHALL_KIOSK_CLIENT_ID and SERVICEHALL_KIOSK_CLIENT_SECRET go together"
+            )
 
     def _check_calendar(self) -> None:
         if self.holidays_file is not None:

@@ -262,6 +262,15 @@ async def hall_settings(fresh_settings: Settings) -> Settings:
 
 
 @pytest.fixture
+async def kiosk_settings(fresh_settings: Settings) -> Settings:
+    """The whole demo catalogue with its stations (STA-1..4) on a database of its own, for
+    kiosk tests that register devices and rate cases."""
+    async with opened(fresh_settings):
+        await load_test_demo(enterprises=2)
+    return fresh_settings
+
+
+@pytest.fixture
 async def second_settings(
     backend: str, services: Services, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Settings]:

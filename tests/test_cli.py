@@ -5,10 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from servicehall.demo.enterprises import DEMO_CREDIT_CODE
+from tests.conftest import free_port
+from tests.kiosk.support import persisted
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -197,3 +203,72 @@ def test_import_csv_all_or_nothing_and_jobs(tmp_path: Path) -> None:
     assert follow.returncode == 0, follow.stderr
     outbox = _run("jobs", "run", "outbox", env=env)
     assert outbox.returncode == 0, outbox.stderr  # delivers what the jobs queued, to the log
+
+
+def test_kiosk_devices_and_the_kiosk_process(tmp_path: Path) -> None:
+    """STA-4 from the command line: register a terminal at a station (its secret printed
+    once), run the kiosk for that station with the device's credentials, revoke it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICEHALL_")}
+    env["SERVICEHALL_DATABASE_URL"] = f"sqlite://{tmp_path / 'hall.sqlite3'}"
+    assert _run("migrate", env=env).returncode == 0
+    loaded = _run("demo-data", "--enterprises", "2", env=env)
+    assert "6个镇街办事站" in loaded.stdout and "村居办事点" in loaded.stdout
+    unknown = _run("kiosk-devices", "add", "--station", "440403999", "--name", "某终端", env=env)
+    assert unknown.returncode == 1 and "不存在" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    added = _run(
+        "kiosk-devices", "add", "--station", "440403100", "--name", "井岸镇办事站1号终端", env=env
+    )
+    assert added.returncode == 0, added.stderr
+    client_id = "kiosk-440403100-01"
+    assert client_id in added.stdout
+    secret = added.stdout.split("终端密钥（只显示这一次，请只配置在该终端的 kiosk 进程中）：")[1]
+    secret = secret.split()[0]
+    assert f"{client_id}\t440403100\t在用" in _run("kiosk-devices", "list", env=env).stdout
+
+    port = free_port()
+    kiosk_env = env | {
+        "SERVICEHALL_KIOSK_CLIENT_ID": client_id,
+        "SERVICEHALL_KIOSK_CLIENT_SECRET": secret,
+        "SERVICEHALL_KIOSK_IDLE_SECONDS": "45",
+    }
+    command = [sys.executable, "-m", "servicehall", "kiosk", "--station", "440403100"]
+    with subprocess.Popen(
+        [*command, "--port", str(port)],
+        env=kiosk_env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            status = _wait_for(f"http://127.0.0.1:{port}/status", process)
+            assert status["registered"] is True and status["station"] == "440403100"
+            assert status["idleSeconds"] == 45 and status["hall"] == "up"
+            home = httpx.post(
+                f"http://127.0.0.1:{port}/graphql", json=persisted("KioskHome"), timeout=30
+            )
+            assert home.status_code == 200 and len(home.json()["data"]["towns"]) == 6
+        finally:
+            process.terminate()
+            process.communicate(timeout=30)
+    revoked = _run("kiosk-devices", "revoke", "--client-id", client_id, env=env)
+    assert revoked.returncode == 0 and "已撤销" in revoked.stdout
+    assert f"{client_id}\t440403100\t已撤销" in _run("kiosk-devices", "list", env=env).stdout
+
+
+def _wait_for(url: str, process: subprocess.Popen[str]) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(
+                f"the kiosk exited: {process.stderr.read() if process.stderr else ''}"
+            )
+        try:
+            response = httpx.get(url, timeout=5)
+        except httpx.TransportError:
+            time.sleep(0.3)
+            continue
+        body: dict[str, Any] = response.json()
+        return body
+    raise AssertionError(f"{url} did not answer within 60 s")

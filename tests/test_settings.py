@@ -116,3 +116,34 @@ def test_messaging_defaults_and_sender() -> None:
     )
     assert custom.mail_sender == "区政务服务中心 <zwfw@example.cn>"
     assert custom.portal_base == "https://www.example.cn"
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"SERVICEHALL_KIOSK_IDLE_SECONDS": "2"}, "SERVICEHALL_KIOSK_IDLE_SECONDS"),
+        ({"SERVICEHALL_KIOSK_IDLE_SECONDS": "7200"}, "SERVICEHALL_KIOSK_IDLE_SECONDS"),
+        ({"SERVICEHALL_KIOSK_REQUESTS_PER_DEVICE": "0"}, "SERVICEHALL_KIOSK_REQUESTS_PER_DEVICE"),
+        ({"SERVICEHALL_KIOSK_HALL_URL": "zwfw.example.cn"}, "SERVICEHALL_KIOSK_HALL_URL"),
+        ({"SERVICEHALL_KIOSK_CLIENT_ID": "kiosk-440403100-01"}, "SERVICEHALL_KIOSK_CLIENT_SECRET"),
+        (PROD_ENV | {"SERVICEHALL_KIOSK_HALL_URL": "http://hall.internal"}, "https:// in prod"),
+    ],
+)
+def test_kiosk_settings_are_checked(environ: dict[str, str], named: str) -> None:
+    """STA-4: the idle timeout, the device limit, the hall URL and the device credentials."""
+    with pytest.raises(SettingsError, match=named.replace("/", r"\/")):
+        Settings.from_env(environ)
+
+
+def test_kiosk_settings_are_read() -> None:
+    settings = Settings.from_env(
+        PROD_ENV
+        | {
+            "SERVICEHALL_KIOSK_IDLE_SECONDS": "60",
+            "SERVICEHALL_KIOSK_HALL_URL": "http://127.0.0.1:8000",  # loopback may be plain
+            "SERVICEHALL_KIOSK_CLIENT_ID": "kiosk-440403100-01",
+            "SERVICEHALL_KIOSK_CLIENT_SECRET": "s" * 43,
+        }
+    )
+    assert settings.kiosk_idle_seconds == 60 and settings.kiosk_requests_per_device == 300
+    assert settings.kiosk_hall_url == "http://127.0.0.1:8000"

@@ -1,8 +1,9 @@
 """Who is asking: the principal every request carries (SEC-1).
 
 Built by the authentication backend from a validated access token (``auth/tokens.py``),
-or anonymous. Resolvers and permission classes read only this object; kiosk devices add
-their own kind later.
+or anonymous. Resolvers and permission classes read only this object. A kiosk device is a
+kind of its own: it never has an account, sees public data and what a resident proves
+(case number + applicant name), and carries the station it is bound to (STA-4).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ class PrincipalKind(enum.Enum):
     ADMIN = "admin"
     #: A department system or another machine client acting for itself.
     MACHINE = "machine"
+    #: A self-service terminal at a station (a registered kiosk device's machine client).
+    KIOSK = "kiosk"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,8 @@ class Principal(BaseUser):
     enterprise_code: str | None = None
     department_code: str | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
+    #: The station a kiosk device is bound to.
+    station_code: str | None = None
 
     @property
     def is_anonymous(self) -> bool:
@@ -48,6 +53,10 @@ class Principal(BaseUser):
             PrincipalKind.STAFF,
             PrincipalKind.ADMIN,
         )
+
+    @property
+    def is_kiosk(self) -> bool:
+        return self.kind is PrincipalKind.KIOSK
 
     def has_role(self, role: str) -> bool:
         return self.kind is PrincipalKind.ADMIN or role in self.roles

@@ -4,7 +4,8 @@ Only the hall's own JWT access tokens pass: ``typ`` must be ``at+jwt`` (so an ID
 ``typ: JWT``, is refused even though the same keys signed it), ``alg`` RS256 (``none`` and
 HMAC algorithms never), a ``kid`` of the published key set, ``iss`` the hall, ``aud`` the
 API, ``exp``/``iat`` within 30 s of leeway. A token whose ``jti`` or SSO session was
-revoked (logout, "end other sessions", RFC 7009) is refused until it would have expired.
+revoked (logout, "end other sessions", RFC 7009), or whose client was deactivated (a
+revoked kiosk device), is refused until it would have expired.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ from servicehall.settings import Settings
 LEEWAY = 30
 ALGORITHMS = ["RS256"]
 _TYPES = {"at+jwt", "application/at+jwt"}
+
+
+def revoked_client_key(client_id: str) -> str:
+    """The cache marker that refuses a deactivated client's unexpired tokens."""
+    return f"revoked-client:{client_id}"
 
 
 class InvalidToken(Exception):
@@ -65,7 +71,11 @@ class AccessTokenValidator:
             raise InvalidToken("bad signature") from exc
         self._check(claims)
         revoked = await self._cache.get_many(
-            [f"revoked-jti:{claims['jti']}", f"revoked-sid:{claims.get('sid', '')}"]
+            [
+                f"revoked-jti:{claims['jti']}",
+                f"revoked-sid:{claims.get('sid', '')}",
+                revoked_client_key(str(claims["client_id"])),
+            ]
         )
         if any(value is not None for value in revoked):
             raise InvalidToken("token revoked")
@@ -95,6 +105,9 @@ class AccessTokenValidator:
             raise InvalidToken("unknown principal kind") from exc
         if kind is PrincipalKind.ANONYMOUS:
             raise InvalidToken("unknown principal kind")
+        station = claims.get("stn")
+        if kind is PrincipalKind.KIOSK and not isinstance(station, str):
+            raise InvalidToken("a kiosk token names no station")
         return Principal(
             kind=kind,
             subject=str(claims["sub"]),
@@ -105,4 +118,5 @@ class AccessTokenValidator:
             enterprise_code=claims.get("ent"),
             department_code=claims.get("dept"),
             roles=frozenset(claims.get("roles", ())),
+            station_code=station if kind is PrincipalKind.KIOSK else None,
         )

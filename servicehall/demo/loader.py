@@ -26,6 +26,7 @@ from servicehall.demo.enterprise_page import DEMO, Density, load_page_extras, pa
 from servicehall.demo.enterprises import EnterpriseSpec, generate_enterprises
 from servicehall.demo.licenses import load_licenses
 from servicehall.demo.spec import ItemSpec
+from servicehall.demo.stations import load_stations
 from servicehall.models import (
     BusinessScope,
     Department,
@@ -97,6 +98,8 @@ class LoadReport:
     departments: int = 0
     items: int = 0
     enterprises: int = 0
+    stations: int = 0
+    points: int = 0
 
 
 async def load_demo(
@@ -116,13 +119,14 @@ async def load_demo(
     async with in_transaction(db.connection().connection_name) as conn:
         await _load_dimensions(conn)
         await _load_items(conn, specs)
+        stations, points = await load_stations(conn)
         ids = await _load_enterprises(conn, companies, box, today)
         await _load_page(conn, [(ids[e.credit_code], e) for e in companies], today, density)
         await load_accounts(hasher)
         await load_cases(WorkCalendar.bundled(), today)
         await load_licenses(box, today)
     await generate_reminders(today)
-    return LoadReport(True, len(DEPARTMENTS), len(specs), len(companies))
+    return LoadReport(True, len(DEPARTMENTS), len(specs), len(companies), stations, points)
 
 
 def expand_items(base: Sequence[ItemSpec], count: int) -> list[ItemSpec]:

@@ -114,3 +114,24 @@ class ViolationSpec:
     behaviour: str
     fine: int
     points: int
+
+
+@dataclass(frozen=True, slots=True)
+class VillageSpec:
+    """A village (村) or residents' community (社区) and its service point."""
+
+    number: str  # the last three digits of its twelve-digit code: 0xx community, 2xx village
+    name: str  # e.g. "黄沙村", "岸东社区"
+
+
+@dataclass(frozen=True, slots=True)
+class TownSpec:
+    """A town (镇) or subdistrict (街道) and its station."""
+
+    code: str  # nine digits, e.g. "440403100"
+    name: str  # e.g. "井岸镇"
+    kind: str  # town | subdistrict
+    seed: tuple[float, float]  # [lng, lat] of the town centre: its map cell grows around it
+    address: str
+    phone: str
+    villages: tuple[VillageSpec, ...]

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from strawberry.dataloader import DataLoader
 
-from servicehall.loaders import cases, enterprises, identity, items, licenses
+from servicehall.loaders import cases, enterprises, identity, items, licenses, stations
 from servicehall.loaders import enterprise_page as page
 from servicehall.loaders.base import Row
 from servicehall.models import AuditEvent
@@ -78,6 +78,10 @@ class Loaders:
     license_accesses: DataLoader[licenses.AccessKey, bool] = field(
         default_factory=lambda: DataLoader(load_fn=licenses.write_license_accesses, cache=False)
     )
+    stations_by_code: DataLoader[str, Row | None] = _one(stations.load_areas_by_code)
+    areas_by_id: DataLoader[int, Row | None] = _one(stations.load_areas_by_id)
+    villages: DataLoader[int, list[Row]] = _one(stations.load_villages)
+    station_items: DataLoader[int, list[Row]] = _one(stations.load_station_items)
     #: Not a cache: each ``load`` appends an audit event, a tick's events share one INSERT.
     audit: DataLoader[AuditKey, bool] = field(
         default_factory=lambda: DataLoader(load_fn=write_audit_events, cache=False)

@@ -101,6 +101,13 @@ from servicehall.models.notifications import (
     OutboxState,
     SmsTemplate,
 )
+from servicehall.models.stations import (
+    Area,
+    AreaKind,
+    KioskDevice,
+    StationItem,
+    StationKind,
+)
 
 __all__ = [
     "AccessBasis",
@@ -110,6 +117,8 @@ __all__ = [
     "AccountStatus",
     "Announcement",
     "ApplicantKind",
+    "Area",
+    "AreaKind",
     "AuditEvent",
     "BusinessScope",
     "Case",
@@ -149,6 +158,7 @@ __all__ = [
     "ItemTerm",
     "ItemTheme",
     "KioskCategory",
+    "KioskDevice",
     "LabelledEnum",
     "License",
     "LicenseAccess",
@@ -183,6 +193,8 @@ __all__ = [
     "SigningKey",
     "SmsTemplate",
     "StaffRole",
+    "StationItem",
+    "StationKind",
     "Subscription",
     "SubscriptionTarget",
     "TargetGroup",

@@ -436,16 +436,19 @@ def same_name(stored: str, given: str) -> bool:
 async def check_rate(
     cache: CacheBackend, settings: Settings, *, ip: str, device: str | None
 ) -> None:
-    """CASE-1 lookups are rate limited per IP and per kiosk device."""
+    """CASE-1 lookups are rate limited per IP, or for a kiosk device per device: all of a
+    station's residents reach the hall from its kiosk process's address, so the device's
+    own (larger) limit replaces the address's."""
     minute = int(datetime.now(UTC).timestamp() // 60)
     try:
-        count = await cache.incr(f"case-lookup:ip:{ip}:{minute}", ttl=120)
-        if count > settings.case_lookups_per_ip:
-            raise RateLimited("查询过于频繁，请一分钟后再试")
         if device is not None:
             count = await cache.incr(f"case-lookup:device:{device}:{minute}", ttl=120)
             if count > settings.case_lookups_per_device:
                 raise RateLimited("本终端查询过于频繁，请稍后再试")
+            return
+        count = await cache.incr(f"case-lookup:ip:{ip}:{minute}", ttl=120)
+        if count > settings.case_lookups_per_ip:
+            raise RateLimited("查询过于频繁，请一分钟后再试")
     except CacheUnavailable:
         log.warning("case lookup rate limit not applied: cache unavailable")
 
@@ -470,7 +473,12 @@ def can_read(principal: Principal, case: Case, applicant_subject: str | None) ->
         return "cases:read" in principal.scopes
     if principal.kind is PrincipalKind.ENTERPRISE and principal.enterprise_code:
         return case.applicant_code == principal.enterprise_code
-    return principal.subject is not None and principal.subject == applicant_subject
+    # an account's own case; a kiosk (or any client) is never "the applicant"
+    return (
+        principal.has_account
+        and principal.subject is not None
+        and principal.subject == applicant_subject
+    )
 
 
 def is_applicant(principal: Principal, case: Case, account_id: int | None) -> bool:

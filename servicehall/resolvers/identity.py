@@ -334,9 +334,10 @@ async def finish_activation(
 # -- captchas and announcements ---------------------------------------------------------
 
 
-async def allow_captcha(auth: AuthServices, ip: str) -> None:
-    """Rendering costs CPU: an address gets ``CAPTCHAS_PER_MINUTE`` a minute."""
-    if await auth.cache.incr(f"captcha-rate:{ip}", ttl=60) > CAPTCHAS_PER_MINUTE:
+async def allow_captcha(auth: AuthServices, source: str) -> None:
+    """Rendering costs CPU: a source (an address, or a kiosk device) gets
+    ``CAPTCHAS_PER_MINUTE`` a minute."""
+    if await auth.cache.incr(f"captcha-rate:{source}", ttl=60) > CAPTCHAS_PER_MINUTE:
         raise RateLimited("获取验证码过于频繁，请稍后再试")
 
 

@@ -29,6 +29,7 @@ from servicehall.schema.execution import ExecutionContext
 from servicehall.schema.feeds import FeedMutation
 from servicehall.schema.identity import IdentityMutation, IdentityQuery
 from servicehall.schema.items import ItemQuery
+from servicehall.schema.kiosks import KioskMutation, KioskQuery
 from servicehall.schema.license_catalog import LicenseCatalogMutation, LicenseCatalogQuery
 from servicehall.schema.license_grants import LicenseGrantMutation, LicenseGrantQuery
 from servicehall.schema.license_mutations import LicenseMutation
@@ -37,6 +38,7 @@ from servicehall.schema.licenses import LicenseQuery
 from servicehall.schema.limits import extra_rules
 from servicehall.schema.notifications import NotificationMutation, NotificationQuery
 from servicehall.schema.ratings import RatingMutation, RatingQuery
+from servicehall.schema.stations import StationQuery
 from servicehall.settings import Settings
 
 __all__ = ["Context", "Info", "Query", "build_schema"]
@@ -55,6 +57,8 @@ class Query(
     LicenseGrantQuery,
     LicenseQuery,
     LicenseVerificationQuery,
+    StationQuery,
+    KioskQuery,
 ):
     # A plain resolver rather than relay.node(): that field mutates itself when a schema is
     # built, so a process could build the schema only once.
@@ -92,6 +96,7 @@ class Mutation(
     LicenseCatalogMutation,
     LicenseGrantMutation,
     LicenseMutation,
+    KioskMutation,
 ):
     pass
 

@@ -62,6 +62,11 @@ TYPE_DOMAINS: dict[str, str] = {
     "RatingComment": "ratings",
     "RatingCommentConnection": "ratings",
     "RatingCommentEdge": "ratings",
+    "GeoPoint": "stations",
+    # counts and pages of a station's items also change with the items' status
+    "CategoryCount": "catalogue",
+    "StationItemConnection": "catalogue",
+    "StationItemEdge": "catalogue",
 }
 
 #: Fields whose answer depends on who asks even though no permission class guards them.

@@ -292,9 +292,10 @@ def client_ip(info: Info) -> str:
 
 
 def device_of(info: Info) -> str | None:
-    """A kiosk (a machine client) counts as one device; browsers are counted by IP."""
+    """A kiosk device counts as one device (its residents share its limit, whatever the
+    IP says); everyone else is counted by IP."""
     principal = info.context.principal
-    return principal.client_id if principal.kind.value == "machine" else None
+    return principal.client_id if principal.is_kiosk else None
 
 
 async def proven(info: Info, case_number: str, applicant_name: str) -> CaseModel:

@@ -31,7 +31,7 @@ from servicehall.models import (
 from servicehall.notify.sms import mask_phone
 from servicehall.resolvers import identity as resolvers
 from servicehall.resolvers.enterprise_page import unread_messages
-from servicehall.schema.cases import Case, viewer_cases
+from servicehall.schema.cases import Case, device_of, viewer_cases
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
 from servicehall.schema.enterprise_page import Message, mailbox
@@ -498,7 +498,8 @@ class IdentityMutation:
         auth = info.context.auth
 
         async def run() -> Captcha:
-            await resolvers.allow_captcha(auth, client_ip(info))
+            # a kiosk's residents share its address: count the device, not the address
+            await resolvers.allow_captcha(auth, device_of(info) or client_ip(info))
             challenge = await auth.captcha.create()
             return Captcha(id=challenge.id, image=data_url(challenge), expires_in=300)
 

@@ -278,8 +278,10 @@ class RatingMutation:
         context = info.context
 
         async def run() -> tuple[Row, bool]:
-            case = await proven(info, input.case_number, input.applicant_name)
             principal = context.principal
+            if principal.is_kiosk and input.channel is not CaseChannel.KIOSK:
+                raise InvalidInput("自助终端上的评价，渠道只能是自助终端", field="channel")
+            case = await proven(info, input.case_number, input.applicant_name)
             account = (
                 await Account.get_or_none(subject=principal.subject)
                 if principal.has_account

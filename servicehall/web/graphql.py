@@ -46,6 +46,7 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from servicehall.auth.principal import PrincipalKind
 from servicehall.cache.base import CacheUnavailable
+from servicehall.errors import ServiceHallError
 from servicehall.schema import cache as cache_policy
 from servicehall.schema.context import Context
 from servicehall.schema.errors import format_error
@@ -62,9 +63,17 @@ JSON = "application/json"
 class RequestError(Exception):
     """The HTTP request is not a GraphQL request we can run (answered with 4xx)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, label: str | None = None) -> None:
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.label = status, code, message, label
+
+    @classmethod
+    def of(cls, status: int, error: ServiceHallError) -> RequestError:
+        return cls(status, error.code.value, error.message, error.label)
+
+    def body(self) -> bytes:
+        extensions = {"code": self.code} | ({"label": self.label} if self.label else {})
+        return orjson.dumps({"errors": [{"message": self.message, "extensions": extensions}]})
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,15 +170,25 @@ class GraphQLEndpoint:
                 if self._graphiql is None:
                     raise RequestError(400, "BAD_REQUEST", "缺少 query 参数")
                 return HTMLResponse(self._graphiql)
+            await self.admit(request)
             params = await self._read(request)
             status, body, headers = await self.run(request, params, media)
         except RequestError as error:
-            body = orjson.dumps(
-                {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
-            )
             headers = {"allow": "GET, POST"} if error.status == 405 else {}
-            return Response(body, error.status, headers, media_type=media)
+            headers["cache-control"] = "no-store"
+            return Response(error.body(), error.status, headers, media_type=media)
         return Response(body, status, headers, media_type=media)
+
+    async def admit(self, request: Request) -> None:
+        """Refuse a caller this endpoint does not serve, before reading its request.
+
+        A kiosk device's token opens ``/kiosk/graphql`` only: there it may run nothing but
+        the kiosk UI's own operations (STA-4), which this endpoint would not enforce.
+        """
+        if getattr(request.scope.get("user"), "kind", None) is PrincipalKind.KIOSK:
+            raise RequestError(
+                403, "FORBIDDEN", "自助终端只能通过 /kiosk/graphql 调用登记的操作", "无权访问"
+            )
 
     @staticmethod
     def _wants_ide(request: Request) -> bool:

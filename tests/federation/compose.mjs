@@ -21,7 +21,8 @@ for (const hint of result.hints ?? []) console.log(`hint: ${hint.message}`);
 const supergraph = result.schema.toAPISchema().toGraphQLJSSchema();
 const enterprise = supergraph.getType("Enterprise").getFields();
 const item = supergraph.getType("ServiceItem").getFields();
-for (const [type, fields, field] of [["Enterprise", enterprise, "cityCreditGrade"], ["ServiceItem", item, "cityCaseCountThisYear"]]) {
+const station = supergraph.getType("Station").getFields();
+for (const [type, fields, field] of [["Enterprise", enterprise, "cityCreditGrade"], ["ServiceItem", item, "cityCaseCountThisYear"], ["Station", station, "cityQueueLength"]]) {
   if (!fields[field]) { console.error(`${type}.${field} missing from the supergraph`); process.exit(1); }
 }
 console.log(`composed: ${Object.keys(supergraph.getTypeMap()).length} types; Enterprise has ${Object.keys(enterprise).length} fields, ServiceItem ${Object.keys(item).length}`);

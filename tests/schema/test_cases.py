@@ -22,11 +22,9 @@ from tests.auth.flows import (
     PERSON,
     STAFF,
     bearer,
-    machine_client,
-    machine_token,
     tokens,
 )
-from tests.conftest import HallClient, free_port, gql, live, opened, running
+from tests.conftest import HallClient, free_port, gql, live, opened
 
 PROGRESS = """query($n: String!, $name: String!) {
   caseProgress(caseNumber: $n, applicantName: $name) {
@@ -304,17 +302,3 @@ async def test_a_subscription_needs_the_same_proof(hall_settings: Settings) -> N
 def test_names_are_masked() -> None:
     assert mask_name("张三") == "张*" and mask_name("张小三") == "张*三"
     assert mask_name("欧阳小明") == "欧**明" and mask_name("王") == "*"
-
-
-async def test_a_kiosk_device_has_a_limit_of_its_own(hall_settings: Settings) -> None:
-    """Residents at one kiosk share its device limit, whatever the IP says."""
-    settings = hall_settings.replace(case_lookups_per_ip=1000, case_lookups_per_device=3)
-    async with running(settings) as hall:
-        await machine_client(hall, "kiosk-jingan-01", ("openid",))
-        kiosk = bearer(await machine_token(hall, "kiosk-jingan-01", "openid"))
-        case = await _case(hall, applicant_code=PERSON_ID)
-        variables = {"n": case.case_number, "name": "陈晓明"}
-        answers = [await gql(hall, PROGRESS, variables, headers=kiosk) for _ in range(4)]
-        assert all("errors" not in a for a in answers[:3])
-        assert answers[3]["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
-        assert "errors" not in await gql(hall, PROGRESS, variables)  # a browser is not limited

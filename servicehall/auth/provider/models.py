@@ -39,9 +39,11 @@ class Client(ClientMixin):  # type: ignore[misc]
     scopes: tuple[str, ...]
     #: The department a machine client belongs to (its tokens carry it).
     department_code: str | None = None
+    #: The station of a kiosk device's machine client (its tokens are kiosk tokens).
+    station_code: str | None = None
 
     @classmethod
-    def from_model(cls, row: OAuthClient) -> Client:
+    def from_model(cls, row: OAuthClient, *, station_code: str | None = None) -> Client:
         return cls(
             client_id=row.client_id,
             name=row.name,
@@ -52,6 +54,7 @@ class Client(ClientMixin):  # type: ignore[misc]
             post_logout_redirect_uris=tuple(row.post_logout_redirect_uris),
             scopes=tuple(row.scopes),
             department_code=row.department.code if row.department else None,
+            station_code=station_code,
         )
 
     def get_client_id(self) -> str:

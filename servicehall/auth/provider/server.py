@@ -268,6 +268,8 @@ class AccessTokens(JWTBearerTokenGenerator):  # type: ignore[misc]
     def get_extra_claims(
         self, client: Client, grant_type: str, user: Identity | None, scope: str
     ) -> dict[str, Any]:
+        if user is None and client.station_code:  # a kiosk device at its station (STA-4)
+            return {"kind": "kiosk", "stn": client.station_code}
         if user is None:  # a machine client acting for itself
             return {"kind": "machine", "dept": client.department_code}
         claims: dict[str, Any] = {"kind": user.kind, "sid": user.session_id}

@@ -26,6 +26,8 @@ from servicehall.models import (
     Account,
     AccountStatus,
     AuditEvent,
+    ClientKind,
+    KioskDevice,
     OAuthClient,
     RefreshToken,
 )
@@ -67,7 +69,15 @@ class ProviderStore:
             .select_related("department")
             .first()
         )
-        return None if row is None else Client.from_model(row)
+        if row is None:
+            return None
+        station = None
+        if row.kind is ClientKind.MACHINE:  # a kiosk device's client gets kiosk tokens
+            codes = await KioskDevice.filter(client_id=row.id, revoked_at=None).values_list(
+                "station__code", flat=True
+            )
+            station = str(codes[0]) if codes else None
+        return Client.from_model(row, station_code=station)
 
     async def identity(
         self, account_id: int, *, session_id: str, auth_time: int, amr: list[str]

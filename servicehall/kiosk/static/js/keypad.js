@@ -1,0 +1,23 @@
+// On-screen keypads for what a touch screen's own keyboard makes slow: case numbers
+// (digits and X) and captcha answers (the captcha's letters and digits).
+import { h } from "./dom.js";
+
+export const DIGITS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0"];
+export const CAPTCHA = "23456789ABCDEFGHJKMNPRTUVWXY".split("");
+
+/** A keypad typing into ``input`` (and firing its input event). */
+export function keypad(input, keys, label) {
+  function type(change) {
+    input.value = change(input.value);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  return h(
+    "div",
+    { class: `keypad ${keys.length > 12 ? "keypad-wide" : ""}`, role: "group", "aria-label": label },
+    keys.map((key) =>
+      h("button", { type: "button", class: "key", onclick: () => type((v) => v + key) }, key),
+    ),
+    h("button", { type: "button", class: "key key-wide", "aria-label": "退格", onclick: () => type((v) => v.slice(0, -1)) }, "⌫ 退格"),
+    h("button", { type: "button", class: "key key-wide", onclick: () => type(() => "") }, "清空"),
+  );
+}

@@ -1,0 +1,147 @@
+"""Kiosk devices in the schema (STA-4): administrators register a terminal at a station
+(its secret is returned once) and revoke it; the terminal then runs ``servicehall kiosk``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Self
+
+import strawberry
+
+from servicehall import db
+from servicehall.models import KioskDevice as DeviceModel
+from servicehall.resolvers import kiosks as resolvers
+from servicehall.schema.common import local_time
+from servicehall.schema.context import Info
+from servicehall.schema.errors import UserError, attempt
+from servicehall.schema.permissions import Administrator, require_admin
+from servicehall.schema.stations import Station
+
+
+@strawberry.type(description="自助终端：登记在某个办事站，以机器客户端身份调用大厅。")
+class KioskDevice:
+    station_code: strawberry.Private[str]
+    client_id: str = strawberry.field(description="终端的客户端编号（client_id）。")
+    name: str
+    registered_by: str = strawberry.field(description="登记人。")
+    registered_at: datetime
+    revoked_at: datetime | None = strawberry.field(description="撤销登记的时间；在用时为空。")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        return cls(
+            station_code=row["station_code"],
+            client_id=row["client_id"],
+            name=row["name"],
+            registered_by=row["registered_by"],
+            registered_at=local_time(db.as_datetime(row["created_at"])),  # type: ignore[arg-type]
+            revoked_at=local_time(db.as_datetime(row["revoked_at"])),
+        )
+
+    @classmethod
+    def from_model(cls, device: DeviceModel, client_id: str, station_code: str) -> Self:
+        return cls.from_row(
+            {
+                "station_code": station_code,
+                "client_id": client_id,
+                "name": device.name,
+                "registered_by": device.registered_by,
+                "created_at": device.created_at,
+                "revoked_at": device.revoked_at,
+            }
+        )
+
+    @strawberry.field
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    @strawberry.field(description="登记的办事站。")
+    async def station(self, info: Info) -> Station:
+        station = await Station.load(info, self.station_code)
+        assert station is not None  # FK guarantees it
+        return station
+
+
+@strawberry.type
+class KioskQuery:
+    @strawberry.field(
+        description="已登记的自助终端（仅系统管理员），可按办事站筛选。",
+        permission_classes=[Administrator],
+    )
+    async def kiosk_devices(self, station_code: str | None = None) -> list[KioskDevice]:
+        return [KioskDevice.from_row(row) for row in await resolvers.list_devices(station_code)]
+
+
+@strawberry.input(description="在办事站登记一台自助终端。")
+class RegisterKioskDeviceInput:
+    station_code: str = strawberry.field(description="镇街办事站（9位）或村居办事点（12位）编码。")
+    name: str = strawberry.field(description="终端名称，如“井岸镇办事站1号自助终端”。")
+    client_id: str | None = strawberry.field(
+        default=None, description="客户端编号；不填则为 kiosk-<编码>-<序号>。"
+    )
+
+
+@strawberry.type
+class RegisterKioskDevicePayload:
+    errors: list[UserError]
+    device: KioskDevice | None = None
+    client_secret: str | None = strawberry.field(
+        default=None,
+        description="终端密钥：只返回这一次，只配置在终端的 kiosk 进程中，绝不进入浏览器。",
+    )
+
+
+@strawberry.input
+class RevokeKioskDeviceInput:
+    client_id: str
+
+
+@strawberry.type
+class RevokeKioskDevicePayload:
+    errors: list[UserError]
+    device: KioskDevice | None = None
+
+
+@strawberry.type
+class KioskMutation:
+    @strawberry.mutation(description="登记自助终端（仅系统管理员，STA-4）。")
+    async def register_kiosk_device(
+        self, info: Info, input: RegisterKioskDeviceInput
+    ) -> RegisterKioskDevicePayload:
+        async def run() -> resolvers.RegisteredDevice:
+            actor = require_admin(info.context.principal).identity
+            return await resolvers.register_device(
+                station_code=input.station_code,
+                name=input.name,
+                client_id=input.client_id,
+                actor=actor,
+            )
+
+        registered, errors = await attempt(run)
+        if registered is None:
+            return RegisterKioskDevicePayload(errors=errors)
+        device = registered.device
+        return RegisterKioskDevicePayload(
+            errors=[],
+            device=KioskDevice.from_model(device, device.client.client_id, device.station.code),
+            client_secret=registered.secret,
+        )
+
+    @strawberry.mutation(description="撤销自助终端的登记：其令牌立即失效（仅系统管理员）。")
+    async def revoke_kiosk_device(
+        self, info: Info, input: RevokeKioskDeviceInput
+    ) -> RevokeKioskDevicePayload:
+        context = info.context
+
+        async def run() -> KioskDevice:
+            actor = require_admin(context.principal).identity
+            device = await resolvers.revoke_device(
+                input.client_id,
+                actor=actor,
+                cache=context.cache,
+                token_ttl=context.settings.access_token_ttl,
+            )
+            return KioskDevice.from_model(device, device.client.client_id, device.station.code)
+
+        device, errors = await attempt(run)
+        return RevokeKioskDevicePayload(errors=errors, device=device)

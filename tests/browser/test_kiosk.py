@@ -1,0 +1,383 @@
+"""STA-1..4 in a real browser: a resident at the 井岸镇 station's terminal walks from the
+map to a village point, on to its town station, a category and an item's guide; looks a
+case up and rates it; leaves, and the terminal wipes everything; then the central service
+goes away and the pages seen before keep working. The kiosk process runs as it does on a
+terminal (its own server, the device's credentials, the hall over HTTP). Every page is
+checked with axe-core; screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from playwright.async_api import Browser, Locator, Page, Request, Response, expect
+from starlette.applications import Starlette
+
+from servicehall.app import create_app
+from servicehall.demo.accounts import PERSON_ID
+from servicehall.kiosk import KioskConfig, create_kiosk_app
+from servicehall.models import Case, CaseStage, Rating
+from servicehall.settings import Settings
+from tests.browser.conftest import artifact
+from tests.conftest import free_port, opened
+from tests.kiosk.support import JINGAN, MANIFEST, register
+
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+IDLE_SECONDS = 10
+NAME = "陈晓明"
+
+
+@pytest.fixture
+def axe() -> str:
+    if not AXE.is_file():
+        message = "axe-core is not installed (run `make node`)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE.read_text(encoding="utf-8")
+
+
+class Served:
+    """An ASGI app on a real port, which a test can stop while others keep running."""
+
+    def __init__(self, app: Starlette, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, port=port, log_level="warning", lifespan="on")
+        )
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        if self.task is not None and not self.task.done():
+            self.server.should_exit = True
+            await self.task
+
+
+@asynccontextmanager
+async def served(app: Starlette, port: int) -> AsyncIterator[Served]:
+    server = Served(app, port)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+class Resident:
+    """The browser side: taps counted from home, pages checked and photographed."""
+
+    def __init__(self, page: Page, axe: str, backend: str) -> None:
+        self.page = page
+        self.axe = axe
+        self.backend = backend
+        self.taps = 0
+        self.violations: dict[str, list[str]] = {}
+
+    async def tap(self, target: Locator) -> None:
+        self.taps += 1
+        await target.click()
+
+    async def home(self) -> None:
+        await self.page.get_by_role("button", name="首页", exact=True).click()
+        await expect(self.page.locator(".home")).to_be_visible()
+        self.taps = 0
+
+    async def check(self, name: str) -> None:
+        """axe-core on the page as it is (serious and critical violations are failures),
+        and a full-page screenshot for a person to look at."""
+        if not await self.page.evaluate("typeof window.axe !== 'undefined'"):
+            await self.page.evaluate(self.axe)
+        results = await self.page.evaluate(
+            """async () => {
+              const r = await axe.run(document);
+              return {passes: r.passes.length, violations: r.violations.map(v => (
+                {id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(" "))}))};
+            }"""
+        )
+        assert results["passes"] > 10  # axe ran its rules on this page
+        bad = [
+            f"{v['id']} {v['nodes'][:3]}"
+            for v in results["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        if bad:
+            self.violations[name] = bad
+        await self.page.screenshot(
+            path=artifact(f"kiosk-{name}-{self.backend}.png"), full_page=True
+        )
+
+
+async def _cases(settings: Settings) -> tuple[str, str]:
+    """An in-progress case of the demo person, and a completed one nobody rated yet."""
+    async with opened(settings):
+        running = await Case.filter(applicant_code=PERSON_ID, stage=CaseStage.ACCEPTED).first()
+        done = await Case.filter(applicant_code=PERSON_ID, stage=CaseStage.COMPLETED).first()
+        assert running is not None and done is not None
+        assert not await Rating.filter(case_id=done.id).exists()
+    return running.case_number, done.case_number
+
+
+async def test_a_resident_uses_the_kiosk(
+    browser: Browser, kiosk_settings: Settings, backend: str, axe: str
+) -> None:
+    hall_port, kiosk_port, stranger_port = free_port(), free_port(), free_port()
+    settings = kiosk_settings.replace(public_url=f"http://127.0.0.1:{hall_port}")
+    client_id, secret = await register(settings)
+    in_progress, completed = await _cases(settings)
+    hall_app = create_app(settings)
+    config = KioskConfig(JINGAN, f"http://127.0.0.1:{hall_port}", client_id, secret, IDLE_SECONDS)
+    kiosk_app = create_kiosk_app(config, MANIFEST)
+    stranger_app = create_kiosk_app(
+        KioskConfig(JINGAN, config.hall_url, client_id, "a-guessed-secret", IDLE_SECONDS), MANIFEST
+    )
+
+    sent: list[dict[str, Any]] = []
+    answers: list[tuple[str, str]] = []
+
+    def on_request(request: Request) -> None:
+        if request.url.endswith("/graphql"):
+            sent.append(json.loads(request.post_data or "{}"))
+
+    def on_response(response: Response) -> None:
+        if response.url.endswith("/graphql"):
+            answers.append((response.url, response.headers.get("cache-control", "")))
+
+    errors: list[str] = []
+    hall = Served(hall_app, hall_port)
+    await hall.start()
+    try:
+        async with (
+            served(kiosk_app, kiosk_port) as kiosk,
+            served(stranger_app, stranger_port) as stranger,
+        ):
+            context = await browser.new_context(
+                locale="zh-CN", viewport={"width": 1280, "height": 1024}
+            )
+            page = await context.new_page()
+            page.on("request", on_request)
+            page.on("response", on_response)
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            resident = Resident(page, axe, backend)
+
+            # -- STA-1: the map and the one-column list; pointing at a town shows its villages
+            await page.goto(kiosk.url)
+            await expect(page.locator(".home")).to_be_visible()
+            await expect(page.locator("#station-name")).to_contain_text("井岸镇办事站")
+            assert await page.locator("svg.map path.town-area").count() == 6
+            assert await page.locator(".town-list > li").count() == 6
+            await expect(page.locator(".villages h2")).to_contain_text("井岸镇：12个村（居）办事点")
+            await resident.check("home")
+            await page.locator('path[data-town="440403101"]').hover()
+            panel = page.locator(".villages")
+            await expect(panel.locator("h2")).to_contain_text("白蕉镇：14个村（居）办事点")
+            grid = panel.locator(".village-grid")
+            columns = int(await grid.get_attribute("data-columns") or 0)
+            drawn = await grid.evaluate(
+                "g => getComputedStyle(g).gridTemplateColumns.split(' ').length"
+            )
+            assert 3 <= columns <= 6 and drawn == columns
+            assert (
+                await page.locator(".village-dot").count() == 14
+            )  # the town's villages on the map
+
+            # -- ≤ 3 taps from home to the guide of an item at a village point
+            await resident.tap(_town(page, "白蕉镇"))
+            await resident.tap(panel.get_by_role("button", name="东湖村"))
+            await expect(page.get_by_role("heading", level=1)).to_have_text("白蕉镇东湖村办事点")
+            # STA-3: the other villages show one row until expanded
+            row = page.locator(".village-row li:visible")
+            tops = {await li.evaluate("e => e.offsetTop") for li in await row.all()}
+            assert len(tops) == 1 and await row.count() == 6
+            await resident.check("village-point")
+            expand = page.locator(".siblings button[aria-controls]")
+            await expect(expand).to_have_text("展开全部（13个）")
+            await expand.click()
+            tops = {await li.evaluate("e => e.offsetTop") for li in await row.all()}
+            assert len(tops) > 1 and await row.count() == 13
+            await expect(expand).to_have_attribute("aria-expanded", "true")
+            await resident.tap(page.locator(".item").first)
+            await expect(page.locator("article.guide")).to_be_visible()
+            assert resident.taps == 3
+
+            # -- the walk: home → town → village → 转至 station → category tab → guide (STA-2)
+            await resident.home()
+            await _town(page, "白蕉镇").click()
+            await panel.get_by_role("button", name="东湖村").click()
+            await page.get_by_role("button", name="转至白蕉镇办事站").click()
+            await expect(page.get_by_role("heading", level=1)).to_have_text("白蕉镇办事站")
+            tabs = page.get_by_role("tab")
+            assert [t.split()[0] for t in await tabs.all_inner_texts()] == [
+                "全部",
+                "国土资源",
+                "人口计生",
+                "民政事务",
+                "城乡医保",
+                "农村经济",
+            ]
+            await page.get_by_role("tab", name="民政事务").click()
+            await expect(page.get_by_role("tab", name="民政事务")).to_have_attribute(
+                "aria-selected", "true"
+            )
+            metas = await page.locator(".item-meta").all_inner_texts()
+            assert metas and all(m.startswith("民政事务") for m in metas)
+            await resident.check("town-station")
+            guide_item = (await page.locator(".item-name").first.inner_text()).strip()
+            await page.locator(".item").first.click()
+            await expect(page.get_by_role("heading", level=1)).to_have_text(guide_item)
+            for section in ("办理条件", "申请材料", "办理流程", "设定依据", "办理地点与咨询"):
+                await expect(page.get_by_role("heading", name=section)).to_be_visible()
+            await expect(page.locator(".guide")).to_contain_text("白蕉镇办事站（")
+            await resident.check("guide")
+
+            # -- progress (CASE-1): one tap from home, the number typed on the keypad
+            await resident.home()
+            await resident.tap(page.get_by_role("button", name="办件进度查询"))
+            assert resident.taps == 1
+            keypad = page.get_by_role("group", name="数字键盘").first
+            for digit in completed:
+                await keypad.get_by_role("button", name=digit, exact=True).click()
+            await expect(page.get_by_role("textbox", name="办件编号")).to_have_value(completed)
+            await page.get_by_role("textbox", name="申请人姓名").fill(NAME)
+            await page.get_by_role("button", name="查询进度").click()
+            card = page.locator(".case")
+            await expect(card).to_contain_text("当前环节：办结")
+            await expect(card).to_contain_text("陈*明")
+            assert await card.locator(".timeline li").count() >= 4
+            await resident.check("progress")
+
+            # -- rating (RATE-1) with the captcha, from the result
+            async with page.expect_response(_creates_captcha) as created:
+                await page.get_by_role("button", name="评价此办件").click()
+            captcha_id = (await (await created.value).json())["data"]["createCaptcha"]["captcha"][
+                "id"
+            ]
+            answer = (await hall_app.state.runtime.cache.get(f"captcha:{captcha_id}")).decode()
+            await expect(page.get_by_role("textbox", name="办件编号")).to_have_value(completed)
+            await expect(page.locator(".captcha-image")).to_have_attribute(
+                "src", re.compile(r"^data:image/png;base64,")
+            )
+            await page.get_by_role("radio", name="满意", exact=True).check()
+            await page.get_by_role("button", name="服务态度好").click()
+            captcha_keys = page.get_by_role("group", name="字母数字键盘")
+            for char in answer:
+                await captcha_keys.get_by_role("button", name=char, exact=True).click()
+            await resident.check("rating")
+            await page.get_by_role("button", name="提交评价").click()
+            await expect(page.locator(".message-success")).to_contain_text("评价已提交：满意")
+            async with opened(settings):
+                rating = await Rating.get(case__case_number=completed, current=True)
+            assert rating.channel.value == "kiosk" and rating.comment == "服务态度好"
+
+            # -- large type: body ≥ 24 px, high contrast
+            await resident.home()
+            await page.get_by_role("button", name="大字模式").click()
+            size = await page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+            assert size >= 24
+            await resident.check("large-type")
+
+            # -- the idle reset: a countdown, then nothing personal is left anywhere
+            await page.get_by_role("button", name="办件进度查询").click()
+            await page.get_by_role("textbox", name="办件编号").fill(in_progress)
+            await page.get_by_role("textbox", name="申请人姓名").fill(NAME)
+            await page.get_by_role("button", name="查询进度").click()
+            await expect(page.locator(".case")).to_contain_text("陈*明")
+            dialog = page.get_by_role("alertdialog")
+            await expect(dialog).to_be_visible(timeout=IDLE_SECONDS * 1000)
+            await expect(dialog).to_contain_text("秒后将清除本次输入和查询的全部信息")
+            await expect(page.locator(".home")).to_be_visible(timeout=IDLE_SECONDS * 1000)
+            await expect(dialog).to_be_hidden()
+            text = await page.locator("body").inner_text()
+            for secret_text in (in_progress, completed, NAME, "陈*明", answer):
+                assert secret_text not in text
+            values = await page.evaluate(
+                "[...document.querySelectorAll('input, textarea')].map(e => e.value)"
+            )
+            assert not any(values)
+            storage = await page.evaluate(
+                """async () => ({
+                  local: localStorage.length, session: sessionStorage.length,
+                  cookie: document.cookie, caches: (await caches.keys()).length,
+                  databases: (await indexedDB.databases()).length,
+                  large: document.documentElement.classList.contains('large'),
+                  url: location.href })"""
+            )
+            assert storage == {
+                "local": 0,
+                "session": 0,
+                "cookie": "",
+                "caches": 0,
+                "databases": 0,
+                "large": False,
+                "url": f"{kiosk.url}/",
+            }
+            assert await context.cookies() == []
+            await page.screenshot(path=artifact(f"kiosk-after-reset-{backend}.png"), full_page=True)
+
+            # -- only allow-listed hashes went out, and no answer may be cached by the browser
+            known = {op.sha256 for op in MANIFEST.operations}
+            assert sent and all("query" not in body for body in sent)
+            assert {body["extensions"]["persistedQuery"]["sha256Hash"] for body in sent} <= known
+            assert answers and all(policy == "no-store" for _, policy in answers)
+
+            # -- a terminal without valid credentials says so
+            other = await context.new_page()
+            await other.goto(stranger.url)
+            await expect(other.get_by_role("heading", level=1)).to_have_text("本终端未登记")
+            await expect(other.locator(".unregistered")).to_contain_text("凭据无效")
+            stranger_resident = Resident(other, axe, backend)
+            await stranger_resident.check("unregistered")
+            resident.violations |= stranger_resident.violations
+            await other.close()
+
+            # -- the central service goes away: seen pages work, the rest says what is down
+            await hall.stop()
+            await _town(page, "白蕉镇").click()
+            await page.get_by_role("button", name="进入白蕉镇办事站").click()
+            await page.get_by_role("tab", name="民政事务").click()
+            await page.locator(".item", has_text=guide_item).click()
+            await expect(page.get_by_role("heading", level=1)).to_have_text(guide_item)
+            banner = page.locator("#banner")
+            await expect(banner).to_be_visible()
+            await expect(banner).to_contain_text("中心服务暂时无法连接")
+            await expect(banner).to_contain_text("办件进度查询、办件评价")
+            await resident.check("offline-guide")
+            await resident.home()
+            await page.get_by_role("button", name="办件进度查询").click()
+            await page.get_by_role("textbox", name="办件编号").fill(in_progress)
+            await page.get_by_role("textbox", name="申请人姓名").fill(NAME)
+            await page.get_by_role("button", name="查询进度").click()
+            await expect(page.get_by_role("alert")).to_contain_text("办件进度查询暂停使用")
+            await page.screenshot(
+                path=artifact(f"kiosk-offline-progress-{backend}.png"), full_page=True
+            )
+            await context.close()
+    finally:
+        await hall.stop()
+    assert errors == []
+    assert resident.violations == {}, resident.violations
+
+
+def _town(page: Page, name: str) -> Locator:
+    """A town in the one-column list (the map names it too, by its village count)."""
+    return page.get_by_role("navigation", name="镇（街道）列表").get_by_role("button", name=name)
+
+
+def _creates_captcha(response: Response) -> bool:
+    return response.url.endswith("/graphql") and '"CreateCaptcha"' in (
+        response.request.post_data or ""
+    )
