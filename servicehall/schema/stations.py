@@ -9,7 +9,7 @@ one statement per kind of row.
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import strawberry
 from strawberry import relay
@@ -35,8 +35,16 @@ class GeoPoint:
         return cls(lng=float(pair[0]), lat=float(pair[1]))
 
 
-def _outline(row: Row) -> list[GeoPoint]:
-    return [GeoPoint.of(pair) for pair in row["outline"]]
+def _area_fields(row: Row) -> dict[str, Any]:
+    """The fields a town and a village share, from their ``area`` row."""
+    return {
+        "row": row,
+        "code": row["code"],
+        "name": row["name"],
+        "kind": labelled(AreaKind(row["kind"])),
+        "point": GeoPoint.of(row["point"]),
+        "outline": [GeoPoint.of(pair) for pair in row["outline"]],
+    }
 
 
 @strawberry.type(description="镇（街道）：地图上的镇界轮廓及其村（居）。")
@@ -50,14 +58,7 @@ class Town:
 
     @classmethod
     def from_row(cls, row: Row) -> Self:
-        return cls(
-            row=row,
-            code=row["code"],
-            name=row["name"],
-            kind=labelled(AreaKind(row["kind"])),
-            point=GeoPoint.of(row["point"]),
-            outline=_outline(row),
-        )
+        return cls(**_area_fields(row))
 
     @strawberry.field(description="本镇（街道）的村（居），按顺序。")
     async def villages(self, info: Info) -> list[Village]:
@@ -80,14 +81,7 @@ class Village:
 
     @classmethod
     def from_row(cls, row: Row) -> Self:
-        return cls(
-            row=row,
-            code=row["code"],
-            name=row["name"],
-            kind=labelled(AreaKind(row["kind"])),
-            point=GeoPoint.of(row["point"]),
-            outline=_outline(row),
-        )
+        return cls(**_area_fields(row))
 
     @strawberry.field(description="所属镇（街道）。")
     async def town(self, info: Info) -> Town:
