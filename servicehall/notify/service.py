@@ -46,9 +46,15 @@ class Notifier:
         self._wake.set()
 
     async def wait(self, seconds: float) -> bool:
-        """Sleep up to ``seconds``; True when :meth:`kick` cut it short."""
+        """Sleep up to ``seconds``; True when :meth:`kick` cut it short.
+
+        ``asyncio.timeout``, not ``wait_for``: on Python 3.11 ``wait_for`` swallows a
+        cancellation that arrives in the same loop turn as the wake-up, and the scheduler
+        then never stopped at shutdown.
+        """
         try:
-            await asyncio.wait_for(self._wake.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
         except TimeoutError:
             return False
         finally:

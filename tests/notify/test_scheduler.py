@@ -3,6 +3,7 @@ logged and retried next period; a dead cache does not stop idempotent jobs."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -100,3 +101,17 @@ async def test_a_dead_cache_runs_jobs_without_the_lock(caplog: pytest.LogCapture
     with caplog.at_level(logging.WARNING, logger="servicehall.scheduler"):
         await scheduler.tick()
     assert calls == ["digest"] and "without the lock" in caplog.text
+
+
+async def test_a_wait_cancelled_as_it_is_woken_still_stops() -> None:
+    """Shutdown cancels the scheduler while it waits; a wake-up in the same loop turn must
+    not swallow the cancellation (``asyncio.wait_for`` did, on Python 3.11, and the app's
+    lifespan then never ended)."""
+    notifier = Notifier(Settings(scheduler=False))
+    waiting = asyncio.create_task(notifier.wait(10))
+    await asyncio.sleep(0)
+    notifier.kick()
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert await notifier.wait(0.01) is False  # the wake-up was consumed, not left behind
