@@ -7,7 +7,7 @@ the version it was issued under (name and field list) and the issuing department
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -15,9 +15,7 @@ from tortoise.transactions import in_transaction
 from servicehall import db
 from servicehall.clock import local_today
 from servicehall.loaders.base import Row, grouped_by, rows_by
-from servicehall.models import AccessBasis, AuditEvent, LicenseAccess
-from servicehall.resolvers.license_catalog import ENTRY_COLUMNS, ENTRY_FROM
-from servicehall.resolvers.license_grants import GRANT_COLUMNS, GRANT_FROM, granted_entries
+from servicehall.models import AccessBasis, AuditEvent, GrantStatus, LicenseAccess
 
 LICENSE_COLUMNS = (
     "l.id, l.license_number, l.entry_id, l.holder_kind, l.holder_code, l.holder_name, "
@@ -32,6 +30,25 @@ _LICENSE_JOINS = (
     "JOIN department d ON d.id = l.department_id"
 )
 LICENSE_FROM = f"FROM license l {_LICENSE_JOINS}"
+
+ENTRY_COLUMNS = (
+    "e.id, e.code, e.name, e.department_id, e.holder_kind, e.state, e.version, e.created_at, "
+    "e.updated_at, d.code AS department_code, v.field_list, v.validity_rule, v.term_months"
+)
+ENTRY_FROM = (
+    "FROM license_catalog_entry e JOIN department d ON d.id = e.department_id "
+    "JOIN license_catalog_version v ON v.entry_id = e.id AND v.version = e.version"
+)
+
+GRANT_COLUMNS = (
+    "g.id, g.entry_id, g.department_id, g.status, g.reason, g.expires_on, g.requested_at, "
+    "g.requested_by_name, g.decided_at, g.decided_by_name, g.decision_note, g.revoked_at, "
+    "g.revoked_by_name, g.revoke_reason, e.code AS catalog_code, d.code AS department_code"
+)
+GRANT_FROM = (
+    "FROM license_grant g JOIN license_catalog_entry e ON e.id = g.entry_id "
+    "JOIN department d ON d.id = g.department_id"
+)
 
 
 def license_row(row: Row) -> Row:
@@ -169,3 +186,21 @@ async def write_license_accesses(keys: Sequence[AccessKey]) -> list[bool]:
         await LicenseAccess.bulk_create(accesses)
         await AuditEvent.bulk_create(events)
     return [True] * len(keys)
+
+
+async def granted_entries(department_codes: Sequence[str], today: date) -> list[frozenset[int]]:
+    """Per department, the catalogue entries it holds a live grant on (one statement)."""
+    q = db.Sql(db.dialect())
+    day = q.bind(today.isoformat() if db.dialect() == "sqlite" else today)
+    rows = await db.fetch(
+        "SELECT d.code, g.entry_id FROM license_grant g "
+        "JOIN department d ON d.id = g.department_id "
+        f"WHERE d.code IN ({q.bind_all(department_codes)}) "
+        f"AND g.status = {q.bind(GrantStatus.GRANTED.value)} "
+        f"AND (g.expires_on IS NULL OR g.expires_on >= {day})",
+        q.values,
+    )
+    found: dict[str, set[int]] = {}
+    for row in rows:
+        found.setdefault(row["code"], set()).add(int(row["entry_id"]))
+    return [frozenset(found.get(code, ())) for code in department_codes]

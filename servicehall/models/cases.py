@@ -35,6 +35,10 @@ class CaseStage(LabelledEnum):
     COLLECTED = "collected", "领取登记"
 
 
+#: The stages of a case that is done: rated, counted as completed, closed to material.
+FINISHED = frozenset({CaseStage.COMPLETED, CaseStage.COLLECTED})
+
+
 class CaseChannel(LabelledEnum):
     WEB = "web", "网上办事大厅"
     APP = "app", "移动端"

@@ -54,6 +54,7 @@ from servicehall.models import (
     ServiceItem,
     StaffRole,
 )
+from servicehall.models.cases import FINISHED
 from servicehall.notify.outbox import Outgoing, enqueue, in_app
 from servicehall.notify.templates import SIGNATURE, render_sms
 from servicehall.resolvers import notifications
@@ -84,7 +85,6 @@ PAUSES = (
     (S.SPECIAL_REQUESTED, S.SPECIAL_CONCLUDED),
 )
 ONLINE = frozenset({CaseChannel.WEB, CaseChannel.APP, CaseChannel.KIOSK})
-FINISHED = frozenset({S.COMPLETED, S.COLLECTED})
 MAX_NOTE = 500
 
 NOT_FOUND_MESSAGE = "未找到该办件，请核对办件编号和申请人姓名"
@@ -531,29 +531,3 @@ async def worklist(
         )
     sql = f"SELECT id, case_number, submitted_at FROM service_case WHERE {' AND '.join(where)}"
     return await newest_first(sql, "submitted_at", q, first=first, after=after)
-
-
-async def enterprise_statistics(enterprise_ids: Sequence[int], today: date) -> list[dict[str, int]]:
-    """ENT-13 per enterprise: completed, in progress, completed this month."""
-    q = db.Sql(db.dialect())
-    month_start = datetime(today.year, today.month, 1, tzinfo=LOCAL_TZ).astimezone(UTC)
-    finished = q.bind_all(s.value for s in FINISHED)
-    rows = await db.fetch(
-        "SELECT enterprise_id, "
-        f"SUM(CASE WHEN stage IN ({finished}) THEN 1 ELSE 0 END) AS completed, "
-        f"SUM(CASE WHEN stage IN ({finished}) THEN 0 ELSE 1 END) AS in_progress, "
-        f"SUM(CASE WHEN completed_at >= {q.bind(db.timestamp(month_start))} THEN 1 ELSE 0 END) "
-        "AS this_month "
-        f"FROM service_case WHERE enterprise_id IN ({q.bind_all(enterprise_ids)}) "
-        "GROUP BY enterprise_id",
-        q.values,
-    )
-    by_id = {int(r["enterprise_id"]): r for r in rows}
-    return [
-        {
-            "completed": int(by_id[e]["completed"]) if e in by_id else 0,
-            "in_progress": int(by_id[e]["in_progress"]) if e in by_id else 0,
-            "completed_this_month": int(by_id[e]["this_month"]) if e in by_id else 0,
-        }
-        for e in enterprise_ids
-    ]

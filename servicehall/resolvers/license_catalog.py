@@ -32,6 +32,7 @@ from servicehall.errors import (
     NotFound,
     Unauthenticated,
 )
+from servicehall.loaders.licenses import ENTRY_COLUMNS, ENTRY_FROM
 from servicehall.models import (
     Account,
     AuditEvent,
@@ -337,15 +338,6 @@ def _same_version(current: LicenseCatalogVersion, values: dict[str, Any]) -> boo
 
 
 # -- reading ----------------------------------------------------------------------------------
-
-ENTRY_COLUMNS = (
-    "e.id, e.code, e.name, e.department_id, e.holder_kind, e.state, e.version, e.created_at, "
-    "e.updated_at, d.code AS department_code, v.field_list, v.validity_rule, v.term_months"
-)
-ENTRY_FROM = (
-    "FROM license_catalog_entry e JOIN department d ON d.id = e.department_id "
-    "JOIN license_catalog_version v ON v.entry_id = e.id AND v.version = e.version"
-)
 
 
 def visible_states(principal: Principal) -> frozenset[CatalogState] | None:

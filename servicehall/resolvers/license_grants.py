@@ -24,6 +24,7 @@ from servicehall.errors import (
     InvalidInput,
     NotFound,
 )
+from servicehall.loaders.licenses import GRANT_COLUMNS, GRANT_FROM
 from servicehall.models import (
     AuditEvent,
     Department,
@@ -223,16 +224,6 @@ async def revoke_grant(
 
 # -- reading ----------------------------------------------------------------------------------
 
-GRANT_COLUMNS = (
-    "g.id, g.entry_id, g.department_id, g.status, g.reason, g.expires_on, g.requested_at, "
-    "g.requested_by_name, g.decided_at, g.decided_by_name, g.decision_note, g.revoked_at, "
-    "g.revoked_by_name, g.revoke_reason, e.code AS catalog_code, d.code AS department_code"
-)
-GRANT_FROM = (
-    "FROM license_grant g JOIN license_catalog_entry e ON e.id = g.entry_id "
-    "JOIN department d ON d.id = g.department_id"
-)
-
 
 async def grants_page(
     principal: Principal,
@@ -283,21 +274,3 @@ def _status_filter(q: db.Sql, statuses: Sequence[GrantStatus], today: date) -> s
         if G.EXPIRED in statuses:
             parts.append(f"(g.status = {granted} AND g.expires_on < {day})")
     return "(" + " OR ".join(parts) + ")"
-
-
-async def granted_entries(department_codes: Sequence[str], today: date) -> list[frozenset[int]]:
-    """Per department, the catalogue entries it holds a live grant on (one statement)."""
-    q = db.Sql(db.dialect())
-    day = q.bind(today.isoformat() if db.dialect() == "sqlite" else today)
-    rows = await db.fetch(
-        "SELECT d.code, g.entry_id FROM license_grant g "
-        "JOIN department d ON d.id = g.department_id "
-        f"WHERE d.code IN ({q.bind_all(department_codes)}) "
-        f"AND g.status = {q.bind(G.GRANTED.value)} "
-        f"AND (g.expires_on IS NULL OR g.expires_on >= {day})",
-        q.values,
-    )
-    found: dict[str, set[int]] = {}
-    for row in rows:
-        found.setdefault(row["code"], set()).add(int(row["entry_id"]))
-    return [frozenset(found.get(code, ())) for code in department_codes]

@@ -57,6 +57,7 @@ from servicehall.models import (
     LicenseStatus,
     StaffRole,
 )
+from servicehall.models.cases import FINISHED
 from servicehall.resolvers import cases
 from servicehall.resolvers.license_catalog import ISSUABLE, actor_of, check_reason, entry_by_code
 from servicehall.resolvers.license_fields import Validity, check_values, validity_of
@@ -399,7 +400,7 @@ async def attach_license(
     case = await Case.get_or_none(case_number=parse_case_number(case_number))
     if case is None or not cases.is_applicant(principal, case, account_id):
         raise Forbidden("只能为本人（本企业）申办的办件添加材料", field="caseNumber")
-    if case.stage in cases.FINISHED:
+    if case.stage in FINISHED:
         raise CaseClosed("办件已办结，不能再添加材料", field="caseNumber")
     found = await license_by_number(license_number)
     if found.holder_code != holder_code_of(principal, id_number):

@@ -41,9 +41,10 @@ from servicehall.models import (
     ServiceItem,
     StaffRole,
 )
+from servicehall.models.cases import FINISHED
 from servicehall.notify.outbox import Outgoing, enqueue, in_app
 from servicehall.resolvers import notifications
-from servicehall.resolvers.cases import FINISHED, require_handler
+from servicehall.resolvers.cases import require_handler
 from servicehall.resolvers.paging import Page, newest_first
 from servicehall.workdays import WorkCalendar
 

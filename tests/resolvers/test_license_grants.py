@@ -16,6 +16,7 @@ from servicehall.errors import (
     IllegalGrantTransition,
     InvalidInput,
 )
+from servicehall.loaders.licenses import granted_entries
 from servicehall.models import (
     AccessBasis,
     AuditEvent,
@@ -129,13 +130,13 @@ async def test_apply_grant_revoke_and_expire(hall_settings: Settings) -> None:
         people = await cast()
         day = today()
         pwxk = await LicenseCatalogEntry.get(code="PWXK")
-        assert pwxk.id not in (await grants.granted_entries(["WJJ"], day))[0]
+        assert pwxk.id not in (await granted_entries(["WJJ"], day))[0]
         asked = await grants.request_grant(
             people.wjj, "pwxk", reason="核查餐饮企业油烟排放", until=day + timedelta(days=30),
             today=day,
         )  # fmt: skip
         assert asked.status is G.REQUESTED
-        assert pwxk.id not in (await grants.granted_entries(["WJJ"], day))[0]
+        assert pwxk.id not in (await granted_entries(["WJJ"], day))[0]
         with pytest.raises(Conflict):  # one open application at a time
             await grants.request_grant(people.wjj, "PWXK", reason="再申请", until=None, today=day)
 
@@ -144,10 +145,10 @@ async def test_apply_grant_revoke_and_expire(hall_settings: Settings) -> None:
         )
         assert granted.status is G.GRANTED and granted.expires_on == day + timedelta(days=30)
         assert granted.decided_by.startswith("admin:") and granted.decided_by_name == "系统管理员"
-        assert pwxk.id in (await grants.granted_entries(["WJJ"], day))[0]
+        assert pwxk.id in (await granted_entries(["WJJ"], day))[0]
         # the last day counts, the day after it does not
-        assert pwxk.id in (await grants.granted_entries(["WJJ"], day + timedelta(days=30)))[0]
-        assert pwxk.id not in (await grants.granted_entries(["WJJ"], day + timedelta(days=31)))[0]
+        assert pwxk.id in (await granted_entries(["WJJ"], day + timedelta(days=30)))[0]
+        assert pwxk.id not in (await granted_entries(["WJJ"], day + timedelta(days=31)))[0]
 
         before = await _grant_row(asked.id)
         for attempt in (
@@ -166,7 +167,7 @@ async def test_apply_grant_revoke_and_expire(hall_settings: Settings) -> None:
             await grants.revoke_grant(people.scjg, str(asked.id), reason="不用了")
         revoked = await grants.revoke_grant(people.admin, str(asked.id), reason="检查结束")
         assert revoked.status is G.REVOKED and revoked.revoke_reason == "检查结束"
-        assert pwxk.id not in (await grants.granted_entries(["WJJ"], day))[0]
+        assert pwxk.id not in (await granted_entries(["WJJ"], day))[0]
         with pytest.raises(IllegalGrantTransition):
             await grants.revoke_grant(people.admin, str(asked.id), reason="再撤销")
 
@@ -236,7 +237,7 @@ async def test_refusals_and_bad_applications_change_nothing(hall_settings: Setti
         assert refused.status is G.REFUSED
         with pytest.raises(IllegalGrantTransition):
             await grants.revoke_grant(people.admin, str(asked.id), reason="撤销")
-        assert (await grants.granted_entries(["YJJ"], day))[0] == frozenset()
+        assert (await granted_entries(["YJJ"], day))[0] == frozenset()
 
 
 async def test_who_lists_which_grants(hall_settings: Settings) -> None:
