@@ -219,6 +219,13 @@ class IllegalGrantTransition(IllegalTransition):
     label = "授权状态不可变更"
 
 
+class IllegalFollowUpStep(Conflict):
+    """A follow-up of a bad rating cannot take the step asked for (RATE-3). Its code stays
+    ``CONFLICT``, as front ends knew it before follow-ups ran on the workflow engine."""
+
+    label = "回访整改状态不可变更"
+
+
 class InvalidLicenseNumber(InvalidInput):
     """A licence number failed a check (``details["check"]``): caught before any lookup."""
 

@@ -108,6 +108,7 @@ from servicehall.models.stations import (
     StationItem,
     StationKind,
 )
+from servicehall.models.workflow import WorkflowStep
 
 __all__ = [
     "AccessBasis",
@@ -206,4 +207,5 @@ __all__ = [
     "VehicleViolation",
     "VerificationCheck",
     "ViolationStatus",
+    "WorkflowStep",
 ]

@@ -1,8 +1,8 @@
 """E-licences (电子证照, LIC-1..4, ENT-14).
 
 - The catalogue (证照目录): one :class:`LicenseCatalogEntry` per licence type, its versions
-  (field list and validity rule) and the recorded steps of its lifecycle, moved only along
-  ``servicehall.resolvers.license_catalog.TRANSITIONS``.
+  (field list and validity rule) and the recorded steps of its lifecycle, moved only by
+  the workflow engine along ``servicehall.resolvers.license_catalog.PROCESS``.
 - Browse grants (:class:`LicenseGrant`): a department may read licences of an entry once
   an administrator granted it (LIC-2).
 - Licences (:class:`License`) keep the catalogue version they were issued under, carry the
@@ -119,7 +119,11 @@ class LicenseCatalogVersion(Model):
 
 
 class LicenseCatalogEvent(Model):
-    """One recorded step of an entry's lifecycle (LIC-1): who, when, why."""
+    """One recorded step of an entry's lifecycle (LIC-1): who, when, why.
+
+    Read-only: ``license_catalog_event`` is a view of ``workflow_step`` (migration 0010);
+    the workflow engine records the steps (``resolvers.license_catalog.PROCESS``).
+    """
 
     id = fields.IntField(primary_key=True)
     entry: fields.ForeignKeyRelation[LicenseCatalogEntry] = fields.ForeignKeyField(

@@ -1,27 +1,27 @@
 """The e-licence catalogue (证照目录, LIC-1): entries, versions and their recorded lifecycle.
 
-The lifecycle is the state machine :data:`TRANSITIONS`: 编目 (draft) → 注册 (registered) →
-发布 (published, after an administrator's review; a review may also return the entry to
-编目) → 变更 (changed: a new version; licences keep the version they were issued under) →
-废置 (abolished). A draft may be abolished unused; an abolished entry takes no step.
+The lifecycle is the process :data:`PROCESS` (``servicehall.workflow``): 编目 (draft) → 注册
+(registered) → 发布 (published, after an administrator's review; a review may also return the
+entry to 编目) → 变更 (changed: a new version; licences keep the version they were issued under)
+→ 废置 (abolished). A draft may be abolished unused; an abolished entry takes no step.
 
 Who does what: staff holding the licence-issuer role draft entries of their own department,
 edit drafts and register them; administrators may do that for any department and alone
-review (publish or return), change and abolish. Every step appends a
-:class:`~servicehall.models.LicenseCatalogEvent` (who, when, why) and an audit event in
-the transaction of the step; a step taken meanwhile by someone else is a ``CONFLICT``.
+review (publish or return), change and abolish. Every step appends a workflow step (who,
+when, from where, why; read back through the ``license_catalog_event`` view) and an audit
+event in the transaction of the step; a step taken meanwhile by someone else is a
+``CONFLICT``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from servicehall import db
+from servicehall import db, workflow
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.codes import CATALOG_CODE, normalize_code
 from servicehall.errors import (
@@ -30,17 +30,14 @@ from servicehall.errors import (
     IllegalCatalogTransition,
     InvalidInput,
     NotFound,
-    Unauthenticated,
 )
 from servicehall.loaders.licenses import ENTRY_COLUMNS, ENTRY_FROM
 from servicehall.models import (
-    Account,
     AuditEvent,
     CatalogState,
     Department,
     HolderKind,
     LicenseCatalogEntry,
-    LicenseCatalogEvent,
     LicenseCatalogVersion,
     StaffRole,
 )
@@ -51,49 +48,82 @@ from servicehall.resolvers.license_fields import (
     check_validity,
 )
 from servicehall.resolvers.paging import Page, newest_first
+from servicehall.workflow import (
+    ADMIN,
+    Action,
+    Actor,
+    AllOf,
+    Announce,
+    AnyOf,
+    HasRole,
+    Need,
+    Needs,
+    Process,
+    SameDepartment,
+    State,
+)
 
 S = CatalogState
-#: Every legal step (LIC-1). A state missing on the right cannot be reached from the left.
-TRANSITIONS: dict[CatalogState, frozenset[CatalogState]] = {
-    S.DRAFT: frozenset({S.REGISTERED, S.ABOLISHED}),
-    S.REGISTERED: frozenset({S.PUBLISHED, S.DRAFT}),
-    S.PUBLISHED: frozenset({S.CHANGED, S.ABOLISHED}),
-    S.CHANGED: frozenset({S.CHANGED, S.ABOLISHED}),
-    S.ABOLISHED: frozenset(),
-}
+#: Administrators, and licence issuers of the entry's own department.
+EDITOR = AnyOf(
+    ADMIN,
+    AllOf(
+        HasRole(StaffRole.LICENSE_ISSUER.value),
+        SameDepartment(lambda entry: entry.department.code),
+    ),
+)
+_REASON = Needs(reason=Need("请填写理由", "reason"))
+_CHANGED = (Announce("LicenseCatalogEntry", lambda entry: entry.code),)
+#: The lifecycle (LIC-1): who takes which step; publishing without review is no step.
+PROCESS = Process(
+    name="license_catalog",
+    label="证照目录",
+    model=LicenseCatalogEntry,
+    state_field="state",
+    lock_field="version",
+    noun="证照目录",
+    field="code",
+    illegal=IllegalCatalogTransition,
+    department=lambda entry: entry.department_id,
+    states=(
+        State(S.DRAFT, on_enter=_CHANGED),
+        State(S.REGISTERED, on_enter=_CHANGED),
+        State(S.PUBLISHED, on_enter=_CHANGED),
+        State(S.CHANGED, on_enter=_CHANGED),
+        State(S.ABOLISHED, terminal=True, on_enter=_CHANGED),
+    ),
+    actions=(
+        Action("register", "注册", frozenset({S.DRAFT}), S.REGISTERED, EDITOR, _REASON),
+        Action("publish", "审核发布", frozenset({S.REGISTERED}), S.PUBLISHED, ADMIN, _REASON),
+        Action("return", "退回编目", frozenset({S.REGISTERED}), S.DRAFT, ADMIN, _REASON),
+        Action("change", "变更", frozenset({S.PUBLISHED, S.CHANGED}), S.CHANGED, ADMIN, _REASON),
+        Action(
+            "abolish",
+            "废置",
+            frozenset({S.DRAFT, S.PUBLISHED, S.CHANGED}),
+            S.ABOLISHED,
+            ADMIN,
+            _REASON,
+        ),
+    ),
+)
+#: Every legal step, derived from :data:`PROCESS`.
+TRANSITIONS = PROCESS.transitions()
 #: Licences are issued, and browse rights granted, only on these.
 ISSUABLE = frozenset({S.PUBLISHED, S.CHANGED})
 #: Everyone sees these; drafts and registered entries only their department and admins.
 PUBLIC = frozenset({S.PUBLISHED, S.CHANGED, S.ABOLISHED})
-#: Steps only an administrator takes (review, change, abolish).
-ADMIN_STEPS = frozenset({S.PUBLISHED, S.CHANGED, S.ABOLISHED})
 MAX_REASON = 500
 
 
-@dataclass(frozen=True, slots=True)
-class Actor:
-    identity: str
-    name: str
-
-
-async def actor_of(principal: Principal) -> Actor:
-    """The signed-in account acting, with the name shown in histories."""
-    if not principal.has_account or principal.subject is None:
-        raise Unauthenticated("请先登录后再操作")
-    account = await Account.get_or_none(subject=principal.subject)
-    if account is None:
-        raise Unauthenticated("账号不存在或已停用")
-    return Actor(principal.identity, account.display_name)
+#: The signed-in account acting, with the name shown in histories.
+actor_of = workflow.signed_in
 
 
 def check_transition(state: CatalogState, to: CatalogState) -> None:
+    """Refuse a step the process does not have from ``state`` (typed, naming both)."""
     if to not in TRANSITIONS[state]:
-        options = "、".join(s.label for s in TRANSITIONS[state]) or "无（已废置）"
-        raise IllegalCatalogTransition(
-            f"证照目录当前为“{state.label}”，不能转为“{to.label}”；可转为：{options}",
-            field="code",
-            details={"from": state.value.upper(), "to": to.value.upper()},
-        )
+        raise workflow.illegal(PROCESS, LicenseCatalogEntry(state=state), to, None)
 
 
 def can_edit(principal: Principal, department_code: str) -> bool:
@@ -112,13 +142,13 @@ def require_editor(principal: Principal, department_code: str) -> None:
         raise Forbidden("仅本部门证照签发人或系统管理员可编目、注册证照目录")
 
 
-def require_admin(principal: Principal) -> None:
-    if principal.kind is not PrincipalKind.ADMIN:
-        raise Forbidden("仅系统管理员可审核、变更或废置证照目录")
+def squash(text: str) -> str:
+    """A reason as recorded: runs of white space become one space."""
+    return " ".join(text.split())
 
 
 def check_reason(reason: str, *, required: bool = True) -> str:
-    text = " ".join(reason.split())
+    text = squash(reason)
     if required and not text:
         raise InvalidInput("请填写理由", field="reason")
     if len(text) > MAX_REASON:
@@ -149,23 +179,9 @@ async def entry_by_code(code: str) -> LicenseCatalogEntry:
     return entry
 
 
-async def _record(
-    entry: LicenseCatalogEntry,
-    source: CatalogState | None,
-    actor: Actor,
-    reason: str,
-    now: datetime,
+async def _audit(
+    entry: LicenseCatalogEntry, source: CatalogState | None, actor: Actor, reason: str
 ) -> None:
-    await LicenseCatalogEvent.create(
-        entry=entry,
-        from_state=source,
-        to_state=entry.state,
-        version=entry.version,
-        at=now,
-        actor=actor.identity,
-        actor_name=actor.name,
-        reason=reason,
-    )
     await AuditEvent.record(
         f"license_catalog.{entry.state.value}",
         actor=actor.identity,
@@ -187,6 +203,7 @@ async def create_entry(
     validity: Validity,
     reason: str = "",
     now: datetime | None = None,
+    ip: str = "",
 ) -> LicenseCatalogEntry:
     """A new entry in 编目 (draft) with its first version."""
     now = now or datetime.now(UTC)
@@ -197,7 +214,7 @@ async def create_entry(
     if department is None:
         raise NotFound(f"部门“{(department_code or '')[:16]}”不存在", field="departmentCode")
     require_editor(principal, department.code)
-    actor = await actor_of(principal)
+    actor = await actor_of(principal, ip=ip)
     code = check_code(code)
     values = _version_values(name, field_list, validity)
     reason = check_reason(reason, required=False)
@@ -214,7 +231,9 @@ async def create_entry(
             created_at=now,
         )
         await LicenseCatalogVersion.create(entry=entry, version=1, created_at=now, **values)
-        await _record(entry, None, actor, reason or "新建编目", now)
+        role = "admin" if principal.kind is PrincipalKind.ADMIN else StaffRole.LICENSE_ISSUER.value
+        await workflow.start(PROCESS, entry, actor, reason=reason or "新建编目", role=role, now=now)
+        await _audit(entry, None, actor, reason or "新建编目")
     return entry
 
 
@@ -280,19 +299,15 @@ async def move(
     field_list: Sequence[FieldSpec] | None = None,
     validity: Validity | None = None,
     now: datetime | None = None,
+    ip: str = "",
 ) -> LicenseCatalogEntry:
     """Take one step of the lifecycle, recorded; a change (→ 变更) adds a version built
     from the current one and what is given."""
     now = now or datetime.now(UTC)
     entry = await entry_by_code(code)
-    if to in ADMIN_STEPS or entry.state is S.REGISTERED:
-        require_admin(principal)  # publishing and returning are the review
-    else:
-        require_editor(principal, entry.department.code)
-    actor = await actor_of(principal)
-    check_transition(entry.state, to)
-    reason = check_reason(reason)
-    source, version = entry.state, entry.version
+    decision = workflow.check(PROCESS, entry, to, principal, reason=squash(reason))
+    actor = await actor_of(principal, ip=ip)
+    version = entry.version
     values: dict[str, Any] | None = None
     if to is S.CHANGED:
         current = await LicenseCatalogVersion.get(entry=entry, version=version)
@@ -310,21 +325,26 @@ async def move(
         version += 1
     elif name is not None or field_list is not None or validity is not None:
         raise InvalidInput("只有变更时才能修改名称、字段或有效期规则", field="fields")
+    source = entry.state
     async with in_transaction(db.connection().connection_name):
-        updates: dict[str, Any] = {"state": to, "version": version, "updated_at": now}
+        updates: dict[str, Any] = {"version": version, "updated_at": now}
         if values is not None:
             updates["name"] = values["name"]
-        moved = await LicenseCatalogEntry.filter(
-            id=entry.id, state=source, version=entry.version
-        ).update(**updates)
-        if not moved:
-            raise Conflict("证照目录已被他人处理，请刷新后重试", field="code")
-        if values is not None:
+        await workflow.apply(
+            PROCESS,
+            entry,
+            decision.action.name,
+            principal,
+            actor,
+            reason=decision.reason,
+            changes=updates,
+            now=now,
+        )
+        if values is not None:  # after the step: a concurrent change lost it already
             await LicenseCatalogVersion.create(
                 entry=entry, version=version, created_at=now, **values
             )
-        entry.state, entry.version = to, version
-        await _record(entry, source, actor, reason, now)
+        await _audit(entry, source, actor, decision.reason)
     return await entry_by_code(entry.code)
 
 

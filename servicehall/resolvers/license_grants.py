@@ -2,10 +2,10 @@
 
 A department's licence reader applies for an entry that is published (or changed) with a
 reason and an end date if it wants one; an administrator grants (possibly with an end
-date of their own) or refuses, and may revoke a grant later. :data:`TRANSITIONS` is the
-state machine; a grant past its end date reads as EXPIRED and no longer opens anything.
-The issuing department needs no grant for its own licences. Each step is recorded on the
-grant (who, when, why) and in the audit log.
+date of their own) or refuses, and may revoke a grant later. :data:`PROCESS` declares the
+steps (``servicehall.workflow``); a grant past its end date reads as EXPIRED and no longer
+opens anything. The issuing department needs no grant for its own licences. Each step is
+recorded on the grant (who, when, why), in the workflow history and in the audit log.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 
 from tortoise.transactions import in_transaction
 
-from servicehall import db
+from servicehall import db, workflow
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.errors import (
     Conflict,
@@ -37,19 +37,39 @@ from servicehall.resolvers.license_catalog import (
     actor_of,
     check_reason,
     entry_by_code,
-    require_admin,
+    squash,
 )
 from servicehall.resolvers.paging import Page, newest_first
+from servicehall.workflow import ADMIN, Action, Announce, Need, Needs, Process, State
 
 G = GrantStatus
-#: Every legal step (LIC-2); EXPIRED is derived, never stored, and takes no step.
-TRANSITIONS: dict[GrantStatus, frozenset[GrantStatus]] = {
-    G.REQUESTED: frozenset({G.GRANTED, G.REFUSED}),
-    G.GRANTED: frozenset({G.REVOKED}),
-    G.REFUSED: frozenset(),
-    G.REVOKED: frozenset(),
-    G.EXPIRED: frozenset(),
-}
+_REASON = Needs(reason=Need("请填写理由", "reason"))
+_CHANGED = (Announce("LicenseGrant", lambda grant: str(grant.id)),)
+#: The steps of a grant (LIC-2); EXPIRED is derived, never stored, and takes no step.
+PROCESS = Process(
+    name="license_grant",
+    label="证照查阅授权",
+    model=LicenseGrant,
+    state_field="status",
+    noun="授权",
+    field="grantId",
+    illegal=IllegalGrantTransition,
+    department=lambda grant: grant.department_id,
+    states=(
+        State(G.REQUESTED),
+        State(G.GRANTED, on_enter=_CHANGED),
+        State(G.REFUSED, terminal=True, on_enter=_CHANGED),
+        State(G.REVOKED, terminal=True, on_enter=_CHANGED),
+        State(G.EXPIRED, terminal=True),
+    ),
+    actions=(
+        Action("grant", "授权", frozenset({G.REQUESTED}), G.GRANTED, ADMIN),
+        Action("refuse", "不予授权", frozenset({G.REQUESTED}), G.REFUSED, ADMIN, _REASON),
+        Action("revoke", "撤销授权", frozenset({G.GRANTED}), G.REVOKED, ADMIN, _REASON),
+    ),
+)
+#: Every legal step, derived from :data:`PROCESS`.
+TRANSITIONS = PROCESS.transitions()
 
 
 def effective_status(status: GrantStatus, expires_on: date | None, today: date) -> GrantStatus:
@@ -60,13 +80,11 @@ def effective_status(status: GrantStatus, expires_on: date | None, today: date) 
 
 
 def check_transition(status: GrantStatus, to: GrantStatus) -> None:
-    if to not in TRANSITIONS[status]:
-        options = "、".join(s.label for s in TRANSITIONS[status]) or "无"
-        raise IllegalGrantTransition(
-            f"授权当前为“{status.label}”，不能转为“{to.label}”；可转为：{options}",
-            field="grantId",
-            details={"from": status.value.upper(), "to": to.value.upper()},
-        )
+    """Refuse a step the process does not have from ``status`` (typed, naming both)."""
+    grant = LicenseGrant(status=status)
+    action = next((a for a in PROCESS.actions_from(status) if a.target is to), None)
+    if action is None:
+        raise workflow.illegal(PROCESS, grant, to, None)
 
 
 def _check_end(day: date | None, today: date, field: str) -> date | None:
@@ -83,6 +101,7 @@ async def request_grant(
     until: date | None,
     today: date,
     now: datetime | None = None,
+    ip: str = "",
 ) -> LicenseGrant:
     """A department applies for browse rights on a published entry."""
     now = now or datetime.now(UTC)
@@ -90,7 +109,7 @@ async def request_grant(
         StaffRole.LICENSE_READER.value not in principal.roles
     ):
         raise Forbidden("仅部门的证照查阅人可以申请查阅授权")
-    actor = await actor_of(principal)
+    actor = await actor_of(principal, ip=ip)
     department = await Department.get_or_none(code=principal.department_code or "")
     if department is None:
         raise Forbidden("账号未关联部门")
@@ -121,6 +140,9 @@ async def request_grant(
             requested_at=now,
             requested_by=actor.identity,
             requested_by_name=actor.name,
+        )
+        await workflow.start(
+            PROCESS, grant, actor, reason=reason, role=StaffRole.LICENSE_READER.value, now=now
         )
         await AuditEvent.record(
             "license_grant.requested",
@@ -153,34 +175,39 @@ async def decide_grant(
     expires_on: date | None,
     today: date,
     now: datetime | None = None,
+    ip: str = "",
 ) -> LicenseGrant:
     """An administrator grants (until ``expires_on``, or the end the department asked
     for) or refuses an application."""
     now = now or datetime.now(UTC)
-    require_admin(principal)
-    actor = await actor_of(principal)
     grant = await _grant(grant_id)
-    to = G.GRANTED if approve else G.REFUSED
-    check_transition(grant.status, to)
-    note = check_reason(note, required=not approve)
+    action = "grant" if approve else "refuse"
+    note = workflow.check(PROCESS, grant, action, principal, reason=squash(note)).reason
+    actor = await actor_of(principal, ip=ip)
     end = _check_end(expires_on, today, "expiresOn") if approve else None
     if approve and end is None:
         end = grant.expires_on
         if end is not None and end < today:
             raise InvalidInput("申请的截止日期已过，请另定截止日期", field="expiresOn")
     async with in_transaction(db.connection().connection_name):
-        moved = await LicenseGrant.filter(id=grant.id, status=grant.status).update(
-            status=to,
-            expires_on=end if approve else grant.expires_on,
-            decided_at=now,
-            decided_by=actor.identity,
-            decided_by_name=actor.name,
-            decision_note=note,
+        await workflow.apply(
+            PROCESS,
+            grant,
+            action,
+            principal,
+            actor,
+            reason=note,
+            now=now,
+            changes={
+                "expires_on": end if approve else grant.expires_on,
+                "decided_at": now,
+                "decided_by": actor.identity,
+                "decided_by_name": actor.name,
+                "decision_note": note,
+            },
         )
-        if not moved:
-            raise Conflict("授权申请已被他人处理，请刷新后重试", field="grantId")
         await AuditEvent.record(
-            f"license_grant.{to.value}",
+            f"license_grant.{grant.status.value}",
             actor=actor.identity,
             target=f"license_grant:{grant.id}",
             catalog=grant.entry.code,
@@ -192,25 +219,34 @@ async def decide_grant(
 
 
 async def revoke_grant(
-    principal: Principal, grant_id: str, *, reason: str, now: datetime | None = None
+    principal: Principal,
+    grant_id: str,
+    *,
+    reason: str,
+    now: datetime | None = None,
+    ip: str = "",
 ) -> LicenseGrant:
     """An administrator withdraws a right (it stops opening licences at once)."""
     now = now or datetime.now(UTC)
-    require_admin(principal)
-    actor = await actor_of(principal)
     grant = await _grant(grant_id)
-    check_transition(grant.status, G.REVOKED)
-    reason = check_reason(reason)
+    reason = workflow.check(PROCESS, grant, "revoke", principal, reason=squash(reason)).reason
+    actor = await actor_of(principal, ip=ip)
     async with in_transaction(db.connection().connection_name):
-        moved = await LicenseGrant.filter(id=grant.id, status=G.GRANTED).update(
-            status=G.REVOKED,
-            revoked_at=now,
-            revoked_by=actor.identity,
-            revoked_by_name=actor.name,
-            revoke_reason=reason,
+        await workflow.apply(
+            PROCESS,
+            grant,
+            "revoke",
+            principal,
+            actor,
+            reason=reason,
+            now=now,
+            changes={
+                "revoked_at": now,
+                "revoked_by": actor.identity,
+                "revoked_by_name": actor.name,
+                "revoke_reason": reason,
+            },
         )
-        if not moved:
-            raise Conflict("授权已被他人处理，请刷新后重试", field="grantId")
         await AuditEvent.record(
             "license_grant.revoked",
             actor=actor.identity,

@@ -1,10 +1,11 @@
 """Ratings (好差评, RATE-1..3) and the follow-up of bad ones.
 
-A rating belongs to a completed case; changing it adds a revision and keeps the old ones.
-A bad rating (不满意, 非常不满意) opens the case's follow-up for the handling department,
-due in 15 working days: staff record what verification found and what was rectified,
-the rater is told, and their reply closes it. Comments are published with personal data
-removed; staff may dispute a rating with a reason but never delete it.
+A rating belongs to a completed case; changing it adds a revision and keeps the old ones. A
+bad rating (不满意, 非常不满意) opens the case's follow-up for the handling department, due in 15
+working days: staff record what verification found and what was rectified, the rater is
+told, and their reply closes it. :data:`FOLLOW_UP` declares those steps
+(``servicehall.workflow``), each recorded in the workflow history. Comments are published
+with personal data removed; staff may dispute a rating with a reason but never delete it.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from tortoise.transactions import in_transaction
 
-from servicehall import db
+from servicehall import db, workflow
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.errors import (
     Conflict,
     Forbidden,
+    IllegalFollowUpStep,
     InvalidInput,
     NotCompleted,
     NotFound,
@@ -47,6 +49,19 @@ from servicehall.resolvers import notifications
 from servicehall.resolvers.cases import require_handler
 from servicehall.resolvers.paging import Page, newest_first
 from servicehall.workdays import WorkCalendar
+from servicehall.workflow import (
+    NOBODY,
+    SYSTEM,
+    Action,
+    AllOf,
+    Clock,
+    Deadline,
+    HasRole,
+    Notify,
+    Process,
+    SameDepartment,
+    State,
+)
 
 MAX_COMMENT = 300
 MAX_TEXT = 2000
@@ -61,6 +76,51 @@ ON_SITE_INDICATORS = (
     RatingIndicator.SERVICE_EFFICIENCY,
     RatingIndicator.SERVICE_LEVEL,
     RatingIndicator.ATTITUDE,
+)
+
+
+F = FollowUpStatus
+#: Staff holding the case-handler role in the case's handling department.
+HANDLER = AllOf(
+    HasRole(StaffRole.CASE_HANDLER.value),
+    SameDepartment(lambda follow_up: follow_up.department.code),
+)
+#: 15 working days from the day the follow-up was opened (or reopened), whatever its step.
+_DUE = Deadline(FOLLOW_UP_DAYS, Clock.PROCESS)
+
+
+async def _opened(follow_up: FollowUp, step: object) -> list[Outgoing]:
+    case = await Case.get(id=follow_up.case_id)  # type: ignore[attr-defined]
+    return await _tell_department(case, follow_up)
+
+
+async def _rectified(follow_up: FollowUp, step: object) -> list[Outgoing]:
+    return await _tell_rater(follow_up.case, follow_up)
+
+
+#: The follow-up of a bad rating (RATE-3).
+FOLLOW_UP = Process(
+    name="follow_up",
+    label="差评回访整改",
+    model=FollowUp,
+    state_field="status",
+    noun="回访整改记录",
+    field="id",
+    illegal=IllegalFollowUpStep,
+    department=lambda follow_up: follow_up.department_id,
+    states=(
+        State(F.OPEN, deadline=_DUE, on_enter=(Notify(_opened),)),
+        State(F.VERIFIED, deadline=_DUE),
+        State(F.RECTIFIED, deadline=_DUE, on_enter=(Notify(_rectified),)),
+        State(F.CLOSED),
+    ),
+    actions=(
+        Action("verify", "登记核实情况", frozenset({F.OPEN}), F.VERIFIED, HANDLER),
+        Action("rectify", "登记整改情况", frozenset({F.VERIFIED}), F.RECTIFIED, HANDLER),
+        Action("close", "登记回访结果", frozenset({F.RECTIFIED}), F.CLOSED, HANDLER),
+        # a new bad rating after the follow-up was closed (the hall's own step)
+        Action("reopen", "重新核实整改", frozenset({F.CLOSED}), F.OPEN, NOBODY),
+    ),
 )
 
 
@@ -156,13 +216,27 @@ async def _follow(case: Case, rating: Rating, calendar: WorkCalendar, today: dat
             opened_on=today,
             due_on=due,
         )
-        await enqueue(await _tell_department(case, follow_up))
+        await workflow.start(FOLLOW_UP, follow_up, SYSTEM, reason=rating.comment, role="system")
         return follow_up
     existing.rating = rating
     if existing.status is FollowUpStatus.CLOSED:  # a new bad rating after it was closed
-        existing.status, existing.opened_on, existing.due_on = FollowUpStatus.OPEN, today, due
-        existing.closed_at = None
-    await existing.save()
+        await workflow.apply(
+            FOLLOW_UP,
+            existing,
+            "reopen",
+            None,
+            SYSTEM,
+            reason=rating.comment,
+            changes={
+                "rating_id": rating.id,
+                "opened_on": today,
+                "due_on": due,
+                "closed_at": None,
+                "updated_at": datetime.now(UTC),
+            },
+        )
+    else:
+        await existing.save(update_fields=["rating_id", "updated_at"])
     return existing
 
 
@@ -277,14 +351,6 @@ async def follow_up_for(principal: Principal, follow_up_id: int) -> FollowUp:
     return follow_up
 
 
-def _step(follow_up: FollowUp, expected: FollowUpStatus, action: str) -> None:
-    if follow_up.status is not expected:
-        raise Conflict(
-            f"当前状态为“{follow_up.status.label}”，不能{action}（须为“{expected.label}”）",
-            field="id",
-        )
-
-
 def _text(value: str, field: str, label: str) -> str:
     value = value.strip()
     if not 5 <= len(value) <= MAX_TEXT:
@@ -292,31 +358,53 @@ def _text(value: str, field: str, label: str) -> str:
     return value
 
 
-async def verify(
-    principal: Principal, follow_up: FollowUp, findings: str, founded: bool
+async def _take(
+    principal: Principal,
+    follow_up: FollowUp,
+    action: str,
+    text: tuple[str, str, str, str],
+    changes: dict[str, object],
+    ip: str,
 ) -> FollowUp:
-    _step(follow_up, FollowUpStatus.OPEN, "登记核实情况")
-    follow_up.findings = _text(findings, "findings", "核实情况")
-    follow_up.founded = founded
-    follow_up.verified_at = datetime.now(UTC)
-    follow_up.verified_by = principal.identity
-    follow_up.status = FollowUpStatus.VERIFIED
-    await follow_up.save()
+    """One step of a follow-up: checked by the engine, then the step's own text (the
+    findings, measures or reply: ``(value, input field, label, column)``) checked, then
+    taken."""
+    workflow.check(FOLLOW_UP, follow_up, action, principal)
+    value, field, label, column = text
+    checked = _text(value, field, label)
+    actor = await workflow.signed_in(principal, ip=ip)
+    now = datetime.now(UTC)
+    await workflow.apply(
+        FOLLOW_UP,
+        follow_up,
+        action,
+        principal,
+        actor,
+        reason=checked[:500],
+        now=now,
+        changes={column: checked, "updated_at": now} | changes,
+    )
     return follow_up
 
 
-async def rectify(principal: Principal, follow_up: FollowUp, measures: str) -> FollowUp:
+async def verify(
+    principal: Principal, follow_up: FollowUp, findings: str, founded: bool, *, ip: str = ""
+) -> FollowUp:
+    now = datetime.now(UTC)
+    changes = {"founded": founded, "verified_at": now, "verified_by": principal.identity}
+    return await _take(
+        principal, follow_up, "verify", (findings, "findings", "核实情况", "findings"), changes, ip
+    )
+
+
+async def rectify(
+    principal: Principal, follow_up: FollowUp, measures: str, *, ip: str = ""
+) -> FollowUp:
     """Record the rectification and tell the rater the outcome (RATE-3)."""
-    _step(follow_up, FollowUpStatus.VERIFIED, "登记整改情况")
-    follow_up.measures = _text(measures, "measures", "整改情况")
-    follow_up.rectified_at = datetime.now(UTC)
-    follow_up.rectified_by = principal.identity
-    follow_up.status = FollowUpStatus.RECTIFIED
-    case = follow_up.case
-    async with in_transaction(db.connection().connection_name):
-        await follow_up.save()
-        await enqueue(await _tell_rater(case, follow_up))
-    return follow_up
+    changes = {"rectified_at": datetime.now(UTC), "rectified_by": principal.identity}
+    return await _take(
+        principal, follow_up, "rectify", (measures, "measures", "整改情况", "measures"), changes, ip
+    )
 
 
 async def _tell_rater(case: Case, follow_up: FollowUp) -> list[Outgoing]:
@@ -354,16 +442,13 @@ async def _tell_rater(case: Case, follow_up: FollowUp) -> list[Outgoing]:
 
 
 async def record_reply(
-    principal: Principal, follow_up: FollowUp, reply: str, satisfied: bool
+    principal: Principal, follow_up: FollowUp, reply: str, satisfied: bool, *, ip: str = ""
 ) -> FollowUp:
     """The rater's reply to the outcome (a call back by staff) closes the follow-up."""
-    _step(follow_up, FollowUpStatus.RECTIFIED, "登记回访结果")
-    follow_up.rater_reply = _text(reply, "reply", "回访情况")
-    follow_up.rater_satisfied = satisfied
-    follow_up.closed_at = datetime.now(UTC)
-    follow_up.status = FollowUpStatus.CLOSED
-    await follow_up.save()
-    return follow_up
+    changes = {"rater_satisfied": satisfied, "closed_at": datetime.now(UTC)}
+    return await _take(
+        principal, follow_up, "close", (reply, "reply", "回访情况", "rater_reply"), changes, ip
+    )
 
 
 async def follow_ups(

@@ -35,6 +35,12 @@ class Context:
     #: Change generations read in this request (None: the cache could not be asked).
     generations: dict[str, int | None] = field(default_factory=dict)
 
+    @property
+    def client_ip(self) -> str:
+        """Where the request came from, as recorded with workflow steps."""
+        client = self.connection.client
+        return client.host if client else ""
+
     async def generations_of(self, domains: Sequence[str]) -> tuple[int | None, ...]:
         """The domains' change generations, read at most once per request."""
         missing = [d for d in domains if d not in self.generations]

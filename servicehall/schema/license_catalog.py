@@ -310,6 +310,7 @@ class LicenseCatalogMutation:
                 field_list=[f.spec() for f in input.fields],
                 validity=input.validity.validity(),
                 reason=input.reason,
+                ip=info.context.client_ip,
             )
 
         entry, errors = await attempt(run)
@@ -388,6 +389,7 @@ async def _step(
             name=name,
             field_list=field_list,
             validity=validity,
+            ip=info.context.client_ip,
         )
 
     entry, errors = await attempt(run)

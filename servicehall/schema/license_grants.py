@@ -156,6 +156,7 @@ class LicenseGrantMutation:
                 reason=input.reason,
                 until=input.until,
                 today=local_today(),
+                ip=info.context.client_ip,
             )
 
         grant, errors = await attempt(run)
@@ -173,6 +174,7 @@ class LicenseGrantMutation:
                 note=input.note,
                 expires_on=input.expires_on,
                 today=local_today(),
+                ip=info.context.client_ip,
             )
 
         grant, errors = await attempt(run)
@@ -184,7 +186,10 @@ class LicenseGrantMutation:
     ) -> LicenseGrantPayload:
         async def run() -> GrantModel:
             return await resolvers.revoke_grant(
-                info.context.principal, str(input.grant_id), reason=input.reason
+                info.context.principal,
+                str(input.grant_id),
+                reason=input.reason,
+                ip=info.context.client_ip,
             )
 
         grant, errors = await attempt(run)

@@ -343,13 +343,18 @@ class RatingMutation:
         return await _follow_up_step(
             info,
             input.id,
-            lambda p, f: resolvers.verify(p, f, input.findings, input.founded),
+            lambda p, f: resolvers.verify(
+                p, f, input.findings, input.founded, ip=info.context.client_ip
+            ),
         )
 
     @strawberry.mutation(description="登记整改措施并告知评价人（本部门办件经办人）。")
     async def rectify_follow_up(self, info: Info, input: RectifyFollowUpInput) -> FollowUpPayload:
         return await _follow_up_step(
-            info, input.id, lambda p, f: resolvers.rectify(p, f, input.measures), notify=True
+            info,
+            input.id,
+            lambda p, f: resolvers.rectify(p, f, input.measures, ip=info.context.client_ip),
+            notify=True,
         )
 
     @strawberry.mutation(description="登记回访时评价人的答复，办结回访（本部门办件经办人）。")
@@ -357,7 +362,9 @@ class RatingMutation:
         return await _follow_up_step(
             info,
             input.id,
-            lambda p, f: resolvers.record_reply(p, f, input.reply, input.satisfied),
+            lambda p, f: resolvers.record_reply(
+                p, f, input.reply, input.satisfied, ip=info.context.client_ip
+            ),
         )
 
 
