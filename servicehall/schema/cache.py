@@ -5,8 +5,10 @@ defined (``servicehall.schema.policy``: no permission class guards it, neither i
 type says per-principal or private) and every type it may return is public too. Its cached
 response is keyed by the generations of the data *domains* those fields and types read (see
 ``servicehall.changes``), so a committed write makes every affected entry unreachable at
-once. A type or field that declares nothing makes the operation uncacheable (and fails
-``tests/schema/test_policy.py``): forgetting costs speed, never privacy.
+once. A type that declares nothing makes the operation uncacheable (and fails
+``tests/schema/test_policy.py``); a field takes its type's default, so a field of a public
+type whose answer depends on the caller must say so where it is defined, unless a
+permission class guards it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from dataclasses import dataclass
 from graphql import (
     DocumentNode,
     FieldNode,
-    GraphQLAbstractType,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
@@ -26,12 +27,11 @@ from graphql import (
     TypeInfoVisitor,
     Visitor,
     get_named_type,
-    is_abstract_type,
     is_leaf_type,
     visit,
 )
 
-from servicehall.schema.policy import Access, Domain, field_policy, type_policy
+from servicehall.schema.policy import Access, Domain, field_policy, possible_types, type_policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,24 +76,17 @@ def field_decision(schema: GraphQLSchema, parent: GraphQLNamedType, name: str) -
     field = getattr(parent, "fields", {}).get(name)
     if field is None:
         return UNCACHEABLE
-    for owner in _concrete(schema, parent):
+    for owner in possible_types(schema, parent):
         policy = field_policy(schema, owner, name) if isinstance(owner, GraphQLObjectType) else None
         if policy is None or policy.access is not Access.PUBLIC:
             return UNCACHEABLE
         domains.add(policy.domain)
-    for type_ in _concrete(schema, get_named_type(field.type)):
+    for type_ in possible_types(schema, get_named_type(field.type)):
         if not is_leaf_type(type_):
             domains.add(_type_domain(type_))
     if None in domains:
         return UNCACHEABLE
     return CacheDecision(True, tuple(sorted(str(d) for d in domains - {None, Domain.NEUTRAL})))
-
-
-def _concrete(schema: GraphQLSchema, type_: GraphQLNamedType) -> list[GraphQLNamedType]:
-    if is_abstract_type(type_):
-        assert isinstance(type_, GraphQLAbstractType)
-        return list(schema.get_possible_types(type_))
-    return [type_]
 
 
 def _type_domain(type_: GraphQLNamedType) -> Domain | None:

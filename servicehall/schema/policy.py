@@ -36,7 +36,9 @@ __all__ = [
     "declare",
     "entity_domains",
     "field_policy",
+    "object_types",
     "override",
+    "possible_types",
     "root",
     "type_policy",
     "undeclared",
@@ -158,7 +160,8 @@ def type_policy(type_: GraphQLNamedType) -> Policy | None:
     return _own(definition.origin)
 
 
-def _possible(schema: GraphQLSchema, type_: GraphQLNamedType) -> list[GraphQLNamedType]:
+def possible_types(schema: GraphQLSchema, type_: GraphQLNamedType) -> list[GraphQLNamedType]:
+    """The object types an interface or union may be; a concrete type itself."""
     if is_abstract_type(type_):
         return list(schema.get_possible_types(type_))
     return [type_]
@@ -173,7 +176,7 @@ def field_policy(schema: GraphQLSchema, parent: GraphQLObjectType, name: str) ->
     field = parent.fields[name]
     if parent is schema.query_type and name in _FEDERATION_FIELDS:
         # as shareable as the most private type they may return; they read those types
-        returned = _possible(schema, get_named_type(field.type))
+        returned = possible_types(schema, get_named_type(field.type))
         derived = _combine(type_policy(t) for t in returned)
         return None if derived is None else Policy(derived.access, Domain.NEUTRAL)
     definition = (field.extensions or {}).get("strawberry-definition")
@@ -192,7 +195,7 @@ def field_policy(schema: GraphQLSchema, parent: GraphQLObjectType, name: str) ->
     return Policy(access, domain)
 
 
-def _object_types(schema: GraphQLSchema) -> list[GraphQLObjectType]:
+def object_types(schema: GraphQLSchema) -> list[GraphQLObjectType]:
     """Every object type but introspection's."""
     return [
         t
@@ -211,7 +214,7 @@ def undeclared(schema: GraphQLSchema) -> list[str]:
     """
     roots = {getattr(schema, r) for r in _ROOTS} - {None}
     missing: list[str] = []
-    for type_ in _object_types(schema):
+    for type_ in object_types(schema):
         if type_ not in roots and type_policy(type_) is None:
             missing.append(type_.name)
             continue
@@ -227,7 +230,7 @@ def entity_domains(schema: GraphQLSchema) -> dict[str, Domain]:
     """The domain of every kind a write may announce: each object type that reads a domain,
     under its GraphQL name and the names it is ``announced_as``."""
     found: dict[str, Domain] = {}
-    for type_ in _object_types(schema):
+    for type_ in object_types(schema):
         policy = type_policy(type_)
         if policy is None or policy.domain is Domain.NEUTRAL:
             continue
