@@ -274,7 +274,7 @@ class Captcha:
 @root(Access.PUBLIC)
 @strawberry.type
 class IdentityQuery:
-    # the one field of this public mixin whose answer is who asks
+    # unlike the rest of this public mixin, the answer is who asks
     @strawberry.field(
         description="当前登录者；未登录时为空。", metadata=override(Access.PER_PRINCIPAL)
     )

@@ -173,6 +173,7 @@ class LicenseCatalogFilter:
     states: list[CatalogState] | None = None
 
 
+# drafts show to their own department only
 @root(Access.PER_PRINCIPAL)
 @strawberry.type
 class LicenseCatalogQuery:

@@ -73,6 +73,7 @@ class LicenseGrant:
         return Department.from_row(row)  # type: ignore[arg-type]  # FK guarantees it
 
 
+# grants show to their department and administrators
 @root(Access.PRIVATE)
 @strawberry.type
 class LicenseGrantQuery:

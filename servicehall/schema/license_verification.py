@@ -96,6 +96,7 @@ class LicenseVerification:
     )
 
 
+# a verification must show a revocation at once, never a shared earlier answer
 @root(Access.PER_PRINCIPAL)
 @strawberry.type
 class LicenseVerificationQuery:

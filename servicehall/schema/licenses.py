@@ -354,6 +354,7 @@ async def case_licenses(root: strawberry.Parent[Any], info: Info) -> list[Licens
     return await read_all(info.context, rows, Why(case_number=root.case_number))
 
 
+# licences show to their holder, or to a reader whose every read is logged (SEC-4)
 @root(Access.PRIVATE)
 @strawberry.type
 class LicenseQuery:

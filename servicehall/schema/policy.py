@@ -8,7 +8,9 @@ types (page info, ``_service``, ``_entities``) and the generic wrappers (connect
 edges, labelled enum values) derive their policy from what they wrap, so nobody has to
 remember them. The response cache (``servicehall.schema.cache``) and the change announcer
 (``servicehall.changes``, through :func:`entity_domains`) read nothing else, and
-``tests/schema/test_policy.py`` fails naming every type or field that declares nothing.
+``tests/schema/test_policy.py`` fails naming every type, and every root field, that
+declares nothing. A field inherits its type's default: one whose answer depends on the
+caller on a public type must carry its override (or a permission class).
 """
 
 from __future__ import annotations
@@ -68,10 +70,6 @@ class Policy:
     domain: Domain
     #: Other names writes announce this type's entities under (``Changes.record`` kinds).
     announced_as: tuple[str, ...] = ()
-
-    @property
-    def shareable(self) -> bool:
-        return self.access is Access.PUBLIC
 
 
 @dataclass(frozen=True, slots=True)
