@@ -28,6 +28,7 @@ from servicehall import db, jobs
 from servicehall.app import create_app
 from servicehall.auth.keys import LICENSES, PURPOSES, TOKENS, KeyInUse, KeyStore
 from servicehall.auth.services import AuthServices
+from servicehall.cache.base import CacheBackend
 from servicehall.cache.factory import create_backend
 from servicehall.cache.memory import MemoryBackend
 from servicehall.changes import Changes
@@ -39,11 +40,17 @@ from servicehall.models import AuditEvent, ClientKind, SigningKey
 from servicehall.notify.service import Notifier
 from servicehall.resolvers import clients, ingest, kiosks, licenses, stations
 from servicehall.schema import build_schema
+from servicehall.schema.policy import entity_domains
 from servicehall.settings import Settings, SettingsError
 from servicehall.workdays import work_calendar
 
 T = TypeVar("T")
 log = logging.getLogger("servicehall")
+
+
+def _changes(settings: Settings, cache: CacheBackend) -> Changes:
+    """The change announcer, with each entity kind's domain as the schema declares it."""
+    return Changes(cache, entity_domains(build_schema(settings)._schema))
 
 
 def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
@@ -102,7 +109,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         cache = create_backend(settings)
         try:
-            await Changes(cache).record(("ServiceItem", "*"), ("Enterprise", "*"))
+            await _changes(settings, cache).record(("ServiceItem", "*"), ("Enterprise", "*"))
         finally:
             await cache.close()
         print(
@@ -349,7 +356,9 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         cache = create_backend(settings)
         try:
-            await Changes(cache).record(*(("Enterprise", c) for c in sorted(result.enterprises)))
+            await _changes(settings, cache).record(
+                *(("Enterprise", c) for c in sorted(result.enterprises))
+            )
         finally:
             await cache.close()
         print(

@@ -6,48 +6,38 @@ generation counter of the entity's *domain* (which the response cache folds into
 so stale entries are never served) and publishes the references on the ``changes`` channel
 for subscriptions. Domains are coarse on purpose: a department's new name must also
 invalidate cached search facets that show it.
+
+Which domain an entity kind belongs to is declared on its schema type
+(``servicehall.schema.policy``) and handed in by whoever builds a :class:`Changes` (the
+app's runtime, the CLI): this module sits below the schema and must not import it, and a
+registry filled as a side effect of importing the schema would be empty in a process that
+never did.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import orjson
 
 from servicehall.cache.base import CacheBackend, CacheUnavailable
+from servicehall.domains import Domain
 
 log = logging.getLogger(__name__)
 
 CHANGES_CHANNEL = "changes"
 
-#: The domain each entity type belongs to.
-ENTITY_DOMAINS = {
-    "ServiceItem": "catalogue",
-    "Department": "catalogue",
-    "Theme": "catalogue",
-    "TargetGroup": "catalogue",
-    "BusinessScope": "catalogue",
-    "Enterprise": "enterprise",
-    "Announcement": "portal",
-    "GovernmentInformation": "information",
-    "Rating": "ratings",
-    "LicenseCatalogEntry": "licenses",
-    "LicenseGrant": "licenses",
-    "License": "licenses",
-    "Station": "stations",
-    "Town": "stations",
-    "Village": "stations",
-}
-
 
 class Changes:
-    def __init__(self, cache: CacheBackend) -> None:
+    def __init__(self, cache: CacheBackend, domains: Mapping[str, Domain]) -> None:
+        """``domains``: each entity kind's domain, ``servicehall.schema.entity_domains()``."""
         self._cache = cache
+        self._domains = dict(domains)
 
     async def record(self, *entities: tuple[str, str]) -> None:
         """Announce committed changes; a dead cache only costs freshness up to the cache TTL."""
-        domains = sorted({ENTITY_DOMAINS[kind] for kind, _ in entities})
+        domains = sorted({self.domain_of(kind) for kind, _ in entities})
         try:
             for domain in domains:
                 await self._cache.incr(f"gen:{domain}")
@@ -56,6 +46,14 @@ class Changes:
             )
         except CacheUnavailable:
             log.warning("could not announce changes to %s: cache unavailable", domains)
+
+    def domain_of(self, kind: str) -> Domain:
+        """The domain of an entity kind; a kind no schema type declares is a programming
+        error, refused before anything is announced."""
+        try:
+            return self._domains[kind]
+        except KeyError:
+            raise LookupError(f"no schema type declares the domain of {kind!r}") from None
 
     async def generations(self, domains: Sequence[str]) -> tuple[int, ...]:
         """Current generation of each domain (0 before its first change)."""

@@ -37,6 +37,7 @@ from servicehall.schema.license_verification import LicenseVerificationQuery
 from servicehall.schema.licenses import LicenseQuery
 from servicehall.schema.limits import extra_rules
 from servicehall.schema.notifications import NotificationMutation, NotificationQuery
+from servicehall.schema.policy import Access, root
 from servicehall.schema.ratings import RatingMutation, RatingQuery
 from servicehall.schema.stations import StationQuery
 from servicehall.settings import Settings
@@ -44,6 +45,7 @@ from servicehall.settings import Settings
 __all__ = ["Context", "Info", "Query", "build_schema"]
 
 
+@root(Access.PUBLIC)
 @strawberry.type(description="网上办事大厅的全部查询。")
 class Query(
     ItemQuery,

@@ -1,11 +1,14 @@
 """Which operations' responses may be cached and shared, decided from the document alone.
 
-A query is *public-cacheable* when every field it selects is public: no permission class
-guards it and it is not listed in :data:`PRIVATE_FIELDS`. Its cached response is keyed by
-the generations of the data *domains* its types read (see ``servicehall.changes``), so a
-committed write makes every affected entry unreachable at once. A type the table below
-does not know makes the operation uncacheable: forgetting a new type costs speed, never
-correctness.
+A query is *public-cacheable* when every field it selects is declared public where it is
+defined (``servicehall.schema.policy``: no permission class guards it, neither it nor its
+type says per-principal or private) and every type it may return is public too. Its cached
+response is keyed by the generations of the data *domains* those fields and types read (see
+``servicehall.changes``), so a committed write makes every affected entry unreachable at
+once. A type that declares nothing makes the operation uncacheable (and fails
+``tests/schema/test_policy.py``); a field takes its type's default, so a field of a public
+type whose answer depends on the caller must say so where it is defined, unless a
+permission class guards it.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from dataclasses import dataclass
 from graphql import (
     DocumentNode,
     FieldNode,
-    GraphQLAbstractType,
     GraphQLNamedType,
+    GraphQLObjectType,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
@@ -24,76 +27,11 @@ from graphql import (
     TypeInfoVisitor,
     Visitor,
     get_named_type,
-    is_abstract_type,
+    is_leaf_type,
     visit,
 )
 
-from servicehall.changes import ENTITY_DOMAINS
-
-NEUTRAL = ""
-
-#: The data domain each object type reads ("" = carries no stored data of its own): every
-#: entity type's own domain, plus the types that only present an entity's data.
-TYPE_DOMAINS: dict[str, str] = {
-    **ENTITY_DOMAINS,
-    "Query": NEUTRAL,
-    "PageInfo": NEUTRAL,
-    "CategoryTab": NEUTRAL,
-    "_Service": NEUTRAL,
-    "ServiceItemConnection": "catalogue",
-    "ServiceItemEdge": "catalogue",
-    "ServiceItemFacets": "catalogue",
-    "FacetValue": "catalogue",
-    "ServiceGuide": "catalogue",
-    "Material": "catalogue",
-    "Fee": "catalogue",
-    "ProcessStep": "catalogue",
-    "AnnouncementConnection": "portal",
-    "AnnouncementEdge": "portal",
-    "GovernmentInformationConnection": "information",
-    "GovernmentInformationEdge": "information",
-    "Qualification": "enterprise",
-    "CreditRecord": "enterprise",
-    "CreditRecordConnection": "enterprise",
-    "CreditRecordEdge": "enterprise",
-    "RelatedEnterprise": "enterprise",
-    "RatingSummary": "ratings",
-    "LevelCount": "ratings",
-    "RatingComment": "ratings",
-    "RatingCommentConnection": "ratings",
-    "RatingCommentEdge": "ratings",
-    "GeoPoint": "stations",
-    # counts and pages of a station's items also change with the items' status
-    "CategoryCount": "catalogue",
-    "StationItemConnection": "catalogue",
-    "StationItemEdge": "catalogue",
-}
-
-#: Fields whose answer depends on who asks even though no permission class guards them.
-PRIVATE_FIELDS: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("Query", "viewer"),
-        # rate limited per IP and device: a cached answer would skip the limit
-        ("Query", "caseProgress"),
-        # answers depend on who asks (checked inside the resolvers)
-        ("Query", "case"),
-        ("Query", "caseWorklist"),
-        ("Query", "followUps"),
-        # e-licences: drafts show to their department only, licences to their holder or
-        # a reader whose every read is logged, verification must show revocation at once
-        ("Query", "licenseCatalog"),
-        ("Query", "licenseCatalogEntry"),
-        ("Query", "licenseGrants"),
-        ("Query", "license"),
-        ("Query", "holderLicenses"),
-        ("Query", "verifyLicense"),
-    }
-)
-#: Types whose every read depends on who asks (and may be logged), wherever they appear:
-#: ``_entities`` can reach them without a root field.
-PRIVATE_TYPES: frozenset[str] = frozenset(
-    {"License", "LicenseGrant", "LicenseAccessRecord", "LicenseCatalogEntry"}
-)
+from servicehall.schema.policy import Access, Domain, field_policy, possible_types, type_policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +41,6 @@ class CacheDecision:
 
 
 UNCACHEABLE = CacheDecision(False)
-
-
-def _domain(type_: GraphQLNamedType) -> str | None:
-    if type_.name.endswith("Labelled"):
-        return NEUTRAL
-    return TYPE_DOMAINS.get(type_.name)
 
 
 def decide(schema: GraphQLSchema, document: DocumentNode) -> CacheDecision:
@@ -126,37 +58,38 @@ def decide(schema: GraphQLSchema, document: DocumentNode) -> CacheDecision:
         def enter_field(self, node: FieldNode, *_: object) -> None:
             nonlocal cacheable
             parent = type_info.get_parent_type()
-            field = type_info.get_field_def()
-            if parent is None or field is None:
+            if parent is None or type_info.get_field_def() is None:
                 cacheable = False
-                return
-            if node.name.value.startswith("__"):
-                return
-            definition = field.extensions.get("strawberry-definition")
-            if (
-                getattr(definition, "permission_classes", None)
-                or (parent.name, node.name.value) in PRIVATE_FIELDS
-                or parent.name in PRIVATE_TYPES
-            ):
-                cacheable = False
-            for type_ in _concrete(schema, parent) + _concrete(schema, get_named_type(field.type)):
-                domain = _domain(type_)
-                if domain is None:
-                    if not _is_leaf(type_):
-                        cacheable = False
-                elif domain:
-                    domains.add(domain)
+            elif not node.name.value.startswith("__"):
+                decision = field_decision(schema, parent, node.name.value)
+                cacheable = cacheable and decision.cacheable
+                domains.update(decision.domains)
 
     visit(document, TypeInfoVisitor(type_info, Collect()))
     return CacheDecision(True, tuple(sorted(domains))) if cacheable else UNCACHEABLE
 
 
-def _concrete(schema: GraphQLSchema, type_: GraphQLNamedType) -> list[GraphQLNamedType]:
-    if is_abstract_type(type_):
-        assert isinstance(type_, GraphQLAbstractType)
-        return list(schema.get_possible_types(type_))
-    return [type_]
+def field_decision(schema: GraphQLSchema, parent: GraphQLNamedType, name: str) -> CacheDecision:
+    """Whether selecting ``parent.name`` keeps a query shareable, and the domains it reads:
+    the field's own (on every concrete parent) and those of every type it may return."""
+    domains: set[Domain | None] = set()
+    field = getattr(parent, "fields", {}).get(name)
+    if field is None:
+        return UNCACHEABLE
+    for owner in possible_types(schema, parent):
+        policy = field_policy(schema, owner, name) if isinstance(owner, GraphQLObjectType) else None
+        if policy is None or policy.access is not Access.PUBLIC:
+            return UNCACHEABLE
+        domains.add(policy.domain)
+    for type_ in possible_types(schema, get_named_type(field.type)):
+        if not is_leaf_type(type_):
+            domains.add(_type_domain(type_))
+    if None in domains:
+        return UNCACHEABLE
+    return CacheDecision(True, tuple(sorted(str(d) for d in domains - {None, Domain.NEUTRAL})))
 
 
-def _is_leaf(type_: GraphQLNamedType) -> bool:
-    return not hasattr(type_, "fields")
+def _type_domain(type_: GraphQLNamedType) -> Domain | None:
+    """The domain a public type reads; None (uncacheable) for any other or undeclared one."""
+    policy = type_policy(type_)
+    return policy.domain if policy is not None and policy.access is Access.PUBLIC else None

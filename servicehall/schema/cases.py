@@ -43,6 +43,7 @@ from servicehall.schema.errors import UserError, attempt
 from servicehall.schema.items import Department, ServiceItem
 from servicehall.schema.licenses import License, case_licenses
 from servicehall.schema.permissions import require_account
+from servicehall.schema.policy import Access, Domain, declare, override, root
 
 for _enum in (
     ApplicantKind,
@@ -65,6 +66,7 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+@declare(Access.PER_PRINCIPAL, Domain.CASES)
 @strawberry.type(name="CaseRecord", description="办件过程记录（CASE-2）。")
 class CaseRecordType:
     stage: Labelled[CaseStage]
@@ -90,6 +92,7 @@ class CaseRecordType:
 _ROLES = frozenset({"申请人", "系统"})
 
 
+@declare(Access.PER_PRINCIPAL, Domain.CASES)
 @strawberry.type(description="法定办结时限的计时（工作日，补交和特别程序期间暂停）。")
 class CaseClock:
     limit_days: int = strawberry.field(description="法定办结时限（工作日）。")
@@ -100,12 +103,14 @@ class CaseClock:
     on_time: bool | None = strawberry.field(description="办结时是否在时限内。")
 
 
+@declare(Access.PER_PRINCIPAL, Domain.RATINGS)
 @strawberry.type(description="一项指标的评价。")
 class IndicatorRating:
     indicator: Labelled[RatingIndicator]
     level: Labelled[RatingLevel]
 
 
+@declare(Access.PER_PRINCIPAL, Domain.RATINGS, announced_as=["Rating"])
 @strawberry.type(description="办件的评价（当前版本）。")
 class CaseRating:
     level: Labelled[RatingLevel]
@@ -138,6 +143,7 @@ class CaseRating:
         )
 
 
+@declare(Access.PER_PRINCIPAL, Domain.CASES)
 @strawberry.federation.type(keys=["caseNumber"], description="办件（CASE-1..3）。")
 class Case:
     row_id: strawberry.Private[int]
@@ -274,6 +280,7 @@ async def load_case(context: Context, number: str, *, masked: bool) -> Case | No
     return Case.from_row(row, masked=masked)
 
 
+@declare(Access.PER_PRINCIPAL, Domain.CASES)
 @strawberry.type(description="企业办件统计（ENT-13）。")
 class CaseStatistics:
     completed: int = strawberry.field(description="已办结。")
@@ -305,11 +312,14 @@ async def proven(info: Info, case_number: str, applicant_name: str) -> CaseModel
     return await resolvers.proven_case(case_number, applicant_name)
 
 
+@root(Access.PER_PRINCIPAL)
 @strawberry.type
 class CaseQuery:
     @strawberry.field(
         description="凭办件编号和申请人姓名查询办理进度（CASE-1）；两者须同时相符，"
-        "个人信息部分隐藏；按 IP 和终端限频。"
+        "个人信息部分隐藏；按 IP 和终端限频。",
+        # rate limited per IP and device: a shared cached answer would skip the limit
+        metadata=override(Access.PER_PRINCIPAL),
     )
     async def case_progress(self, info: Info, case_number: str, applicant_name: str) -> Case:
         case = await proven(info, case_number, applicant_name)
@@ -398,6 +408,7 @@ class AdvanceCaseInput:
     outcome: CaseOutcome | None = strawberry.field(default=None, description="办结时必填。")
 
 
+@declare(Access.PER_PRINCIPAL, Domain.CASES)
 @strawberry.type
 class CasePayload:
     errors: list[UserError]
@@ -412,6 +423,7 @@ async def _payload(info: Info, case: CaseModel | None, errors: list[UserError]) 
     return CasePayload(errors=[], case=Case.from_row(row, masked=False))  # type: ignore[arg-type]
 
 
+@root(Access.PER_PRINCIPAL)
 @strawberry.type
 class CaseMutation:
     @strawberry.mutation(description="网上申办事项（个人、企业账号）。")
@@ -498,12 +510,14 @@ class CaseMutation:
 # -- live progress ---------------------------------------------------------------------------
 
 
+@declare(Access.PER_PRINCIPAL, Domain.CASES)
 @strawberry.type(description="办件进度的一次变化。")
 class CaseProgressEvent:
     case: Case
     record: CaseRecordType = strawberry.field(description="新增的过程记录。")
 
 
+@root(Access.PER_PRINCIPAL)
 @strawberry.type
 class CaseSubscription:
     @strawberry.subscription(

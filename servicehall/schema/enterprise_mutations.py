@@ -26,6 +26,7 @@ from servicehall.schema.enterprise_page import (
 )
 from servicehall.schema.errors import UserError, attempt
 from servicehall.schema.permissions import require_account
+from servicehall.schema.policy import Access, Domain, declare, root
 
 
 async def own_enterprise(principal: Principal) -> Enterprise:
@@ -53,6 +54,7 @@ class SubscribeInput:
     channels: list[Channel] = strawberry.field(description="接收方式：站内信、电子邮件。")
 
 
+@declare(Access.PER_PRINCIPAL, Domain.ENTERPRISE)
 @strawberry.type
 class SubscribePayload:
     errors: list[UserError]
@@ -65,6 +67,7 @@ class UnsubscribeInput:
     code: str
 
 
+@declare(Access.PER_PRINCIPAL, Domain.ENTERPRISE)
 @strawberry.type
 class UnsubscribePayload:
     errors: list[UserError]
@@ -76,12 +79,14 @@ class MarkReadInput:
     id: strawberry.ID
 
 
+@declare(Access.PER_PRINCIPAL, Domain.ENTERPRISE)
 @strawberry.type
 class MarkMessageReadPayload:
     errors: list[UserError]
     message: Message | None = None
 
 
+@declare(Access.PER_PRINCIPAL, Domain.ENTERPRISE)
 @strawberry.type
 class MarkReminderReadPayload:
     errors: list[UserError]
@@ -100,6 +105,7 @@ class PublishInformationInput:
     )
 
 
+@declare(Access.PER_PRINCIPAL, Domain.INFORMATION)
 @strawberry.type
 class PublishInformationPayload:
     errors: list[UserError]
@@ -107,6 +113,7 @@ class PublishInformationPayload:
     delivered: int | None = strawberry.field(default=None, description="送达的订阅企业数。")
 
 
+@root(Access.PER_PRINCIPAL)
 @strawberry.type
 class EnterprisePageMutation:
     @strawberry.mutation(description="订阅部门或主题的信息（ENT-11）。")

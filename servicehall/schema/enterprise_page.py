@@ -38,6 +38,7 @@ from servicehall.resolvers import enterprise_page as resolvers
 from servicehall.resolvers.paging import Page
 from servicehall.schema.common import Connection, Labelled, Money, labelled, local_time
 from servicehall.schema.context import Context, Info
+from servicehall.schema.policy import Access, Domain, declare, root
 
 for _enum in (
     Channel,
@@ -107,6 +108,7 @@ def _page(nodes: list[tuple[str, N]], page: Page, after: str | None) -> Connecti
 # -- public: qualifications, credit, related enterprises ---------------------------------
 
 
+@declare(Access.PUBLIC, Domain.ENTERPRISE)
 @strawberry.type(description="资质认证（ENT-4）。")
 class Qualification:
     certificate_number: str
@@ -136,6 +138,7 @@ class Qualification:
         )
 
 
+@declare(Access.PUBLIC, Domain.ENTERPRISE)
 @strawberry.type(description="信用记录：守信激励或失信惩戒（ENT-5），依法公示。")
 class CreditRecord:
     kind: Labelled[CreditKind]
@@ -159,6 +162,7 @@ class CreditRecord:
         )
 
 
+@declare(Access.PUBLIC, Domain.ENTERPRISE)
 @strawberry.type(description="经营范围相关的本区企业（商情信息，ENT-10），仅公开字段。")
 class RelatedEnterprise:
     credit_code: str
@@ -204,6 +208,7 @@ async def related_enterprises(
 # -- private: tax and insurance ----------------------------------------------------------
 
 
+@declare(Access.PRIVATE, Domain.ENTERPRISE)
 @strawberry.type(description="一笔纳税明细。")
 class TaxLine:
     tax_type: Labelled[TaxType]
@@ -214,6 +219,7 @@ class TaxLine:
     voucher_number: str = strawberry.field(description="完税凭证号。")
 
 
+@declare(Access.PRIVATE, Domain.ENTERPRISE)
 @strawberry.type(description="某月纳税（无缴纳的月份金额为0）。")
 class TaxMonth:
     month: int
@@ -221,6 +227,7 @@ class TaxMonth:
     lines: list[TaxLine]
 
 
+@declare(Access.PRIVATE, Domain.ENTERPRISE)
 @strawberry.type(description="某年逐月纳税信息（ENT-6）。")
 class TaxYear:
     year: int
@@ -228,6 +235,7 @@ class TaxYear:
     months: list[TaxMonth]
 
 
+@declare(Access.PRIVATE, Domain.ENTERPRISE)
 @strawberry.type(description="一个险种的参保明细。")
 class InsuranceLine:
     insurance_type: Labelled[InsuranceType]
@@ -236,6 +244,7 @@ class InsuranceLine:
     authority: str
 
 
+@declare(Access.PRIVATE, Domain.ENTERPRISE)
 @strawberry.type(description="某月参保情况。")
 class InsuranceMonth:
     month: int
@@ -244,6 +253,7 @@ class InsuranceMonth:
     lines: list[InsuranceLine]
 
 
+@declare(Access.PRIVATE, Domain.ENTERPRISE)
 @strawberry.type(description="某年逐月参保信息（ENT-7）。")
 class InsuranceYear:
     year: int
@@ -326,6 +336,7 @@ async def insurance_year(
 # -- private: non-bank credit, subscriptions, mailbox, reminders --------------------------
 
 
+@declare(Access.PRIVATE, Domain.ENTERPRISE)
 @strawberry.type(description="非银信用信息（ENT-8）。")
 class NonBankCreditRecord:
     reference: str
@@ -361,6 +372,7 @@ async def non_bank_credit(
     return _page(nodes, page, after)
 
 
+@declare(Access.PRIVATE, Domain.ENTERPRISE)
 @strawberry.type(name="InformationSubscription", description="一项信息订阅（ENT-11）。")
 class Subscription:
     target: Labelled[SubscriptionTarget]
@@ -380,6 +392,7 @@ class Subscription:
         )
 
 
+@declare(Access.PRIVATE, Domain.ENTERPRISE)
 @strawberry.type(description="站内信（ENT-12）。")
 class Message:
     id: strawberry.ID
@@ -405,6 +418,7 @@ class Message:
         )
 
 
+@declare(Access.PRIVATE, Domain.ENTERPRISE)
 @strawberry.type(description="温馨提示：业务、邮件或系统提醒（ENT-12），由数据自动生成。")
 class Reminder:
     id: strawberry.ID
@@ -469,6 +483,7 @@ async def reminders(root: strawberry.Parent[EnterpriseKey], info: Info) -> list[
 # -- government information (ENT-9), public -----------------------------------------------
 
 
+@declare(Access.PUBLIC, Domain.INFORMATION)
 @strawberry.type(description="政务信息：部门通知、招商引资、政策法规（ENT-9）。")
 class GovernmentInformation:
     id: strawberry.ID
@@ -506,6 +521,7 @@ class GovernmentInformationFilter:
     keyword: str | None = None
 
 
+@root(Access.PUBLIC)
 @strawberry.type
 class EnterprisePageQuery:
     @strawberry.field(description="政务信息（公开），按类别、部门、主题筛选，最新在前。")

@@ -19,10 +19,12 @@ from servicehall.schema.common import Labelled, LoadedNode, labelled, local_time
 from servicehall.schema.context import Info
 from servicehall.schema.items import BusinessScope
 from servicehall.schema.licenses import LicenseHolder, enterprise_licenses
+from servicehall.schema.policy import Access, Domain, declare, root
 
 strawberry.enum(EnterpriseStatus)
 
 
+@declare(Access.PUBLIC, Domain.ENTERPRISE)
 @strawberry.federation.type(keys=["creditCode"], description="企业（市场主体登记信息的公开部分）。")
 class Enterprise(LoadedNode):
     loader: ClassVar[str] = "enterprises_by_credit_code"
@@ -146,6 +148,7 @@ def _cn_date(value: date) -> str:
     return f"{value.year}年{value.month:02d}月{value.day:02d}日"
 
 
+@root(Access.PUBLIC)
 @strawberry.type
 class EnterpriseQuery:
     @strawberry.field(

@@ -18,6 +18,7 @@ import strawberry
 from graphql import GraphQLError
 
 from servicehall.errors import ErrorCode, ServiceHallError
+from servicehall.schema.policy import Access, Domain, declare
 
 log = logging.getLogger("servicehall.errors")
 T = TypeVar("T")
@@ -27,6 +28,7 @@ ErrorCodeEnum = strawberry.enum(ErrorCode, description="可预期错误的代码
 INTERNAL_MESSAGE = "服务器内部错误，请稍后重试"
 
 
+@declare(Access.PER_PRINCIPAL, Domain.NEUTRAL)
 @strawberry.type(description="变更（mutation）的可预期错误：不抛异常，随结果返回。")
 class UserError:
     code: ErrorCode

@@ -26,6 +26,7 @@ from servicehall.resolvers import ingest
 from servicehall.schema.common import Money
 from servicehall.schema.context import Info
 from servicehall.schema.errors import UserError
+from servicehall.schema.policy import Access, Domain, declare, root
 
 
 @strawberry.input(description="一条纳税记录（税务部门）。")
@@ -115,6 +116,7 @@ class NonBankCreditRecordsInput:
     records: list[NonBankCreditRecordInput]
 
 
+@declare(Access.PER_PRINCIPAL, Domain.ENTERPRISE)
 @strawberry.type(description="一批数据的处理结果：全部写入或全部不写入。")
 class IngestPayload:
     errors: list[UserError]
@@ -158,6 +160,7 @@ async def _run(info: Info, feed_name: str, batch: Any) -> IngestPayload:
     )
 
 
+@root(Access.PER_PRINCIPAL)
 @strawberry.type
 class FeedMutation:
     @strawberry.mutation(description="报送纳税记录（需 ingest:tax 权限）。")

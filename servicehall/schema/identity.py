@@ -40,6 +40,7 @@ from servicehall.schema.errors import UserError, attempt
 from servicehall.schema.items import Department
 from servicehall.schema.licenses import License, viewer_licenses
 from servicehall.schema.permissions import Administrator, require_account
+from servicehall.schema.policy import Access, Domain, declare, override, root
 
 for _enum in (AccountKind, StaffRole, LoginResult):
     strawberry.enum(_enum)
@@ -53,6 +54,7 @@ def client_ip(info: Info) -> str:
     return client.host if client else ""
 
 
+@declare(Access.PER_PRINCIPAL, Domain.IDENTITY)
 @strawberry.type(name="Account", description="登录账号（个人、企业、部门工作人员或管理员）。")
 class AccountType:
     department_id: strawberry.Private[int | None]
@@ -94,6 +96,7 @@ class AccountType:
         return None if row is None else Department.from_row(row)
 
 
+@declare(Access.PRIVATE, Domain.IDENTITY)
 @strawberry.type(description="一次登录尝试（SSO-3）。")
 class LoginRecord:
     at: datetime
@@ -115,6 +118,7 @@ class LoginRecord:
         )
 
 
+@declare(Access.PER_PRINCIPAL, Domain.IDENTITY)
 @strawberry.type(name="SignInSession", description="一个单点登录会话。")
 class SessionType:
     id: str = strawberry.field(description="会话编号的前8位（完整编号不外露）。")
@@ -138,6 +142,7 @@ class SessionType:
         )
 
 
+@declare(Access.PER_PRINCIPAL, Domain.IDENTITY)
 @strawberry.type(description="已绑定的其他平台账号（SSO-2）。")
 class Binding:
     provider: str = strawberry.field(description="平台代码。")
@@ -155,6 +160,7 @@ class Binding:
         )
 
 
+@declare(Access.PUBLIC, Domain.PORTAL)
 @strawberry.type(description="认证门户公告（SSO-4）。")
 class Announcement:
     id: strawberry.ID
@@ -172,6 +178,7 @@ class Announcement:
         )
 
 
+@declare(Access.PRIVATE, Domain.IDENTITY)
 @strawberry.type(description="每日每个应用的登录统计（SSO-4）。")
 class LoginStatistic:
     day: date
@@ -181,6 +188,7 @@ class LoginStatistic:
     failures: int
 
 
+@declare(Access.PER_PRINCIPAL, Domain.IDENTITY)
 @strawberry.type(description="当前登录者。")
 class Viewer:
     principal: strawberry.Private[Principal]
@@ -255,6 +263,7 @@ class Viewer:
         return await unread_messages("account_id", (await self.account_row()).id)
 
 
+@declare(Access.PER_PRINCIPAL, Domain.IDENTITY)
 @strawberry.type(description="图形验证码：5分钟内有效，只能使用一次。")
 class Captcha:
     id: str
@@ -262,9 +271,13 @@ class Captcha:
     expires_in: int
 
 
+@root(Access.PUBLIC)
 @strawberry.type
 class IdentityQuery:
-    @strawberry.field(description="当前登录者；未登录时为空。")
+    # unlike the rest of this public mixin, the answer is who asks
+    @strawberry.field(
+        description="当前登录者；未登录时为空。", metadata=override(Access.PER_PRINCIPAL)
+    )
     async def viewer(self, info: Info) -> Viewer | None:
         principal = info.context.principal
         return Viewer(principal=principal) if principal.has_account else None
@@ -309,6 +322,7 @@ class ChangePasswordInput:
     )
 
 
+@declare(Access.PER_PRINCIPAL, Domain.IDENTITY)
 @strawberry.type
 class ChangePasswordPayload:
     errors: list[UserError]
@@ -321,12 +335,14 @@ class RemoveBindingInput:
     provider: str
 
 
+@declare(Access.PER_PRINCIPAL, Domain.IDENTITY)
 @strawberry.type
 class RemoveBindingPayload:
     errors: list[UserError]
     bindings: list[Binding] | None = None
 
 
+@declare(Access.PER_PRINCIPAL, Domain.IDENTITY)
 @strawberry.type
 class EndOtherSessionsPayload:
     errors: list[UserError]
@@ -341,6 +357,7 @@ class StartEnterpriseActivationInput:
     captcha_answer: str
 
 
+@declare(Access.PER_PRINCIPAL, Domain.IDENTITY)
 @strawberry.type
 class StartEnterpriseActivationPayload:
     errors: list[UserError]
@@ -356,6 +373,7 @@ class ActivateEnterpriseAccountInput:
     password: str
 
 
+@declare(Access.PER_PRINCIPAL, Domain.IDENTITY)
 @strawberry.type
 class ActivateEnterpriseAccountPayload:
     errors: list[UserError]
@@ -368,18 +386,21 @@ class PublishAnnouncementInput:
     body: str
 
 
+@declare(Access.PER_PRINCIPAL, Domain.PORTAL)
 @strawberry.type
 class PublishAnnouncementPayload:
     errors: list[UserError]
     announcement: Announcement | None = None
 
 
+@declare(Access.PER_PRINCIPAL, Domain.IDENTITY)
 @strawberry.type
 class CreateCaptchaPayload:
     errors: list[UserError]
     captcha: Captcha | None = None
 
 
+@root(Access.PER_PRINCIPAL)
 @strawberry.type
 class IdentityMutation:
     @strawberry.mutation(description="修改密码：须提供当前密码（ASVS 2.1.6）。")

@@ -23,12 +23,14 @@ from servicehall.resolvers import catalogue_index
 from servicehall.resolvers import items as resolvers
 from servicehall.schema.common import Labelled, LoadedNode, labelled, local_time
 from servicehall.schema.context import Info
+from servicehall.schema.policy import Access, Domain, declare, root
 
 for _enum in (ItemKind, ItemLevel, ItemStatus, KioskCategory, MaterialForm, ScopeLevel):
     strawberry.enum(_enum)
 strawberry.enum(ThemeAudience)
 
 
+@declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.type(description="主题分类（按主题分类查询事项）。")
 class Theme:
     code: str
@@ -42,6 +44,7 @@ class Theme:
         )
 
 
+@declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.type(description="特定对象（按特定对象查询事项），如个人、企业、港澳居民。")
 class TargetGroup:
     code: str
@@ -52,6 +55,7 @@ class TargetGroup:
         return cls(code=row["code"], name=row["name"])
 
 
+@declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.type(description="经营范围：GB/T 4754-2017 国民经济行业分类的门类或大类。")
 class BusinessScope:
     code: str
@@ -73,6 +77,7 @@ class BusinessScope:
         )
 
 
+@declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.federation.type(keys=["code"], description="办事部门。")
 class Department(LoadedNode):
     loader: ClassVar[str] = "departments_by_code"
@@ -105,6 +110,7 @@ class Department(LoadedNode):
         )
 
 
+@declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.type(description="申请材料。")
 class Material:
     name: str
@@ -115,6 +121,7 @@ class Material:
     note: str | None
 
 
+@declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.type(description="收费项目。")
 class Fee:
     name: str
@@ -122,6 +129,7 @@ class Fee:
     basis: str = strawberry.field(description="收费依据。")
 
 
+@declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.type(description="办理流程的一个环节。")
 class ProcessStep:
     order: int
@@ -129,6 +137,7 @@ class ProcessStep:
     description: str
 
 
+@declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.type(description="办事指南（ITEM-2）。")
 class ServiceGuide:
     legal_basis: list[str] = strawberry.field(description="设定依据。")
@@ -175,6 +184,7 @@ class ServiceGuide:
         )
 
 
+@declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.federation.type(keys=["code"], description="政务服务事项。")
 class ServiceItem(LoadedNode):
     loader: ClassVar[str] = "items_by_code"
@@ -240,6 +250,7 @@ class ServiceItem(LoadedNode):
         return ServiceGuide.from_row(row)  # type: ignore[arg-type]  # same row as the item
 
 
+@declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.type(description="筛选维度的一个取值及其事项数（在其他已选条件下）。")
 class FacetValue:
     value: str
@@ -248,6 +259,7 @@ class FacetValue:
     selected: bool
 
 
+@declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.type(description="四个维度的分面计数。")
 class ServiceItemFacets:
     themes: list[FacetValue]
@@ -256,12 +268,14 @@ class ServiceItemFacets:
     departments: list[FacetValue]
 
 
+@declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.type
 class ServiceItemEdge:
     cursor: str
     node: ServiceItem
 
 
+@declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.type(description="事项检索结果（Relay 连接）。")
 class ServiceItemConnection:
     edges: list[ServiceItemEdge]
@@ -348,12 +362,14 @@ class ServiceItemFilter:
         )
 
 
+@declare(Access.PUBLIC, Domain.NEUTRAL)
 @strawberry.type(description="镇街办事站的事项分类标签页（第一项为“全部”）。")
 class CategoryTab:
     category: KioskCategory | None
     label: str
 
 
+@root(Access.PUBLIC)
 @strawberry.type
 class ItemQuery:
     @strawberry.field(description="按四个维度和关键词检索事项（ITEM-1）。")

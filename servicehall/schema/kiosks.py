@@ -15,9 +15,11 @@ from servicehall.schema.common import local_time
 from servicehall.schema.context import Info
 from servicehall.schema.errors import UserError, attempt
 from servicehall.schema.permissions import Administrator, require_admin
+from servicehall.schema.policy import Access, Domain, declare, root
 from servicehall.schema.stations import Station
 
 
+@declare(Access.PRIVATE, Domain.KIOSKS)
 @strawberry.type(description="自助终端：登记在某个办事站，以机器客户端身份调用大厅。")
 class KioskDevice:
     station_code: strawberry.Private[str]
@@ -62,6 +64,7 @@ class KioskDevice:
         return station
 
 
+@root(Access.PRIVATE)
 @strawberry.type
 class KioskQuery:
     @strawberry.field(
@@ -81,6 +84,7 @@ class RegisterKioskDeviceInput:
     )
 
 
+@declare(Access.PER_PRINCIPAL, Domain.KIOSKS)
 @strawberry.type
 class RegisterKioskDevicePayload:
     errors: list[UserError]
@@ -96,12 +100,14 @@ class RevokeKioskDeviceInput:
     client_id: str
 
 
+@declare(Access.PER_PRINCIPAL, Domain.KIOSKS)
 @strawberry.type
 class RevokeKioskDevicePayload:
     errors: list[UserError]
     device: KioskDevice | None = None
 
 
+@root(Access.PER_PRINCIPAL)
 @strawberry.type
 class KioskMutation:
     @strawberry.mutation(description="登记自助终端（仅系统管理员，STA-4）。")

@@ -19,6 +19,7 @@ from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
 from servicehall.schema.errors import UserError, attempt
 from servicehall.schema.items import Department
+from servicehall.schema.policy import Access, Domain, declare, root
 
 strawberry.enum(CatalogState, name="LicenseCatalogState", description="证照目录状态（LIC-1）。")
 strawberry.enum(HolderKind, name="LicenseHolderKind", description="持证主体类别。")
@@ -26,6 +27,7 @@ strawberry.enum(FieldType, name="LicenseFieldType", description="证照字段类
 strawberry.enum(ValidityRule, name="LicenseValidityRule", description="证照有效期规则。")
 
 
+@declare(Access.PER_PRINCIPAL, Domain.LICENSES)
 @strawberry.type(description="证照字段的定义。")
 class LicenseFieldSpec:
     name: str = strawberry.field(description="字段名（英文标识）。")
@@ -46,6 +48,7 @@ class LicenseFieldSpec:
         )
 
 
+@declare(Access.PER_PRINCIPAL, Domain.LICENSES)
 @strawberry.type(description="证照有效期规则。")
 class LicenseValidity:
     rule: Labelled[ValidityRule]
@@ -60,6 +63,7 @@ def _validity(row: Row) -> LicenseValidity:
     )
 
 
+@declare(Access.PER_PRINCIPAL, Domain.LICENSES)
 @strawberry.type(description="证照目录的一个版本：证照按签发时的版本保存。")
 class LicenseCatalogVersion:
     version: int
@@ -79,6 +83,7 @@ class LicenseCatalogVersion:
         )
 
 
+@declare(Access.PER_PRINCIPAL, Domain.LICENSES)
 @strawberry.type(description="证照目录的一次状态变化：何人、何时、何故。")
 class LicenseCatalogStep:
     from_state: Labelled[CatalogState] | None = strawberry.field(description="新建时为空。")
@@ -101,6 +106,7 @@ class LicenseCatalogStep:
         )
 
 
+@declare(Access.PER_PRINCIPAL, Domain.LICENSES)
 @strawberry.type(description="证照目录条目：一类证照（LIC-1）。")
 class LicenseCatalogEntry:
     row_id: strawberry.Private[int]
@@ -167,6 +173,8 @@ class LicenseCatalogFilter:
     states: list[CatalogState] | None = None
 
 
+# drafts show to their own department only
+@root(Access.PER_PRINCIPAL)
 @strawberry.type
 class LicenseCatalogQuery:
     @strawberry.field(
@@ -273,6 +281,7 @@ class ChangeLicenseCatalogEntryInput:
     validity: LicenseValidityInput | None = None
 
 
+@declare(Access.PER_PRINCIPAL, Domain.LICENSES)
 @strawberry.type
 class LicenseCatalogEntryPayload:
     errors: list[UserError]
@@ -294,6 +303,7 @@ def _specs(fields: list[LicenseFieldInput] | None) -> list[FieldSpec] | None:
     return None if fields is None else [f.spec() for f in fields]
 
 
+@root(Access.PER_PRINCIPAL)
 @strawberry.type
 class LicenseCatalogMutation:
     @strawberry.mutation(description="编目：新建证照目录条目（本部门证照签发人或系统管理员）。")

@@ -18,10 +18,12 @@ from servicehall.schema.context import Info
 from servicehall.schema.errors import UserError, attempt
 from servicehall.schema.items import Department
 from servicehall.schema.license_catalog import LicenseCatalogEntry
+from servicehall.schema.policy import Access, Domain, declare, root
 
 strawberry.enum(GrantStatus, name="LicenseGrantStatus", description="证照查阅授权状态（LIC-2）。")
 
 
+@declare(Access.PRIVATE, Domain.LICENSES)
 @strawberry.type(description="部门对一类证照的查阅授权（LIC-2）：申请、审核、撤销均留痕。")
 class LicenseGrant:
     entry_id: strawberry.Private[int]
@@ -71,6 +73,8 @@ class LicenseGrant:
         return Department.from_row(row)  # type: ignore[arg-type]  # FK guarantees it
 
 
+# grants show to their department and administrators
+@root(Access.PRIVATE)
 @strawberry.type
 class LicenseGrantQuery:
     @strawberry.field(
@@ -126,6 +130,7 @@ class RevokeLicenseGrantInput:
     reason: str
 
 
+@declare(Access.PER_PRINCIPAL, Domain.LICENSES)
 @strawberry.type
 class LicenseGrantPayload:
     errors: list[UserError]
@@ -143,6 +148,7 @@ async def _payload(
     return LicenseGrantPayload(errors=[], grant=LicenseGrant.from_row(row))  # type: ignore[arg-type]
 
 
+@root(Access.PER_PRINCIPAL)
 @strawberry.type
 class LicenseGrantMutation:
     @strawberry.mutation(description="申请查阅一类已发布的证照（LIC-2）。")

@@ -15,6 +15,7 @@ from servicehall.schema.context import Info
 from servicehall.schema.errors import UserError, attempt
 from servicehall.schema.licenses import License
 from servicehall.schema.permissions import require_account
+from servicehall.schema.policy import Access, Domain, declare, root
 
 
 @strawberry.input(description="证照的一项数据。")
@@ -49,12 +50,14 @@ class AttachLicenseToCaseInput:
     license_number: str
 
 
+@declare(Access.PER_PRINCIPAL, Domain.LICENSES)
 @strawberry.type
 class LicensePayload:
     errors: list[UserError]
     license: License | None = None
 
 
+@declare(Access.PER_PRINCIPAL, Domain.LICENSES)
 @strawberry.type
 class AttachLicensePayload:
     errors: list[UserError]
@@ -72,6 +75,7 @@ async def _license(info: Info, number: str | None, errors: list[UserError]) -> L
     return LicensePayload(errors=[], license=License.from_row(row, holder=False))  # type: ignore[arg-type]
 
 
+@root(Access.PER_PRINCIPAL)
 @strawberry.type
 class LicenseMutation:
     @strawberry.mutation(description="签发电子证照并加盖电子签名（LIC-3、LIC-4）。")

@@ -18,6 +18,7 @@ from servicehall.resolvers import licenses as resolvers
 from servicehall.schema.common import Labelled, labelled
 from servicehall.schema.context import Info
 from servicehall.schema.licenses import LicenseFieldValue, field_values
+from servicehall.schema.policy import Access, Domain, declare, root
 
 strawberry.enum(
     VerificationCheck, name="LicenseVerificationCheck", description="证照核验的检查项。"
@@ -25,6 +26,7 @@ strawberry.enum(
 strawberry.enum(CheckOutcome, name="LicenseCheckOutcome", description="检查结果。")
 
 
+@declare(Access.PER_PRINCIPAL, Domain.LICENSES)
 @strawberry.type(description="一项检查及其结果。")
 class LicenseCheck:
     check: Labelled[VerificationCheck]
@@ -32,6 +34,7 @@ class LicenseCheck:
     message: str
 
 
+@declare(Access.PER_PRINCIPAL, Domain.LICENSES)
 @strawberry.type(description="签名数据中的证照信息（签名验证通过后才给出）。")
 class SignedLicenseData:
     license_number: str
@@ -75,6 +78,7 @@ class SignedLicenseData:
         )
 
 
+@declare(Access.PER_PRINCIPAL, Domain.LICENSES)
 @strawberry.type(description="证照核验结果（LIC-4）。")
 class LicenseVerification:
     valid: bool = strawberry.field(description="全部检查通过。")
@@ -92,6 +96,8 @@ class LicenseVerification:
     )
 
 
+# a verification must show a revocation at once, never a shared earlier answer
+@root(Access.PER_PRINCIPAL)
 @strawberry.type
 class LicenseVerificationQuery:
     @strawberry.field(

@@ -39,6 +39,7 @@ from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Context, Info
 from servicehall.schema.items import Department
 from servicehall.schema.license_catalog import LicenseCatalogEntry
+from servicehall.schema.policy import Access, Domain, declare, root
 
 strawberry.enum(LicenseStatus, description="证照状态：有效、已过期、已撤销。")
 strawberry.enum(AccessBasis, name="LicenseAccessBasis", description="他人查阅证照的依据。")
@@ -48,6 +49,7 @@ PURPOSE_HEADER = "x-access-purpose"
 _ID_NUMBER = re.compile(r"\d{17}[\dX]")
 
 
+@declare(Access.PRIVATE, Domain.LICENSES)
 @strawberry.type(description="证照的一项数据。")
 class LicenseFieldValue:
     name: str
@@ -73,6 +75,7 @@ def field_values(field_list: list[dict[str, Any]], data: dict[str, str]) -> list
     return result
 
 
+@declare(Access.PRIVATE, Domain.LICENSES)
 @strawberry.type(description="他人查阅本证照的一条记录（LIC-3）：谁、哪个部门、为何、何时。")
 class LicenseAccessRecord:
     at: datetime
@@ -97,6 +100,7 @@ class LicenseAccessRecord:
         )
 
 
+@declare(Access.PRIVATE, Domain.LICENSES)
 @strawberry.federation.type(keys=["licenseNumber"], description="电子证照（LIC-3、LIC-4）。")
 class License:
     row_id: strawberry.Private[int]
@@ -350,6 +354,8 @@ async def case_licenses(root: strawberry.Parent[Any], info: Info) -> list[Licens
     return await read_all(info.context, rows, Why(case_number=root.case_number))
 
 
+# licences show to their holder, or to a reader whose every read is logged (SEC-4)
+@root(Access.PRIVATE)
 @strawberry.type
 class LicenseQuery:
     @strawberry.field(

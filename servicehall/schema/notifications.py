@@ -17,6 +17,7 @@ from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
 from servicehall.schema.errors import UserError, attempt
 from servicehall.schema.permissions import Administrator, require_admin
+from servicehall.schema.policy import Access, Domain, declare, root
 
 for _enum in (OutboxChannel, OutboxState):
     strawberry.enum(_enum)
@@ -32,6 +33,7 @@ def mask_recipient(channel: OutboxChannel, recipient: str) -> str:
     return recipient
 
 
+@declare(Access.PRIVATE, Domain.NOTIFICATIONS)
 @strawberry.type(description="某渠道某状态的消息数。")
 class OutboxCount:
     channel: Labelled[OutboxChannel]
@@ -39,6 +41,7 @@ class OutboxCount:
     count: int
 
 
+@declare(Access.PRIVATE, Domain.NOTIFICATIONS)
 @strawberry.type(description="发件箱中的一条消息（不含正文）。")
 class OutboxMessage:
     id: strawberry.ID
@@ -74,6 +77,7 @@ class OutboxMessage:
         )
 
 
+@declare(Access.PRIVATE, Domain.NOTIFICATIONS)
 @strawberry.type(description="短信模板中可用的变量。")
 class SmsVariable:
     name: str
@@ -82,6 +86,7 @@ class SmsVariable:
     required: bool
 
 
+@declare(Access.PRIVATE, Domain.NOTIFICATIONS)
 @strawberry.type(description="一种短信的模板：管理员可修改措辞，未修改时使用内置措辞。")
 class SmsTemplate:
     code: str
@@ -113,6 +118,7 @@ class SmsTemplate:
         )
 
 
+@declare(Access.PRIVATE, Domain.NOTIFICATIONS)
 @strawberry.type(description="短信预览：用示例值生成的内容、字数和计费条数。")
 class SmsPreview:
     errors: list[UserError]
@@ -123,6 +129,7 @@ class SmsPreview:
     )
 
 
+@root(Access.PRIVATE)
 @strawberry.type
 class NotificationQuery:
     @strawberry.field(
@@ -181,6 +188,7 @@ class RetryOutboxMessageInput:
     id: strawberry.ID
 
 
+@declare(Access.PER_PRINCIPAL, Domain.NOTIFICATIONS)
 @strawberry.type
 class RetryOutboxMessagePayload:
     errors: list[UserError]
@@ -198,6 +206,7 @@ class ResetSmsTemplateInput:
     code: str
 
 
+@declare(Access.PER_PRINCIPAL, Domain.NOTIFICATIONS)
 @strawberry.type
 class SmsTemplatePayload:
     errors: list[UserError]
@@ -208,6 +217,7 @@ def _admin(info: Info) -> str:
     return require_admin(info.context.principal).identity
 
 
+@root(Access.PER_PRINCIPAL)
 @strawberry.type
 class NotificationMutation:
     @strawberry.mutation(description="立即重发一条发送失败或等待重试的消息（仅系统管理员）。")

@@ -31,10 +31,12 @@ from servicehall.schema.cases import Case, CaseRating, load_case, proven
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
 from servicehall.schema.errors import UserError, attempt
+from servicehall.schema.policy import Access, Domain, declare, override, root
 
 strawberry.enum(FollowUpStatus)
 
 
+@declare(Access.PUBLIC, Domain.RATINGS)
 @strawberry.type(description="某一等级的评价数。")
 class LevelCount:
     level: Labelled[RatingLevel]
@@ -42,6 +44,7 @@ class LevelCount:
     count: int
 
 
+@declare(Access.PUBLIC, Domain.RATINGS)
 @strawberry.type(description="公开的评价内容（已去除个人信息）。")
 class RatingComment:
     level: Labelled[RatingLevel]
@@ -51,6 +54,7 @@ class RatingComment:
     disputed: bool = strawberry.field(description="部门已对该评价提出异议。")
 
 
+@declare(Access.PUBLIC, Domain.RATINGS)
 @strawberry.type(description="部门或事项的评价汇总：星级组件的数据（RATE-2）。")
 class RatingSummary:
     column: strawberry.Private[str]
@@ -85,6 +89,7 @@ class RatingSummary:
         )
 
 
+@declare(Access.PER_PRINCIPAL, Domain.RATINGS)
 @strawberry.type(description="差评回访整改（RATE-3）。")
 class FollowUp:
     id: strawberry.ID
@@ -131,6 +136,7 @@ class FollowUp:
         return None if row is None else CaseRating.from_row(row, public=False)
 
 
+@root(Access.PUBLIC)
 @strawberry.type
 class RatingQuery:
     @strawberry.field(description="部门或事项的评价汇总（二选一，RATE-2）。")
@@ -151,8 +157,10 @@ class RatingQuery:
             disputed=summary.disputed,
         )
 
+    # staff see their own department's, administrators all: the answer is who asks
     @strawberry.field(
-        description="差评回访整改：工作人员看本部门的，管理员看全部（可按部门筛选）。"
+        description="差评回访整改：工作人员看本部门的，管理员看全部（可按部门筛选）。",
+        metadata=override(Access.PER_PRINCIPAL),
     )
     async def follow_ups(
         self,
@@ -214,6 +222,7 @@ class RateCaseInput:
     captcha_answer: str | None = None
 
 
+@declare(Access.PER_PRINCIPAL, Domain.RATINGS)
 @strawberry.type
 class RateCasePayload:
     errors: list[UserError]
@@ -229,6 +238,7 @@ class DisputeRatingInput:
     reason: str
 
 
+@declare(Access.PER_PRINCIPAL, Domain.RATINGS)
 @strawberry.type
 class DisputeRatingPayload:
     errors: list[UserError]
@@ -255,6 +265,7 @@ class RecordRaterReplyInput:
     satisfied: bool
 
 
+@declare(Access.PER_PRINCIPAL, Domain.RATINGS)
 @strawberry.type
 class FollowUpPayload:
     errors: list[UserError]
@@ -268,6 +279,7 @@ def _id(raw: strawberry.ID) -> int:
         raise InvalidInput("编号格式不正确", field="id") from None
 
 
+@root(Access.PER_PRINCIPAL)
 @strawberry.type
 class RatingMutation:
     @strawberry.mutation(

@@ -20,11 +20,13 @@ from servicehall.resolvers import stations as resolvers
 from servicehall.schema.common import Labelled, LoadedNode, labelled
 from servicehall.schema.context import Info
 from servicehall.schema.items import ServiceItem
+from servicehall.schema.policy import Access, Domain, declare, root
 
 strawberry.enum(AreaKind)
 strawberry.enum(StationKind)
 
 
+@declare(Access.PUBLIC, Domain.STATIONS)
 @strawberry.type(description="地图位置：经度、纬度（WGS-84）。")
 class GeoPoint:
     lng: float
@@ -47,6 +49,7 @@ def _area_fields(row: Row) -> dict[str, Any]:
     }
 
 
+@declare(Access.PUBLIC, Domain.STATIONS)
 @strawberry.type(description="镇（街道）：地图上的镇界轮廓及其村（居）。")
 class Town:
     row: strawberry.Private[Row]
@@ -70,6 +73,7 @@ class Town:
         return Station.from_row(self.row)
 
 
+@declare(Access.PUBLIC, Domain.STATIONS)
 @strawberry.type(description="村（居委会）：地图上的位置及其办事点。")
 class Village:
     row: strawberry.Private[Row]
@@ -93,6 +97,7 @@ class Village:
         return Station.from_row(self.row)
 
 
+@declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.type(description="事项分类及其事项数；category 为空即“全部”。")
 class CategoryCount:
     category: KioskCategory | None
@@ -100,12 +105,14 @@ class CategoryCount:
     count: int
 
 
+@declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.type
 class StationItemEdge:
     cursor: str
     node: ServiceItem
 
 
+@declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.type(description="办事站办理的事项（Relay 连接），按分类和编码排序。")
 class StationItemConnection:
     edges: list[StationItemEdge]
@@ -113,6 +120,7 @@ class StationItemConnection:
     total_count: int
 
 
+@declare(Access.PUBLIC, Domain.STATIONS)
 @strawberry.federation.type(
     keys=["code"],
     description="镇街办事站或村居办事点（STA-2、STA-3），编码即所服务的镇、村的区划代码。",
@@ -196,6 +204,7 @@ class Station(LoadedNode):
         )
 
 
+@root(Access.PUBLIC)
 @strawberry.type
 class StationQuery:
     @strawberry.field(description="全部镇（街道）及其村（居），按地图顺序（STA-1）。")

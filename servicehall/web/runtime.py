@@ -15,6 +15,7 @@ from servicehall.changes import Changes
 from servicehall.notify.service import Notifier
 from servicehall.resolvers.catalogue_index import CatalogueIndexHolder
 from servicehall.schema.context import Context
+from servicehall.schema.policy import entity_domains
 from servicehall.settings import Settings
 from servicehall.workdays import WorkCalendar, work_calendar
 
@@ -32,7 +33,7 @@ class Runtime:
     db: TortoiseContext | None = None
 
     def __post_init__(self) -> None:
-        self.changes = Changes(self.cache)
+        self.changes = Changes(self.cache, entity_domains(self.schema._schema))
         self.auth = AuthServices.create(self.settings, self.cache)
         self.notifier = Notifier(self.settings)
         self.calendar = work_calendar(self.settings)

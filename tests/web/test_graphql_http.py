@@ -11,7 +11,6 @@ import httpx
 import orjson
 import pytest
 
-from servicehall.changes import Changes
 from servicehall.schema.items import ServiceGuide
 from servicehall.settings import Settings
 from servicehall.web.graphql import GraphQLEndpoint
@@ -232,7 +231,7 @@ async def test_public_responses_are_cached_until_a_change_is_recorded(
         sql_counter.reset()
         second = await gql(client, query)
         assert second == first and sql_counter.count == 0
-        await Changes(client.runtime.cache).record(("Department", "MZJ"))
+        await client.runtime.changes.record(("Department", "MZJ"))
         third = await gql(client, query)
         assert third == first and sql_counter.count > 0
 
