@@ -353,7 +353,7 @@ class Provider:
             given = form.get(TOKEN_FIELD, [""])[0]
             self.forms.check_session_form("consent", f"{session.id}:{rid}", given)
         except CsrfCheckFailed as error:
-            return self.refuse(error, link=f"/oauth/authorize?resume={rid}")
+            return self.refuse(error, link="/oauth/authorize?" + urlencode({"resume": rid}))
         oauth = self._request(request, pending["query"])
         oauth.method = "GET"
         try:
