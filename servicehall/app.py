@@ -26,6 +26,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from servicehall import db
 from servicehall.auth.backend import BearerBackend, on_auth_error
+from servicehall.auth.provider.params import ParameterGuard
 from servicehall.auth.provider.web import Provider
 from servicehall.auth.upstream import Upstream
 from servicehall.cache.factory import create_backend
@@ -164,6 +165,8 @@ def create_app(settings: Settings, *, server: bool = False) -> Starlette:
                 expose_headers=["x-request-id"],
                 max_age=600,
             ),
+            # F9: control characters in the OAuth and sign-in routes' parameters -> 400
+            Middleware(ParameterGuard, page=provider._message),
             # Only the upstream sign-in flow uses it: a signed marker, the secrets stay in
             # the cache backend.
             Middleware(

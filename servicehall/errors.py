@@ -23,9 +23,12 @@ class ErrorCode(enum.Enum):
     INVALID_REGISTRATION_NUMBER = "INVALID_REGISTRATION_NUMBER"
     INVALID_ID = "INVALID_ID"
     INVALID_CURSOR = "INVALID_CURSOR"
+    INVALID_CHARACTERS = "INVALID_CHARACTERS"
+    INVALID_REPRESENTATION = "INVALID_REPRESENTATION"
     NOT_FOUND = "NOT_FOUND"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
+    CSRF_CHECK_FAILED = "CSRF_CHECK_FAILED"
     RATE_LIMITED = "RATE_LIMITED"
     CONFLICT = "CONFLICT"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
@@ -114,6 +117,25 @@ class InvalidCursor(InvalidInput):
     label = "分页游标无效"
 
 
+class InvalidCharacters(InvalidInput):
+    """Text carrying a control character (F9): refused at the edge, before any resolver.
+
+    ``field`` names the argument, variable or form field; ``details["character"]`` the
+    code point (``U+0000``).
+    """
+
+    code = ErrorCode.INVALID_CHARACTERS
+    label = "含有不允许的控制字符"
+
+
+class InvalidRepresentation(InvalidInput):
+    """A federation ``_entities`` representation the hall cannot resolve (F10): an unknown
+    ``__typename`` or a missing key field."""
+
+    code = ErrorCode.INVALID_REPRESENTATION
+    label = "实体表示无效"
+
+
 class NotFound(ServiceHallError):
     code = ErrorCode.NOT_FOUND
     label = "未找到"
@@ -127,6 +149,14 @@ class Unauthenticated(ServiceHallError):
 class Forbidden(ServiceHallError):
     code = ErrorCode.FORBIDDEN
     label = "无权访问"
+
+
+class CsrfCheckFailed(Forbidden):
+    """A state-changing form of the sign-in pages that this browser did not get from the
+    hall (F7, F8): ``details["reason"]`` says which check failed."""
+
+    code = ErrorCode.CSRF_CHECK_FAILED
+    label = "请求来源无法核实"
 
 
 class RateLimited(ServiceHallError):

@@ -24,10 +24,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from servicehall.auth.csrf import TOKEN_FIELD
 from servicehall.auth.login import record_login
 from servicehall.auth.provider.web import PENDING_COOKIE, Provider
 from servicehall.auth.sessions import COOKIE, SsoSession
 from servicehall.cache.base import CacheBackend
+from servicehall.errors import CsrfCheckFailed
 from servicehall.models import (
     Account,
     AccountBinding,
@@ -108,6 +110,7 @@ class Upstream:
         return self.provider._page(
             "bindings.html",
             title="账号绑定",
+            csrf=self.provider.forms.token("bind", session.id),
             account_name=account.display_name,
             bindings=[
                 {
@@ -135,6 +138,11 @@ class Upstream:
         account = await Account.get(id=session.account_id)
         async with request.form(max_files=0, max_fields=5) as form:
             password = str(form.get("password", ""))[:512]
+            given = str(form.get(TOKEN_FIELD, ""))
+        try:  # a cross-site form must not start a binding to the attacker's account (F7)
+            self.provider.forms.check_session_form("bind", session.id, given)
+        except CsrfCheckFailed as error:
+            return self.provider.refuse(error, link="/account/bindings")
         key = f"bind:{account.subject}"
         ip = request.client.host if request.client else ""
         verdict = await self.services.throttle.check(key, ip)

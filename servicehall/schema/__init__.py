@@ -26,8 +26,10 @@ from servicehall.schema.enterprise_page import EnterprisePageQuery
 from servicehall.schema.enterprises import EnterpriseQuery
 from servicehall.schema.errors import INTERNAL_MESSAGE, is_unexpected
 from servicehall.schema.execution import ExecutionContext
+from servicehall.schema.federation import HallSchema
 from servicehall.schema.feeds import FeedMutation
 from servicehall.schema.identity import IdentityMutation, IdentityQuery
+from servicehall.schema.inputs import ControlCharacters, InputGuard
 from servicehall.schema.items import ItemQuery
 from servicehall.schema.kiosks import KioskMutation, KioskQuery
 from servicehall.schema.license_catalog import LicenseCatalogMutation, LicenseCatalogQuery
@@ -106,7 +108,7 @@ class Mutation(
 def build_schema(settings: Settings) -> strawberry.federation.Schema:
     """The subgraph schema. HTTP requests run through ``servicehall.web.graphql``'s own
     pipeline; the extensions here give the WebSocket path the same limits and masking."""
-    return strawberry.federation.Schema(
+    return HallSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -115,9 +117,10 @@ def build_schema(settings: Settings) -> strawberry.federation.Schema:
         # Factories, not instances: strawberry builds extensions per operation.
         extensions=[
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-            partial(AddValidationRules, extra_rules(settings)),
+            partial(AddValidationRules, [*extra_rules(settings), ControlCharacters]),
             partial(ParserCache, maxsize=settings.document_cache_size),
             partial(ValidationCache, maxsize=settings.document_cache_size),
+            InputGuard,  # after ValidationCache: variables are checked once it found nothing
             partial(MaskErrors, should_mask_error=is_unexpected, error_message=INTERNAL_MESSAGE),
         ],
     )

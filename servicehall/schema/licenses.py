@@ -37,6 +37,7 @@ from servicehall.resolvers.license_fields import FieldSpec
 from servicehall.resolvers.licenses import Why
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Context, Info
+from servicehall.schema.inputs import check_text
 from servicehall.schema.items import Department
 from servicehall.schema.license_catalog import LicenseCatalogEntry
 from servicehall.schema.policy import Access, Domain, declare, root
@@ -221,6 +222,7 @@ def why_of(context: Context, case_number: str | None, purpose: str | None) -> Wh
             raise InvalidInput(
                 "X-Access-Purpose 应为百分号编码的 UTF-8 文本", field="X-Access-Purpose"
             ) from None
+        check_text(purpose, "X-Access-Purpose")  # F9: percent-encoding can carry a NUL
     return resolvers.check_why(case_number, purpose)
 
 

@@ -50,6 +50,7 @@ from servicehall.errors import ServiceHallError
 from servicehall.schema import cache as cache_policy
 from servicehall.schema.context import Context
 from servicehall.schema.errors import format_error
+from servicehall.schema.inputs import ControlCharacters, variable_error
 from servicehall.schema.limits import QUERY_TOO_LARGE, validation_rules
 from servicehall.settings import Settings
 from servicehall.web.runtime import Runtime
@@ -107,7 +108,7 @@ class DocumentCache:
 
     def __init__(self, schema: strawberry.federation.Schema, settings: Settings) -> None:
         self._schema = schema._schema
-        self._rules = validation_rules(settings)
+        self._rules = (*validation_rules(settings), ControlCharacters)
         self._max_tokens = settings.max_tokens
         self._size = settings.document_cache_size
         self._items: OrderedDict[str, Prepared] = OrderedDict()
@@ -240,6 +241,8 @@ class GraphQLEndpoint:
             status = 400 if media == GRAPHQL_RESPONSE else 200
             return status, _encode(None, prepared.errors, rid), {}
         operation = prepared.operation(operation_name)
+        if (bad := variable_error(variables)) is not None:  # F9: before anything runs
+            return (400 if media == GRAPHQL_RESPONSE else 200), _encode(None, [bad], rid), {}
         if operation.operation is OperationType.SUBSCRIPTION:
             raise RequestError(400, "SUBSCRIPTION_OVER_HTTP", "订阅请通过 WebSocket 连接")
         if request.method == "GET" and operation.operation is not OperationType.QUERY:

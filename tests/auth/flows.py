@@ -72,14 +72,28 @@ async def captcha_answer(client: Any, page: str) -> tuple[str, str]:
     return captcha_id, answer.decode()
 
 
+def hidden(page: str, name: str) -> str:
+    """The value of a page's hidden form field (e.g. its ``csrf`` token)."""
+    return page.split(f'name="{name}" value="', 1)[1].split('"', 1)[0]
+
+
+async def login_form(client: Any, page: str) -> dict[str, str]:
+    """The fields a browser sends with a login page's form besides what the user types:
+    its token bound to the browser (F7) and, when the page shows one, the captcha (its
+    id, binding tag and, read from the cache as tests may, its answer)."""
+    form = {"csrf": hidden(page, "csrf")}
+    if 'name="captcha_id"' in page:
+        form["captcha_id"], form["captcha"] = await captcha_answer(client, page)
+        form["captcha_tag"] = hidden(page, "captcha_tag")
+    return form
+
+
 async def sign_in(
     client: Any, rid: str, *, kind: str, identifier: str, password: str
 ) -> httpx.Response:
     page = (await client.get(f"/oauth/login?kind={kind}&rid={rid}")).text
     form = {"rid": rid, "kind": kind, "identifier": identifier, "password": password}
-    if 'name="captcha_id"' in page:
-        form["captcha_id"], form["captcha"] = await captcha_answer(client, page)
-    return await client.post("/oauth/login", data=form)
+    return await client.post("/oauth/login", data=form | await login_form(client, page))
 
 
 async def authorize_code(

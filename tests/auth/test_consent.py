@@ -5,7 +5,7 @@ from __future__ import annotations
 from servicehall.auth.crypto import digest
 from servicehall.db import use_database
 from servicehall.models import ClientKind, OAuthClient
-from tests.auth.flows import authorization, query_of, tokens
+from tests.auth.flows import authorization, hidden, query_of, tokens
 from tests.conftest import HallClient
 
 CALLBACK = "https://jobs.example.cn/oidc/callback"
@@ -29,14 +29,18 @@ async def test_third_party_clients_ask_for_consent_once(hall: HallClient) -> Non
     assert page.status_code == 200 and "斗门区人才招聘会报名系统" in page.text
     assert "所属企业的统一社会信用代码和名称" in page.text
     assert "手机号码" not in page.text  # not a scope this client may ask for
-    rid = page.text.split('name="rid" value="', 1)[1].split('"', 1)[0]
+    rid, csrf = hidden(page.text, "rid"), hidden(page.text, "csrf")
 
-    denied = await hall.post("/oauth/authorize", data={"rid": rid, "decision": "deny"})
+    denied = await hall.post(
+        "/oauth/authorize", data={"rid": rid, "csrf": csrf, "decision": "deny"}
+    )
     assert query_of(denied.headers["location"])["error"] == "access_denied"
 
     page = await hall.get(f"/oauth/authorize?{auth.query}")
-    rid = page.text.split('name="rid" value="', 1)[1].split('"', 1)[0]
-    allowed = await hall.post("/oauth/authorize", data={"rid": rid, "decision": "allow"})
+    rid, csrf = hidden(page.text, "rid"), hidden(page.text, "csrf")
+    allowed = await hall.post(
+        "/oauth/authorize", data={"rid": rid, "csrf": csrf, "decision": "allow"}
+    )
     assert allowed.status_code == 302 and "code=" in allowed.headers["location"]
     narrower = authorization(client_id="job-fair", redirect_uri=CALLBACK, scope="openid profile")
     again = await hall.get(f"/oauth/authorize?{narrower.query}")

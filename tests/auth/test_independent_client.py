@@ -15,7 +15,7 @@ from oic.oic import Client
 from oic.oic.message import AccessTokenResponse, AuthorizationResponse, RegistrationResponse
 from oic.utils.authn.client import CLIENT_AUTHN_METHOD
 
-from tests.auth.flows import ENTERPRISE, REDIRECT, query_of
+from tests.auth.flows import ENTERPRISE, REDIRECT, login_form, query_of
 from tests.conftest import LiveHall
 
 
@@ -55,8 +55,6 @@ async def test_pyoidc_runs_the_code_flow_and_checks_the_id_token(
         response = await browser.get(authorize_url)
         rid = query_of(response.headers["location"])["rid"]
         page = (await browser.get(f"/oauth/login?kind=enterprise&rid={rid}")).text
-        captcha_id = page.split('name="captcha_id" value="', 1)[1].split('"', 1)[0]
-        answer = (await live_hall.runtime.cache.get(f"captcha:{captcha_id}")).decode()
         login = await browser.post(
             "/oauth/login",
             data={
@@ -64,9 +62,8 @@ async def test_pyoidc_runs_the_code_flow_and_checks_the_id_token(
                 "kind": "enterprise",
                 "identifier": ENTERPRISE.login,
                 "password": ENTERPRISE.password,
-                "captcha_id": captcha_id,
-                "captcha": answer,
-            },
+            }
+            | await login_form(live_hall, page),
         )
         assert login.status_code == 303
         redirected = await browser.get(login.headers["location"])

@@ -6,7 +6,7 @@ import base64
 
 from servicehall.db import use_database
 from tests.auth.flows import MACHINE_SECRET as SECRET
-from tests.auth.flows import authorization, basic, bearer, machine_client, tokens
+from tests.auth.flows import authorization, basic, bearer, hidden, machine_client, tokens
 from tests.conftest import HallClient
 
 QUERY = {"query": "{ themes { code } }"}
@@ -48,7 +48,11 @@ async def test_logout_without_a_hint_asks_first_and_ignores_unregistered_targets
     assert page.status_code == 200 and "确定退出" in page.text
     done = await hall.post(
         "/oauth/logout",
-        data={"client_id": "doumen-portal", "post_logout_redirect_uri": "https://evil.example/"},
+        data={
+            "client_id": "doumen-portal",
+            "post_logout_redirect_uri": "https://evil.example/",
+            "csrf": hidden(page.text, "csrf"),
+        },
     )
     assert done.status_code == 200 and "已安全退出" in done.text  # no redirect to evil
     forged = await hall.get("/oauth/logout", params={"id_token_hint": "a.b.c"})

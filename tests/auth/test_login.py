@@ -14,7 +14,7 @@ from servicehall.cache import MemoryBackend
 from servicehall.codes import make_registration_number
 from servicehall.db import use_database
 from servicehall.models import AuditEvent, Enterprise, LoginRecord
-from tests.auth.flows import ENTERPRISE, PERSON, STAFF, captcha_answer, sign_in
+from tests.auth.flows import ENTERPRISE, PERSON, STAFF, login_form, sign_in
 from tests.conftest import HallClient
 
 
@@ -61,12 +61,12 @@ async def test_malformed_identifiers_say_what_is_wrong(hall: HallClient) -> None
 
 async def test_enterprise_sign_in_needs_a_right_single_use_captcha(hall: HallClient) -> None:
     page = (await hall.get("/oauth/login?kind=enterprise")).text
-    captcha_id, answer = await captcha_answer(hall, page)
-    form = {
+    browser = await login_form(hall, page)
+    answer = browser["captcha"]
+    form = browser | {
         "kind": "enterprise",
         "identifier": ENTERPRISE.login,
         "password": ENTERPRISE.password,
-        "captcha_id": captcha_id,
         "captcha": "ZZZZ" if answer != "ZZZZ" else "YYYY",
     }
     wrong = await hall.post("/oauth/login", data=form)
@@ -81,14 +81,11 @@ async def test_person_needs_a_captcha_after_failures(hall: HallClient) -> None:
     for _ in range(CAPTCHA_AFTER):
         response = await sign_in(hall, "", kind="person", identifier=PERSON.login, password="x" * 9)
     assert 'name="captcha_id"' in response.text  # the page after a failure asks for one
-    captcha_id, answer = await captcha_answer(hall, response.text)
     form = {"kind": "person", "identifier": PERSON.login, "password": PERSON.password}
-    without = await hall.post("/oauth/login", data=form)
+    csrf = (await login_form(hall, response.text))["csrf"]
+    without = await hall.post("/oauth/login", data=form | {"csrf": csrf})
     assert _error(without.text) == "图形验证码错误或已过期"
-    captcha_id, answer = await captcha_answer(hall, without.text)
-    done = await hall.post(
-        "/oauth/login", data=form | {"captcha_id": captcha_id, "captcha": answer}
-    )
+    done = await hall.post("/oauth/login", data=form | await login_form(hall, without.text))
     assert done.status_code == 303
 
 
@@ -119,11 +116,10 @@ async def test_lockout_is_announced_recorded_and_audited(hall: HallClient) -> No
         await hall.runtime.auth.throttle.failed(identifier, "10.0.0.1")
     await hall.runtime.cache.delete(f"login-next:id:{identifier}")
     form = {"kind": "staff", "identifier": STAFF.login, "password": "wrong-password"}
+    page = (await hall.get("/oauth/login?kind=staff")).text
+    form |= {"csrf": (await login_form(hall, page))["csrf"]}
     asked = await hall.post("/oauth/login", data=form)  # captcha required by now
-    captcha_id, answer = await captcha_answer(hall, asked.text)
-    failed = await hall.post(
-        "/oauth/login", data=form | {"captcha_id": captcha_id, "captcha": answer}
-    )
+    failed = await hall.post("/oauth/login", data=form | await login_form(hall, asked.text))
     assert "已临时锁定" in _error(failed.text)
     right = await hall.post("/oauth/login", data=form | {"password": STAFF.password})
     assert "已临时锁定" in _error(right.text)  # checked before the captcha and the password

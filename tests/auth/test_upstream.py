@@ -15,7 +15,7 @@ from servicehall.auth.crypto import digest
 from servicehall.db import use_database
 from servicehall.models import ClientKind, IdentityProvider, OAuthClient
 from servicehall.settings import Settings
-from tests.auth.flows import PERSON, authorization, captcha_answer, query_of
+from tests.auth.flows import PERSON, authorization, hidden, login_form, query_of
 from tests.conftest import LiveHall, free_port, live
 
 SECRET = "district-hall-secret-0123456789abcdef"
@@ -59,8 +59,7 @@ class Browser:
             "identifier": PERSON.login,
             "password": PERSON.password,
         }
-        if 'name="captcha_id"' in page.text:
-            form["captcha_id"], form["captcha"] = await captcha_answer(self.city, page.text)
+        form |= await login_form(self.city, page.text)
         return await self.client.post(f"{self.city.url}/oauth/login", data=form)
 
 
@@ -105,17 +104,25 @@ async def test_bind_then_sign_in_with_the_bound_account(
         page = await web.get(f"{base}/oauth/login?kind=person")
         signed = await web.post(
             f"{base}/oauth/login",
-            data={"kind": "person", "identifier": PERSON.login, "password": PERSON.password},
+            data={"kind": "person", "identifier": PERSON.login, "password": PERSON.password}
+            | await login_form(web, page.text),
         )
         assert signed.status_code == 303 and page.status_code == 200
         listing = await web.get(f"{base}/account/bindings")
         assert "绑定珠海市统一身份认证平台账号" in listing.text
 
-        refused = await web.post(f"{base}/auth/upstream/city/bind", data={"password": "wrong-pass"})
+        csrf = hidden(listing.text, "csrf")
+        forged = await web.post(
+            f"{base}/auth/upstream/city/bind", data={"password": PERSON.password}
+        )
+        assert forged.status_code == 403 and "CSRF_CHECK_FAILED" in forged.text  # F7
+        refused = await web.post(
+            f"{base}/auth/upstream/city/bind", data={"password": "wrong-pass", "csrf": csrf}
+        )
         assert refused.status_code == 400 and "密码不正确" in refused.text
 
         to_city = await web.post(
-            f"{base}/auth/upstream/city/bind", data={"password": PERSON.password}
+            f"{base}/auth/upstream/city/bind", data={"password": PERSON.password, "csrf": csrf}
         )
         assert to_city.status_code == 302 and to_city.headers["location"].startswith(city.url)
         at_city = await web.get(to_city.headers["location"])  # the city's login redirect

@@ -68,3 +68,42 @@ async def test_service_sdl_is_the_committed_schema(demo_client: httpx.AsyncClien
     sdl = body["data"]["_service"]["sdl"]
     assert '@key(fields: "creditCode")' in sdl
     assert 'type ServiceItem implements Node @key(fields: "code")' in sdl
+
+
+async def test_bad_representations_are_typed_errors_in_their_own_slot(
+    demo_client: httpx.AsyncClient,
+) -> None:
+    """F10: an unknown or missing ``__typename``, a missing or non-string key field and a
+    representation that is no object answer INVALID_REPRESENTATION naming what is wrong,
+    not INTERNAL_SERVER_ERROR; the good representations beside them still resolve."""
+    codes = await _item_codes(demo_client, 1)
+    representations: list[object] = [
+        {"__typename": "Nope", "code": "x"},
+        {"__typename": "ServiceItem"},
+        {"__typename": "ServiceItem", "code": codes[0]},
+        {"code": codes[0]},
+        {"__typename": "Enterprise", "creditCode": 91440403},
+        {"__typename": "Query"},
+        "ServiceItem",
+    ]
+    body = await gql(demo_client, ENTITIES, {"representations": representations})
+    entities = body["data"]["_entities"]
+    assert entities[2]["code"] == codes[0]
+    assert [e is None for e in entities] == [True, True, False, True, True, True, True]
+    errors = {tuple(e["path"]): e["extensions"] for e in body["errors"]}
+    assert all(e["code"] == "INVALID_REPRESENTATION" for e in errors.values()), body
+    assert all(e["label"] == "实体表示无效" for e in errors.values())
+    assert errors[("_entities", 0)]["typename"] == "Nope"
+    assert errors[("_entities", 0)]["field"] == "representations[0].__typename"
+    assert errors[("_entities", 1)] == {
+        "code": "INVALID_REPRESENTATION",
+        "label": "实体表示无效",
+        "field": "representations[1].code",
+        "typename": "ServiceItem",
+        "keyField": "code",
+    }
+    assert errors[("_entities", 3)]["field"] == "representations[3].__typename"
+    assert errors[("_entities", 4)]["keyField"] == "creditCode"
+    assert errors[("_entities", 5)]["typename"] == "Query"  # a type, but no entity
+    assert errors[("_entities", 6)]["field"] == "representations[6]"
+    assert len(errors) == 6

@@ -23,11 +23,14 @@ async def server_url(demo_settings: Settings) -> AsyncIterator[str]:
         yield hall.url.replace("http://", "ws://") + "/graphql"
 
 
-async def _run(url: str, query: str) -> list[dict[str, Any]]:
+async def _run(
+    url: str, query: str, variables: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     async with websockets.connect(url, subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
         await ws.send(json.dumps({"type": "connection_init"}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        payload = {"query": query, "variables": variables or {}}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
         messages = []
         while True:
             message = json.loads(await asyncio.wait_for(ws.recv(), 5))
@@ -48,6 +51,29 @@ async def test_websocket_path_applies_the_same_limits(server_url: str) -> None:
     messages = await _run(server_url, deep)
     errors = messages[0]["payload"]
     assert errors[0]["extensions"]["code"] == "QUERY_TOO_DEEP"
+
+
+async def test_websocket_path_refuses_control_characters(server_url: str) -> None:
+    """F9: variables and literals with a NUL answer INVALID_CHARACTERS before anything
+    runs, as over HTTP (a subscription's arguments reach the database too)."""
+    subscription = (
+        "subscription($n: String!, $a: String!) { caseProgressChanged(caseNumber: $n,"
+        " applicantName: $a) { case { caseNumber } } }"
+    )
+    variables = {"n": "440403-20261126-00017-2", "a": "陈晓明\x00"}
+    for query, given, field in (
+        (subscription, variables, "$a"),
+        (
+            '{ governmentInformation(filter: {keyword: "a\\u0000"}) { totalCount } }',
+            {},
+            "filter.keyword",
+        ),
+    ):
+        messages = await _run(server_url, query, given)
+        assert messages[0]["type"] == "error", messages
+        [error] = messages[0]["payload"]
+        assert error["extensions"]["code"] == "INVALID_CHARACTERS"
+        assert error["extensions"]["field"] == field
 
 
 async def test_foreign_origins_are_refused(server_url: str) -> None:

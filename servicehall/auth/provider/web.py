@@ -7,7 +7,10 @@
 
 A pending authorization request survives the login page in the cache under a random id
 that is also set as a cookie: the login and consent forms (and an upstream sign-in) are
-only accepted from the browser that started the request (login CSRF).
+only accepted from the browser that started the request (login CSRF). Every form also
+carries a token bound to the browser (``auth/csrf.py``): the login form's and its captcha's
+to the flow cookie, consent's and the logout confirmation's to the SSO session (F7, F8).
+Every page forbids framing (``frame-ancestors 'none'``, clickjacking).
 """
 
 from __future__ import annotations
@@ -35,12 +38,13 @@ from starlette.routing import BaseRoute, Route
 from servicehall.auth import login as login_service
 from servicehall.auth.captcha import data_url
 from servicehall.auth.crypto import new_token
+from servicehall.auth.csrf import TOKEN_FIELD, FormGuard
 from servicehall.auth.provider.models import Client, Identity
 from servicehall.auth.provider.server import HallAuthorizationServer, HallRequest, user_info
 from servicehall.auth.services import AuthServices
 from servicehall.auth.sessions import COOKIE, SsoSession
 from servicehall.auth.tokens import InvalidToken
-from servicehall.errors import ServiceHallError
+from servicehall.errors import CsrfCheckFailed, ServiceHallError
 from servicehall.models import (
     Announcement,
     AuditEvent,
@@ -56,6 +60,13 @@ PENDING_COOKIE = "sh_authz"
 PENDING_TTL = 600
 HALL_NAME = "珠海市斗门区网上办事大厅"
 MAX_FORM_FIELDS = 30
+#: Sent with every page of the provider: none may be framed (clickjacking of the login,
+#: consent and logout forms); X-Frame-Options for browsers without CSP level 2.
+PAGE_HEADERS = {
+    "cache-control": "no-store",
+    "content-security-policy": "frame-ancestors 'none'",
+    "x-frame-options": "DENY",
+}
 
 SCOPE_LABELS = {
     "openid": "您的账号标识",
@@ -95,6 +106,7 @@ class Provider:
             autoescape=select_autoescape(["html"]),
         )
         self.secure_cookies = self.settings.issuer.startswith("https://")
+        self.forms = FormGuard(services.box.derive("form-tokens"))
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -141,12 +153,25 @@ class Provider:
 
     def _page(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = self.pages.get_template(template).render(hall_name=HALL_NAME, **context)
-        return HTMLResponse(html, status, headers={"cache-control": "no-store"})
+        return HTMLResponse(html, status, headers=PAGE_HEADERS)
 
     def _message(self, title: str, text: str, status: int = 400, **context: Any) -> HTMLResponse:
         context.setdefault("form_fields", {})
         return self._page(
             "message.html", status, title=title, text=text, alert=status >= 400, **context
+        )
+
+    def refuse(self, error: CsrfCheckFailed, *, link: str = "/oauth/login") -> HTMLResponse:
+        """The 403 page of a form this browser did not get from the hall; never a session."""
+        reason = str(error.details.get("reason", ""))
+        log.info("refused a form without a valid browser binding: %s", reason)
+        return self._message(
+            error.label,
+            f"{error.message}为保护您的账号，本次提交未被处理，请重新打开页面后再操作。",
+            403,
+            code=f"{error.code.value} / {reason}",
+            link=link,
+            link_text="重新打开登录页面" if link.startswith("/oauth/login") else "返回",
         )
 
     def _set_cookie(
@@ -290,6 +315,7 @@ class Provider:
                 account_name=identity.display_name,
                 scopes=[SCOPE_LABELS.get(s, s) for s in scopes],
                 rid=rid,
+                csrf=self.forms.token("consent", f"{session.id}:{rid}"),
                 action="/oauth/authorize",
             )
             self._set_cookie(consent_page, PENDING_COOKIE, rid, PENDING_TTL, "/")
@@ -323,6 +349,11 @@ class Provider:
         session = await self._session(request)
         if pending is None or session is None:
             return self._message("授权请求已失效", "请返回原网站重新发起登录。")
+        try:
+            given = form.get(TOKEN_FIELD, [""])[0]
+            self.forms.check_session_form("consent", f"{session.id}:{rid}", given)
+        except CsrfCheckFailed as error:
+            return self.refuse(error, link="/oauth/authorize?" + urlencode({"resume": rid}))
         oauth = self._request(request, pending["query"])
         oauth.method = "GET"
         try:
@@ -363,10 +394,11 @@ class Provider:
         kind = request.query_params.get("kind", "person")
         if kind not in {t[0] for t in TABS}:
             kind = "person"
-        return await self._login_page(rid, kind)
+        return await self._login_page(request, rid, kind)
 
     async def _login_page(
         self,
+        request: Request,
         rid: str,
         kind: str,
         *,
@@ -381,6 +413,7 @@ class Provider:
             challenge = await self.services.captcha.create()
             context |= {
                 "captcha_id": challenge.id,
+                "captcha_tag": self.forms.captcha_tag(request, challenge.id),
                 "captcha_src": data_url(challenge),
                 "captcha_length": 4,
             }
@@ -407,6 +440,7 @@ class Provider:
             ],
             kind=kind,
             rid=rid,
+            csrf=self.forms.login_token(request),
             action="/oauth/login",
             identifier_label=tab[2],
             identifier_hint=tab[3],
@@ -429,6 +463,11 @@ class Provider:
         kind_value = form.get("kind", "person")
         if kind_value not in {t[0] for t in TABS}:
             kind_value = "person"
+        try:  # F7: only a form this browser was served signs it in
+            self.forms.check_login(request, form)
+        except CsrfCheckFailed as error:
+            again = urlencode({"kind": kind_value, "rid": rid[:64]})
+            return self.refuse(error, link=f"/oauth/login?{again}")
         if rid and await self._pending(request, rid) is None:
             return self._message("登录请求已失效", "请返回原网站重新发起登录。")
         attempt = login_service.LoginAttempt(
@@ -445,6 +484,7 @@ class Provider:
             account = await login_service.sign_in(self.services, attempt)
         except login_service.LoginFailed as failed:
             return await self._login_page(
+                request,
                 rid,
                 kind_value,
                 error=failed.failure.error.message,
@@ -454,7 +494,12 @@ class Provider:
             )
         except ServiceHallError as error:  # a malformed identifier
             return await self._login_page(
-                rid, kind_value, error=error.message, identifier=attempt.identifier, status=400
+                request,
+                rid,
+                kind_value,
+                error=error.message,
+                identifier=attempt.identifier,
+                status=400,
             )
         previous = await self._session(request)
         if previous is not None:  # a new sign-in replaces the browser's old session
@@ -538,16 +583,19 @@ class Provider:
         target = params.get("post_logout_redirect_uri")
         if target and not (client and target in client.post_logout_redirect_uris):
             target = None
-        if claims is None and request.method == "GET":
-            return self._message(
-                "退出登录",
-                "确定要退出统一身份认证吗？退出后使用本账号登录的各系统都需要重新登录。",
-                200,
-                form_action="/oauth/logout",
-                form_button="确定退出",
-                form_fields={k: v for k, v in params.items() if k != "id_token_hint"},
-            )
         session = await self._session(request)
+        if session is not None and not (claims and claims.get("sub") == session.subject):
+            # F8: a hint of another account (or none) must not end this browser's session:
+            # ask, and end it only on the confirmation's POST with its session-bound token.
+            given = params.get(TOKEN_FIELD, "") if request.method == "POST" else ""
+            if not given:
+                if claims is not None:
+                    log.info("logout hint names another subject than the session's; asking")
+                return self._logout_confirmation(session, params, client_id)
+            try:
+                self.forms.check_session_form("logout", session.id, given)
+            except CsrfCheckFailed as error:
+                return self.refuse(error, link="/oauth/logout")
         if session is not None:
             await self.services.store.revoke_session(session.id)
             await self.services.sessions.end(session)
@@ -569,6 +617,22 @@ class Provider:
             COOKIE, path="/", secure=self.secure_cookies, httponly=True, samesite="lax"
         )
         return response
+
+    def _logout_confirmation(
+        self, session: SsoSession, params: dict[str, str], client_id: Any
+    ) -> HTMLResponse:
+        fields = {k: v for k, v in params.items() if k in {"post_logout_redirect_uri", "state"}}
+        if isinstance(client_id, str) and client_id:
+            fields["client_id"] = client_id
+        fields[TOKEN_FIELD] = self.forms.token("logout", session.id)
+        return self._message(
+            "退出登录",
+            "确定要退出统一身份认证吗？退出后使用本账号登录的各系统都需要重新登录。",
+            200,
+            form_action="/oauth/logout",
+            form_button="确定退出",
+            form_fields=fields,
+        )
 
 
 def _redirect_error(error: str, params: dict[str, str]) -> OAuth2Error:
