@@ -67,7 +67,7 @@ class Settings:
     cache_prefix: str = "servicehall:"
     #: Milliseconds Redis gets to connect and to answer each command (a hung Redis must
     #: not stall every request); also the wait for a free pooled connection.
-    redis_timeout_ms: int = 250
+    redis_timeout_ms: int = 500
     #: Consecutive Redis failures that open the circuit breaker, and the seconds it stays
     #: open (calls fail at once) before one probe call is let through.
     redis_breaker_failures: int = 3

@@ -26,7 +26,8 @@ SUBSCRIBER_QUEUE_SIZE = 256
 class CacheUnavailable(ServiceUnavailable):
     """The cache server did not answer, is refusing calls (circuit open) or is full;
     callers degrade gracefully or report 503. ``details["reason"]`` says which:
-    ``unreachable``, ``circuit_open`` or ``full``."""
+    ``unreachable``, ``circuit_open``, ``full``, ``refused`` or ``busy`` (no free
+    connection in time)."""
 
     label = "缓存服务暂时不可用"
 

@@ -59,19 +59,22 @@ class RedisBackend(CacheBackend):
         url: str,
         *,
         prefix: str = "servicehall:",
-        timeout: float = 0.25,
+        timeout: float = 0.5,
         max_connections: int = 64,
         breaker_failures: int = 3,
         breaker_cooldown: float = 5.0,
     ) -> None:
         self._prefix = prefix
-        # A burst of more calls than connections waits for a free one (up to ``timeout``)
-        # instead of failing at once, as redis-py's default pool does past its limit. No
-        # retries: a retry doubles the wait on a hung server, and the breaker decides.
+        # A burst of more calls than connections queues for a slot (up to ``_queue_wait``)
+        # instead of failing at once, as redis-py's default pool does past its limit; the
+        # breaker is asked once a call has its slot, so calls queued behind a hung server
+        # fail fast once it opens. No retries: a retry doubles the wait on a hung server.
+        self._slots = asyncio.Semaphore(max_connections)
+        self._queue_wait = max(1.0, 8 * timeout)
         pool = aioredis.BlockingConnectionPool.from_url(
             url,
-            max_connections=max_connections,
-            timeout=timeout,
+            max_connections=max_connections + 1,  # the pub/sub connection comes on top
+            timeout=self._queue_wait,
             socket_connect_timeout=timeout,
             socket_timeout=timeout,
             health_check_interval=30,
@@ -83,8 +86,8 @@ class RedisBackend(CacheBackend):
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
-        # Pool wait, connect and read are each bounded by ``timeout``; this bounds the sum.
-        self._deadline = 3 * timeout
+        # Connect and read are each bounded by ``timeout``; this bounds the sum.
+        self._deadline = 2 * timeout
         self._breaker = CircuitBreaker(threshold=breaker_failures, cooldown=breaker_cooldown)
 
     def _k(self, key: str) -> str:
@@ -92,6 +95,17 @@ class RedisBackend(CacheBackend):
 
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
         """Run one Redis call through the breaker; every failure is CacheUnavailable."""
+        try:
+            async with asyncio.timeout(self._queue_wait):
+                await self._slots.acquire()
+        except TimeoutError as exc:  # this process is busy, not Redis: no breaker failure
+            raise CacheUnavailable("缓存服务繁忙", details={"reason": "busy"}) from exc
+        try:
+            return await self._guarded(call)
+        finally:
+            self._slots.release()
+
+    async def _guarded(self, call: Callable[[], Awaitable[T]]) -> T:
         self._breaker.check()
         try:
             async with asyncio.timeout(self._deadline):
