@@ -292,10 +292,7 @@ def cmd_kiosk_devices_revoke(settings: Settings, args: argparse.Namespace) -> in
     async def work() -> None:
         try:
             await kiosks.revoke_device(
-                args.client_id,
-                actor="operator:cli",
-                cache=cache,
-                token_ttl=settings.access_token_ttl,
+                args.client_id, actor="operator:cli", auth=AuthServices.create(settings, cache)
             )
         finally:
             await cache.close()

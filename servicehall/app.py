@@ -27,7 +27,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from servicehall import db
 from servicehall.auth.backend import BearerBackend, on_auth_error
 from servicehall.auth.provider.params import ParameterGuard
-from servicehall.auth.provider.web import Provider
+from servicehall.auth.provider.web import HALL_NAME, Provider
 from servicehall.auth.upstream import Upstream
 from servicehall.cache.factory import create_backend
 from servicehall.jobs import JOBS, JobContext
@@ -43,6 +43,7 @@ from servicehall.web.license_keys import PATH as LICENSE_KEYS_PATH
 from servicehall.web.license_keys import license_keys
 from servicehall.web.middleware import DatabaseContextMiddleware, RequestIdMiddleware
 from servicehall.web.runtime import Runtime
+from servicehall.web.unavailable import UnavailableMiddleware
 
 
 class SubscriptionView(GraphQL[Context, None]):
@@ -116,6 +117,8 @@ def create_app(settings: Settings, *, server: bool = False) -> Starlette:
                 await db.require_migrated()
                 await runtime.auth.keys.ensure()
                 await runtime.auth.license_keys.ensure()
+                # Revocation markers from the database, in case Redis restarted empty (F5).
+                await runtime.auth.revocations.seed()
                 # Warm the catalogue index in the background; searches use SQL meanwhile.
                 generation = await runtime.context_generation("catalogue")
                 runtime.catalogue.get(generation)
@@ -157,6 +160,8 @@ def create_app(settings: Settings, *, server: bool = False) -> Starlette:
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
+            # A dependency down gives a typed 503 with the request id, never a bare 500.
+            Middleware(UnavailableMiddleware, pages=provider.pages, hall_name=HALL_NAME),
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),

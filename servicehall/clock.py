@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
+def timestamp() -> float:
+    """Seconds since the epoch. Token lifetimes and revocations read the time here, so a
+    test can move it (monkeypatch ``servicehall.clock.timestamp``)."""
+    return time.time()
+
+
 def now() -> datetime:
-    return datetime.now(UTC)
+    return datetime.fromtimestamp(timestamp(), UTC)
 
 
 def local_today() -> date:

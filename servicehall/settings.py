@@ -65,6 +65,16 @@ class Settings:
     database_pool_size: int = 10
     #: Key prefix in Redis, so several halls (or test runs) can share one server.
     cache_prefix: str = "servicehall:"
+    #: Milliseconds Redis gets to connect and to answer each command (a hung Redis must
+    #: not stall every request); also the wait for a free pooled connection.
+    redis_timeout_ms: int = 500
+    #: Consecutive Redis failures that open the circuit breaker, and the seconds it stays
+    #: open (calls fail at once) before one probe call is let through.
+    redis_breaker_failures: int = 3
+    redis_breaker_cooldown: int = 5
+    #: Seconds a token's revocation answer read from the database is reused in-process
+    #: while Redis is unavailable.
+    revocation_cache_seconds: int = 5
     #: The hall's external base URL: the OpenID Connect issuer and the base of its links.
     public_url: str = "http://127.0.0.1:8000"
     #: Encrypts signing keys and upstream client secrets at rest; required in prod.
@@ -182,6 +192,10 @@ class Settings:
             "case_lookups_per_ip",
             "case_lookups_per_device",
             "kiosk_requests_per_device",
+            "redis_timeout_ms",
+            "redis_breaker_failures",
+            "redis_breaker_cooldown",
+            "revocation_cache_seconds",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{_env_name(name)} must be at least 1")

@@ -9,6 +9,7 @@ from servicehall.auth.crypto import SecretBox
 from servicehall.auth.keys import LICENSES, KeyStore
 from servicehall.auth.passwords import PasswordHasher
 from servicehall.auth.provider.store import ProviderStore
+from servicehall.auth.revocations import Revocations
 from servicehall.auth.sessions import SessionStore
 from servicehall.auth.throttle import LoginThrottle
 from servicehall.auth.tokens import AccessTokenValidator
@@ -30,11 +31,14 @@ class AuthServices:
     throttle: LoginThrottle
     store: ProviderStore
     tokens: AccessTokenValidator
+    #: Revoked tokens, sessions, families and clients: cache markers and database record.
+    revocations: Revocations
 
     @classmethod
     def create(cls, settings: Settings, cache: CacheBackend) -> AuthServices:
         box = SecretBox.from_settings(settings)
         keys = KeyStore(box)
+        revocations = Revocations(cache, local_seconds=settings.revocation_cache_seconds)
         return cls(
             settings=settings,
             cache=cache,
@@ -49,6 +53,7 @@ class AuthServices:
             captcha=CaptchaService(cache),
             sessions=SessionStore(cache, settings),
             throttle=LoginThrottle(cache),
-            store=ProviderStore(cache, settings),
-            tokens=AccessTokenValidator(keys, cache, settings),
+            store=ProviderStore(cache, settings, revocations),
+            tokens=AccessTokenValidator(keys, revocations, settings),
+            revocations=revocations,
         )

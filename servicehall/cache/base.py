@@ -24,7 +24,10 @@ SUBSCRIBER_QUEUE_SIZE = 256
 
 
 class CacheUnavailable(ServiceUnavailable):
-    """The cache server did not answer; callers degrade gracefully or report 503."""
+    """The cache server did not answer, is refusing calls (circuit open) or is full;
+    callers degrade gracefully or report 503. ``details["reason"]`` says which:
+    ``unreachable``, ``circuit_open``, ``full``, ``refused`` or ``busy`` (no free
+    connection in time)."""
 
     label = "缓存服务暂时不可用"
 
@@ -42,6 +45,10 @@ class CacheBackend(abc.ABC):
 
     @abc.abstractmethod
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None: ...
+
+    @abc.abstractmethod
+    async def set_many(self, items: Sequence[tuple[str, bytes, float | None]]) -> None:
+        """Set several ``(key, value, ttl)`` at once: all of them or, on failure, none."""
 
     @abc.abstractmethod
     async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
@@ -85,6 +92,10 @@ class CacheBackend(abc.ABC):
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the memory backend has none."""
+
+    def breaker(self) -> str | None:
+        """The circuit breaker's state for ``/readyz``; None for a backend without one."""
+        return None
 
 
 def offer(queue: asyncio.Queue[bytes], message: bytes, channel: str) -> None:

@@ -55,6 +55,10 @@ class MemoryBackend(CacheBackend):
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
         self._store(key, value, ttl)
 
+    async def set_many(self, items: Sequence[tuple[str, bytes, float | None]]) -> None:
+        for key, value, ttl in items:
+            self._store(key, value, ttl)
+
     async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         if self._live(key) is not None:
             return False

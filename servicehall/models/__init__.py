@@ -101,6 +101,7 @@ from servicehall.models.notifications import (
     OutboxState,
     SmsTemplate,
 )
+from servicehall.models.revocations import Revocation, RevocationKind
 from servicehall.models.stations import (
     Area,
     AreaKind,
@@ -189,6 +190,8 @@ __all__ = [
     "RefreshToken",
     "Reminder",
     "ReminderKind",
+    "Revocation",
+    "RevocationKind",
     "ScopeLevel",
     "ServiceItem",
     "SigningKey",

@@ -9,7 +9,6 @@ Revoking deactivates the client and marks its unexpired tokens revoked at once.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,8 +16,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from servicehall import db
-from servicehall.auth.tokens import LEEWAY, revoked_client_key
-from servicehall.cache.base import CacheBackend, CacheUnavailable
+from servicehall.auth.services import AuthServices
 from servicehall.errors import Conflict, InvalidInput, NotFound
 from servicehall.models import Area, AuditEvent, ClientKind, KioskDevice, OAuthClient
 from servicehall.resolvers import clients
@@ -83,9 +81,7 @@ async def register_device(
     return RegisteredDevice(device, registered.secret)
 
 
-async def revoke_device(
-    client_id: str, *, actor: str, cache: CacheBackend, token_ttl: int
-) -> KioskDevice:
+async def revoke_device(client_id: str, *, actor: str, auth: AuthServices) -> KioskDevice:
     """Revoke a device: no new tokens, and the ones it holds stop working now."""
     device = (
         await KioskDevice.filter(client__client_id=client_id.strip())
@@ -102,9 +98,8 @@ async def revoke_device(
         await OAuthClient.filter(id=device.client.id).update(active=False)
         await AuditEvent.record("kiosk.revoked", actor=actor, target=f"client:{client_id}")
     device.revoked_at = now
-    # With the cache down the client is still inactive: no new token, old ones expire soon.
-    with contextlib.suppress(CacheUnavailable):
-        await cache.set(revoked_client_key(device.client.client_id), b"1", token_ttl + LEEWAY)
+    # Recorded in the database too: with the cache down its tokens are still refused.
+    await auth.store.revoke_client(device.client.client_id)
     return device
 
 

@@ -144,8 +144,7 @@ class KioskMutation:
             device = await resolvers.revoke_device(
                 input.client_id,
                 actor=actor,
-                cache=context.cache,
-                token_ttl=context.settings.access_token_ttl,
+                auth=context.auth,
             )
             return KioskDevice.from_model(device, device.client.client_id, device.station.code)
 

@@ -273,6 +273,9 @@ class AccessTokens(JWTBearerTokenGenerator):  # type: ignore[misc]
         if user is None:  # a machine client acting for itself
             return {"kind": "machine", "dept": client.department_code}
         claims: dict[str, Any] = {"kind": user.kind, "sid": user.session_id}
+        family = getattr(user, "family", "")
+        if family:  # revoking the family (code replay, reuse) refuses this token (F13)
+            claims["fam"] = family
         if user.enterprise_code:
             claims["ent"] = user.enterprise_code
         if user.department_code:
@@ -356,7 +359,7 @@ def _lookup_token(
         claims = dict(decoded.claims)
         if decoded.header.get("typ") != "at+jwt" or claims.get("iss") != services.settings.issuer:
             return None
-        revoked = wait(_access_revoked, services, claims.get("jti"), claims.get("sid"))
+        revoked = wait(services.revocations.is_revoked, claims)
         return AccessTokenRecord(claims, revoked)
     row = wait(services.store.refresh_by_token, token)
     return None if row is None else RefreshTokenRecord(row)
@@ -392,11 +395,6 @@ class Introspection(IntrospectionEndpoint):  # type: ignore[misc]
             "exp": int(row.expires_at.timestamp()),
             "iss": services.settings.issuer,
         }
-
-
-async def _access_revoked(services: AuthServices, jti: str | None, sid: str | None) -> bool:
-    keys = [f"revoked-jti:{jti}"] + ([f"revoked-sid:{sid}"] if sid else [])
-    return any(v is not None for v in await services.cache.get_many(keys))
 
 
 class HallAuthorizationServer(AuthorizationServer):  # type: ignore[misc]

@@ -8,6 +8,11 @@ leaves a marker naming the refresh-token family issued for it: presenting the co
 Refresh tokens rotate (RFC 9700 §4.14.2): using one marks it used in the same statement
 that checks it was unused; presenting a used or revoked member revokes the whole family
 and is audited as a probable theft.
+
+Revoking a family also refuses the access tokens already issued from it (they carry it in
+their ``fam`` claim, F13); revoking a session or one access token likewise. Each of these
+revocations lasts until the last token it refuses has expired, the validator's leeway
+included (F6), in the cache and in the database (``auth/revocations.py``, F5).
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ from typing import Any
 
 import orjson
 
+from servicehall import clock
 from servicehall.auth.crypto import digest
 from servicehall.auth.provider.models import AuthorizationCode, Client, Identity
+from servicehall.auth.revocations import Revocations
+from servicehall.auth.tokens import LEEWAY
 from servicehall.cache.base import CacheBackend
 from servicehall.models import (
     Account,
@@ -30,6 +38,7 @@ from servicehall.models import (
     KioskDevice,
     OAuthClient,
     RefreshToken,
+    RevocationKind,
 )
 from servicehall.settings import Settings
 
@@ -57,9 +66,14 @@ class RefreshRecord:
 
 
 class ProviderStore:
-    def __init__(self, cache: CacheBackend, settings: Settings) -> None:
+    def __init__(self, cache: CacheBackend, settings: Settings, revocations: Revocations) -> None:
         self._cache = cache
         self._settings = settings
+        self._revocations = revocations
+
+    def _last_token_expiry(self) -> float:
+        """When an access token issued now stops being accepted, leeway included."""
+        return clock.timestamp() + self._settings.access_token_ttl + LEEWAY
 
     async def client(self, client_id: str | None) -> Client | None:
         if not client_id or len(client_id) > 64:
@@ -172,24 +186,31 @@ class ProviderStore:
         )
 
     async def revoke_family(self, family: str, *, reason: str) -> int:
+        """Revoke a refresh-token family and the access tokens issued from it (F13)."""
         revoked = await RefreshToken.filter(family=family, revoked_at=None).update(
             revoked_at=datetime.now(UTC)
         )
+        await self._revocations.revoke(RevocationKind.FAMILY, family, self._last_token_expiry())
         if revoked:
             log.warning("revoked refresh-token family %s: %s", family, reason)
         return int(revoked)
 
     async def revoke_session(self, session_id: str) -> None:
         """End everything issued in an SSO session: refresh tokens now, access tokens by
-        marking the session id revoked for as long as an access token can live."""
+        revoking the session id for as long as an access token can live."""
         await RefreshToken.filter(session_id=session_id, revoked_at=None).update(
             revoked_at=datetime.now(UTC)
         )
-        await self._cache.set(f"revoked-sid:{session_id}", b"1", self._settings.access_token_ttl)
+        await self._revocations.revoke(
+            RevocationKind.SESSION, session_id, self._last_token_expiry()
+        )
 
     async def revoke_access_token(self, jti: str, expires_at: int) -> None:
-        remaining = max(1, expires_at - int(datetime.now(UTC).timestamp()))
-        await self._cache.set(f"revoked-jti:{jti}", b"1", remaining)
+        await self._revocations.revoke(RevocationKind.TOKEN, jti, expires_at + LEEWAY)
+
+    async def revoke_client(self, client_id: str) -> None:
+        """Refuse a deactivated client's unexpired tokens (a revoked kiosk device)."""
+        await self._revocations.revoke(RevocationKind.CLIENT, client_id, self._last_token_expiry())
 
     async def refresh_by_token(self, token: str) -> RefreshToken | None:
         return await RefreshToken.filter(token_hash=digest(token)).select_related("client").first()

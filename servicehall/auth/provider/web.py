@@ -44,6 +44,7 @@ from servicehall.auth.provider.server import HallAuthorizationServer, HallReques
 from servicehall.auth.services import AuthServices
 from servicehall.auth.sessions import COOKIE, SsoSession
 from servicehall.auth.tokens import InvalidToken
+from servicehall.cache.base import CacheUnavailable
 from servicehall.errors import CsrfCheckFailed, ServiceHallError
 from servicehall.models import (
     Announcement,
@@ -492,6 +493,8 @@ class Provider:
                 captcha=failed.failure.captcha_required,
                 status=400,
             )
+        except CacheUnavailable:  # not the user's mistake: the 503 page (F5)
+            raise
         except ServiceHallError as error:  # a malformed identifier
             return await self._login_page(
                 request,
