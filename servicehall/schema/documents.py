@@ -2,8 +2,9 @@
 
 :class:`DocumentCache` is an LRU bounded by entries *and* by bytes (F15): a parsed
 document keeps its text and, per token, a token object and AST nodes, so each entry's
-size is estimated from both (measured with ``tracemalloc``: about 2.4 bytes per
-character and 500-900 bytes per token on graphql-core 3.3; the factors below round up).
+size is estimated from both (measured with ``tracemalloc`` on graphql-core 3.3: the text
+is held about three times over, as the key, the source and token values, in its Python
+width, 1, 2 or 4 bytes a character; and 500-900 bytes per token; the factors round up).
 :class:`PreparedDocuments` puts the same cache, rules and cost limit in front of
 strawberry's WebSocket path, so both transports refuse the same documents alike.
 """
@@ -11,6 +12,7 @@ strawberry's WebSocket path, so both transports refuse the same documents alike.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -35,8 +37,8 @@ from servicehall.schema.cost import Cost, cost_limit, operation_cost, too_costly
 from servicehall.schema.limits import QUERY_TOO_LARGE, response_too_large, validation_rules
 from servicehall.settings import Settings
 
-#: Estimated bytes a cached entry holds per character of its text and per token.
-BYTES_PER_CHAR = 3
+#: Estimated copies of its text and bytes per token a cached entry holds.
+TEXT_COPIES = 4
 BYTES_PER_TOKEN = 1024
 
 
@@ -115,7 +117,7 @@ class DocumentCache:
         """Parse, validate and analyse ``query`` (without keeping it)."""
         assert self.schema is not None, "DocumentCache.bind() was not called"
         digest = hashlib.sha256(query.encode()).hexdigest()
-        size = BYTES_PER_CHAR * len(query)
+        size = TEXT_COPIES * sys.getsizeof(query)
         try:
             document = parse(query, max_tokens=self.settings.max_tokens)
         except GraphQLSyntaxError as error:
