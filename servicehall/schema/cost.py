@@ -4,15 +4,18 @@ Every field costs 1. A field that returns many things multiplies the cost of wha
 selected below it by how many it may return:
 
 - its ``first``/``limit`` argument when it has one (a literal, the request's variable, the
-  variable's default, or the argument's schema default), so a connection costs
-  ``1 + first × (its edges' subtree)``;
+  variable's default, or the argument's schema default; above the resolvers' largest
+  page it counts as that page, since the resolver refuses it with INVALID_INPUT before
+  any work);
 - otherwise, for a list, the size declared on the field itself with :func:`list_size`
   (``strawberry.field(metadata=list_size(10))``), read back from graphql-core's
   ``extensions["strawberry-definition"]``: the field knows how big its list can be;
 - otherwise a global default (:data:`DEFAULT_LIST_SIZE`).
 
-A connection's ``edges`` declare ``list_size(1)``: the connection's ``first`` already
-multiplies them. ``_entities`` counts its ``representations``.
+A connection (a field with ``first`` that is not itself a list) passes its page size to
+its ``edges``, declared :func:`paged`: the page multiplies the edges, not the
+connection's ``totalCount``, ``pageInfo`` or facets. ``_entities`` counts its
+``representations``.
 
 The walk is linear: each fragment's own fields are costed once, and within one selection
 set each fragment counts once however often it is spread (as graphql-core's field
@@ -47,11 +50,13 @@ from graphql import (
 )
 
 from servicehall.auth.principal import Principal, PrincipalKind
+from servicehall.resolvers.paging import MAX_PAGE
 from servicehall.settings import Settings
 
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
-#: The metadata key :func:`list_size` sets on a strawberry field.
+#: The metadata keys :func:`list_size` and :func:`paged` set on a strawberry field.
 LIST_SIZE = "servicehall.list_size"
+PAGED = "servicehall.paged"
 #: A list nobody declared a size for: most such lists in the hall are a record's few
 #: children (a guide's materials, a year's months, a licence's fields); the long lists
 #: (directories, catalogues) declare their real size, the pageable ones take ``first``.
@@ -63,6 +68,11 @@ COUNTED_ARGUMENTS = ("representations",)
 def list_size(size: int) -> dict[str, int]:
     """Field metadata declaring at most how many items the list field returns."""
     return {LIST_SIZE: size}
+
+
+def paged() -> dict[str, bool]:
+    """Field metadata of a connection's ``edges``: as many as the connection's page size."""
+    return {PAGED: True}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,53 +138,69 @@ class _Walk:
             d.variable.name.value: d.default_value for d in operation.variable_definitions or ()
         }
         self.uses_variables = False
-        self._own: dict[str, int] = {}
+        self._own: dict[tuple[str, int | None], int] = {}
         self._reach: dict[str, frozenset[str]] = {}
 
-    def selections(self, selection_set: SelectionSetNode, parent: GraphQLNamedType) -> int:
-        """The cost of a selection set: its own fields, then each fragment it reaches once."""
-        total = self._fields(selection_set, parent)
+    def selections(
+        self, selection_set: SelectionSetNode, parent: GraphQLNamedType, page: int | None = None
+    ) -> int:
+        """The cost of a selection set: its own fields, then each fragment it reaches once.
+
+        ``page`` is the page size of the connection the set belongs to (for its edges).
+        """
+        total = self._fields(selection_set, parent, page)
         reached: set[str] = set()
         for name in _spreads(selection_set):
             reached |= self._reachable(name)
-        return total + sum(self._fragment_own(name) for name in reached)
+        return total + sum(self._fragment_own(name, page) for name in reached)
 
-    def _fields(self, selection_set: SelectionSetNode, parent: GraphQLNamedType) -> int:
+    def _fields(
+        self, selection_set: SelectionSetNode, parent: GraphQLNamedType, page: int | None
+    ) -> int:
         """Fields of the set and of its inline fragments; spreads are counted by the caller."""
         total = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                total += self._field(selection, parent)
+                total += self._field(selection, parent, page)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 inner = self.schema.get_type(condition.name.value) if condition else parent
-                total += self._fields(selection.selection_set, inner or parent)
+                total += self._fields(selection.selection_set, inner or parent, page)
         return total
 
-    def _field(self, node: FieldNode, parent: GraphQLNamedType) -> int:
+    def _field(self, node: FieldNode, parent: GraphQLNamedType, page: int | None) -> int:
         if node.name.value.startswith("__"):
             return 0  # __typename; introspection is bounded by the schema (off in prod)
         field = getattr(parent, "fields", {}).get(node.name.value)
         if field is None or node.selection_set is None:
             return 1
-        below = self.selections(node.selection_set, get_named_type(field.type))
-        return 1 + self._multiplier(node, field) * below
+        named = get_named_type(field.type)
+        kind = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+        size = self._size(node, field)
+        if size is not None and not is_list_type(kind):  # a connection: its edges are paged
+            return 1 + self.selections(node.selection_set, named, size)
+        if size is None:
+            size = self._list_size(node, field, page) if is_list_type(kind) else 1
+        return 1 + size * self.selections(node.selection_set, named)
 
-    def _multiplier(self, node: FieldNode, field: GraphQLField) -> int:
-        given = {argument.name.value: argument.value for argument in node.arguments or ()}
+    def _size(self, node: FieldNode, field: GraphQLField) -> int | None:
+        """The field's ``first``/``limit``, when it has one."""
         for name in SIZE_ARGUMENTS:
             if name in field.args:
-                size = self._int(given.get(name), field.args[name].default_value)
+                given = next((a.value for a in node.arguments or () if a.name.value == name), None)
+                size = self._int(given, field.args[name].default_value)
                 if size is not None:
-                    return max(size, 0)
-        kind = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
-        if not is_list_type(kind):
-            return 1
-        for name in COUNTED_ARGUMENTS:
-            if name in given:
-                return self._length(given[name])
+                    return min(max(size, 0), MAX_PAGE)
+        return None
+
+    def _list_size(self, node: FieldNode, field: GraphQLField, page: int | None) -> int:
+        for argument in node.arguments or ():
+            if argument.name.value in COUNTED_ARGUMENTS:
+                return self._length(argument.value)
         definition = field.extensions.get("strawberry-definition")
         declared = getattr(definition, "metadata", None) or {}
+        if declared.get(PAGED):
+            return DEFAULT_LIST_SIZE if page is None else page
         return int(declared.get(LIST_SIZE, DEFAULT_LIST_SIZE))
 
     def _value(self, node: ValueNode | None) -> Any:
@@ -212,15 +238,16 @@ class _Walk:
         self._reach[name] = frozenset(found)
         return self._reach[name]
 
-    def _fragment_own(self, name: str) -> int:
-        if name not in self._own:
-            self._own[name] = 0  # a cycle (invalid anyway) stops here
+    def _fragment_own(self, name: str, page: int | None) -> int:
+        key = (name, page)
+        if key not in self._own:
+            self._own[key] = 0  # a cycle (invalid anyway) stops here
             fragment = self.fragments.get(name)
             if fragment is not None:
                 condition = self.schema.get_type(fragment.type_condition.name.value)
                 if condition is not None:
-                    self._own[name] = self._fields(fragment.selection_set, condition)
-        return self._own[name]
+                    self._own[key] = self._fields(fragment.selection_set, condition, page)
+        return self._own[key]
 
 
 def _spreads(selection_set: SelectionSetNode) -> list[str]:

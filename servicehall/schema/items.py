@@ -23,7 +23,7 @@ from servicehall.resolvers import catalogue_index
 from servicehall.resolvers import items as resolvers
 from servicehall.schema.common import Labelled, LoadedNode, labelled, local_time
 from servicehall.schema.context import Info
-from servicehall.schema.cost import list_size
+from servicehall.schema.cost import list_size, paged
 
 for _enum in (ItemKind, ItemLevel, ItemStatus, KioskCategory, MaterialForm, ScopeLevel):
     strawberry.enum(_enum)
@@ -222,11 +222,12 @@ class ServiceItem(LoadedNode):
         row = await info.context.loaders.departments_by_id.load(self.department_id)
         return Department.from_row(row)  # type: ignore[arg-type]  # FK guarantees it
 
-    @strawberry.field
+    # an item is filed under one or two themes and target groups (the demo's at most 2)
+    @strawberry.field(metadata=list_size(5))
     async def themes(self, info: Info) -> list[Theme]:
         return [Theme.from_row(r) for r in await info.context.loaders.item_themes.load(self.row_id)]
 
-    @strawberry.field
+    @strawberry.field(metadata=list_size(5))
     async def target_groups(self, info: Info) -> list[TargetGroup]:
         rows = await info.context.loaders.item_target_groups.load(self.row_id)
         return [TargetGroup.from_row(r) for r in rows]
@@ -266,7 +267,7 @@ class ServiceItemEdge:
 
 @strawberry.type(description="事项检索结果（Relay 连接）。")
 class ServiceItemConnection:
-    edges: list[ServiceItemEdge] = strawberry.field(metadata=list_size(1))  # sized by first
+    edges: list[ServiceItemEdge] = strawberry.field(metadata=paged())  # sized by first
     page_info: relay.PageInfo
     filter: strawberry.Private[resolvers.ItemFilter]
     index: strawberry.Private[catalogue_index.CatalogueIndex | None]

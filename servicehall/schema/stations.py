@@ -19,7 +19,7 @@ from servicehall.models import AreaKind, KioskCategory, StationKind
 from servicehall.resolvers import stations as resolvers
 from servicehall.schema.common import Labelled, LoadedNode, labelled
 from servicehall.schema.context import Info
-from servicehall.schema.cost import list_size
+from servicehall.schema.cost import list_size, paged
 from servicehall.schema.items import ServiceItem
 
 #: Vertices of an outline as drawn on the kiosk map: surveyed boundaries are simplified to
@@ -118,7 +118,7 @@ class StationItemEdge:
 
 @strawberry.type(description="办事站办理的事项（Relay 连接），按分类和编码排序。")
 class StationItemConnection:
-    edges: list[StationItemEdge] = strawberry.field(metadata=list_size(1))  # sized by first
+    edges: list[StationItemEdge] = strawberry.field(metadata=paged())  # sized by first
     page_info: relay.PageInfo
     total_count: int
 

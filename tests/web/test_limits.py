@@ -87,9 +87,9 @@ async def test_the_cost_limit_depends_on_who_asks_and_on_variables(hall: HallCli
         assert (await gql(client, QUERY, headers=signed_in))["data"]["departments"]
         page = "query($n: Int!) { serviceItems(first: $n) { edges { node { code } } } }"
         assert (await gql(client, page, {"n": 5}))["data"]["serviceItems"]
-        refused = await gql(client, page, {"n": 20})
+        refused = await gql(client, page, {"n": 30})
         assert _code(refused) == "QUERY_TOO_COSTLY"
-        assert refused["errors"][0]["extensions"]["cost"] == 1 + 20 * 3
+        assert refused["errors"][0]["extensions"]["cost"] == 1 + (1 + 30 * 2)
 
 
 async def test_a_slow_operation_is_cancelled_at_the_timeout(
