@@ -55,12 +55,31 @@ class Settings:
     #: Request body limit for department systems (machine clients) pushing feed batches:
     #: a full batch of 2000 records is about 600 KiB of JSON.
     feed_max_body_bytes: int = 4 * 1024 * 1024
-    #: Distinct operation texts kept parsed and validated per process.
+    #: Distinct operation texts kept parsed and validated per process, and the bytes they
+    #: may take (estimated per entry from its length and tokens) (F15).
     document_cache_size: int = 1024
-    #: Seconds a public response stays in the response cache (0 disables it).
+    document_cache_bytes: int = 16 * 1024 * 1024
+    #: The most one operation may cost (``schema/cost.py``: 1 per field, lists multiply),
+    #: by who asks (F2): anonymous callers and kiosks, people and staff signed in, and
+    #: machine clients (department systems, the federation router's own calls).
+    max_cost_anonymous: int = 10_000
+    max_cost_signed_in: int = 50_000
+    max_cost_machine: int = 200_000
+    #: Second line behind the cost limit: seconds an operation may run before it is
+    #: cancelled, and the largest answer sent (F2).
+    execution_timeout: float = 10.0
+    max_response_bytes: int = 4 * 1024 * 1024
+    #: Seconds a public response stays in the response cache (0 disables it), and the
+    #: largest answer stored there (F4).
     response_cache_ttl: int = 300
-    #: Seconds an automatic persisted query (APQ) text is kept.
+    response_cache_max_bytes: int = 256 * 1024
+    #: Seconds an automatic persisted query (APQ) text is kept: registered by someone
+    #: signed in, and anonymously (F4).
     persisted_query_ttl: int = 7 * 24 * 3600
+    persisted_query_anonymous_ttl: int = 24 * 3600
+    #: The longest APQ text stored, and APQ registrations per minute from one IP (F4).
+    persisted_query_max_bytes: int = 32 * 1024
+    persisted_queries_per_ip: int = 30
     #: Pool size per process for PostgreSQL.
     database_pool_size: int = 10
     #: Key prefix in Redis, so several halls (or test runs) can share one server.
@@ -148,15 +167,28 @@ class Settings:
             "max_body_bytes",
             "feed_max_body_bytes",
             "document_cache_size",
+            "document_cache_bytes",
             "database_pool_size",
+            "max_cost_anonymous",
+            "max_cost_signed_in",
+            "max_cost_machine",
+            "max_response_bytes",
+            "response_cache_max_bytes",
+            "persisted_query_max_bytes",
+            "persisted_queries_per_ip",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(
                     f"{_env_name(name)} must be at least 1, not {getattr(self, name)}"
                 )
-        for name in ("response_cache_ttl", "persisted_query_ttl"):
+        for name in ("response_cache_ttl", "persisted_query_ttl", "persisted_query_anonymous_ttl"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{_env_name(name)} must not be negative")
+        if not 0 < self.execution_timeout <= 600:
+            raise SettingsError(
+                "SERVICEHALL_EXECUTION_TIMEOUT must be above 0 and at most 600 seconds, "
+                f"not {self.execution_timeout}"
+            )
         for origin in self.cors_origins:
             parts = urlsplit(origin)
             if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
@@ -326,6 +358,11 @@ def _parse(key: str, annotation: str, raw: str) -> Any:
             return int(raw)
         except ValueError:
             raise SettingsError(f"{key} must be an integer, not {raw!r}") from None
+    if annotation.startswith("float"):
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(f"{key} must be a number, not {raw!r}") from None
     if annotation.startswith("bool"):
         lowered = raw.lower()
         if lowered in ("1", "true", "yes", "on"):

@@ -147,3 +147,28 @@ def test_kiosk_settings_are_read() -> None:
     )
     assert settings.kiosk_idle_seconds == 60 and settings.kiosk_requests_per_device == 300
     assert settings.kiosk_hall_url == "http://127.0.0.1:8000"
+
+
+def test_limit_settings_are_read_and_checked() -> None:
+    """F2, F4, F15: the request limits read from the environment, decimals for the timeout."""
+    settings = Settings.from_env(
+        {
+            "SERVICEHALL_EXECUTION_TIMEOUT": "0.5",
+            "SERVICEHALL_MAX_COST_ANONYMOUS": "2000",
+            "SERVICEHALL_DOCUMENT_CACHE_BYTES": "1048576",
+            "SERVICEHALL_PERSISTED_QUERY_ANONYMOUS_TTL": "3600",
+        }
+    )
+    assert settings.execution_timeout == 0.5
+    assert settings.max_cost_anonymous == 2000
+    assert settings.document_cache_bytes == 1048576
+    assert settings.persisted_query_anonymous_ttl == 3600
+    for name, value in (
+        ("SERVICEHALL_EXECUTION_TIMEOUT", "0"),
+        ("SERVICEHALL_EXECUTION_TIMEOUT", "soon"),
+        ("SERVICEHALL_MAX_COST_MACHINE", "0"),
+        ("SERVICEHALL_RESPONSE_CACHE_MAX_BYTES", "0"),
+        ("SERVICEHALL_PERSISTED_QUERIES_PER_IP", "0"),
+    ):
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({name: value})

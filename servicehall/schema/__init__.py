@@ -7,13 +7,7 @@ from functools import partial
 
 import strawberry
 from strawberry import relay
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
+from strawberry.extensions import MaskErrors, MaxTokensLimiter
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.schema.config import StrawberryConfig
 
@@ -21,6 +15,7 @@ from servicehall.errors import InvalidId
 from servicehall.schema.cases import CaseMutation, CaseQuery, CaseSubscription
 from servicehall.schema.common import SCALAR_MAP
 from servicehall.schema.context import Context, Info
+from servicehall.schema.documents import DocumentCache, PreparedDocuments
 from servicehall.schema.enterprise_mutations import EnterprisePageMutation
 from servicehall.schema.enterprise_page import EnterprisePageQuery
 from servicehall.schema.enterprises import EnterpriseQuery
@@ -29,7 +24,7 @@ from servicehall.schema.execution import ExecutionContext
 from servicehall.schema.federation import HallSchema
 from servicehall.schema.feeds import FeedMutation
 from servicehall.schema.identity import IdentityMutation, IdentityQuery
-from servicehall.schema.inputs import ControlCharacters, InputGuard
+from servicehall.schema.inputs import InputGuard
 from servicehall.schema.items import ItemQuery
 from servicehall.schema.kiosks import KioskMutation, KioskQuery
 from servicehall.schema.license_catalog import LicenseCatalogMutation, LicenseCatalogQuery
@@ -37,14 +32,13 @@ from servicehall.schema.license_grants import LicenseGrantMutation, LicenseGrant
 from servicehall.schema.license_mutations import LicenseMutation
 from servicehall.schema.license_verification import LicenseVerificationQuery
 from servicehall.schema.licenses import LicenseQuery
-from servicehall.schema.limits import extra_rules
 from servicehall.schema.notifications import NotificationMutation, NotificationQuery
 from servicehall.schema.policy import Access, root
 from servicehall.schema.ratings import RatingMutation, RatingQuery
 from servicehall.schema.stations import StationQuery
 from servicehall.settings import Settings
 
-__all__ = ["Context", "Info", "Query", "build_schema"]
+__all__ = ["Context", "HallSchema", "Info", "Query", "build_schema"]
 
 
 @root(Access.PUBLIC)
@@ -105,10 +99,12 @@ class Mutation(
     pass
 
 
-def build_schema(settings: Settings) -> strawberry.federation.Schema:
+def build_schema(settings: Settings) -> HallSchema:
     """The subgraph schema. HTTP requests run through ``servicehall.web.graphql``'s own
-    pipeline; the extensions here give the WebSocket path the same limits and masking."""
-    return HallSchema(
+    pipeline; the extensions here give the WebSocket path the same documents cache, limits
+    (depth, aliases, tokens, cost, characters: F1, F2, F9) and masking."""
+    documents = DocumentCache(settings)
+    schema = HallSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -117,10 +113,11 @@ def build_schema(settings: Settings) -> strawberry.federation.Schema:
         # Factories, not instances: strawberry builds extensions per operation.
         extensions=[
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-            partial(AddValidationRules, [*extra_rules(settings), ControlCharacters]),
-            partial(ParserCache, maxsize=settings.document_cache_size),
-            partial(ValidationCache, maxsize=settings.document_cache_size),
-            InputGuard,  # after ValidationCache: variables are checked once it found nothing
+            partial(PreparedDocuments, documents),
+            InputGuard,  # after PreparedDocuments: variables are checked once it found nothing
             partial(MaskErrors, should_mask_error=is_unexpected, error_message=INTERNAL_MESSAGE),
         ],
     )
+    documents.bind(schema._schema)
+    schema.documents = documents
+    return schema

@@ -15,6 +15,7 @@ from servicehall.clock import LOCAL_TZ
 from servicehall.loaders import Row
 from servicehall.models.base import LabelledEnum
 from servicehall.schema.context import Info
+from servicehall.schema.cost import paged
 
 E = TypeVar("E")
 L = TypeVar("L", bound=LabelledEnum)
@@ -73,7 +74,8 @@ class Edge(Generic[N]):
 
 @strawberry.type(description="Relay 连接：cursor 分页，totalCount 为总数。")
 class Connection(Generic[N]):
-    edges: list[Edge[N]]
+    # as many as the connection field's ``first`` (schema/cost.py)
+    edges: list[Edge[N]] = strawberry.field(metadata=paged())
     page_info: relay.PageInfo
     total_count: int
 

@@ -7,13 +7,21 @@ For a field that is a plain attribute (strawberry's default resolver: no resolve
 permission, no extension, no arguments) of a scalar or enum type, this context reads the
 attribute and coerces it directly. Anything unusual (a null for a non-null field, a value
 that does not coerce, an exception) takes graphql-core's full path, which reports it.
+
+It also bounds every operation's run time (F2, SEC-3): an operation still running after
+``SERVICEHALL_EXECUTION_TIMEOUT`` seconds is cancelled (its pending resolvers and loader
+awaits with it, not just the reply) and answers ``EXECUTION_TIMEOUT``. HTTP and WebSocket
+both execute through this class.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from typing import Any, NamedTuple
 
 from graphql import (
+    ExecutionResult,
     GraphQLField,
     GraphQLLeafType,
     GraphQLNonNull,
@@ -24,6 +32,8 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from servicehall.schema.limits import execution_timeout
 
 
 class _Leaf(NamedTuple):
@@ -52,6 +62,13 @@ def _plan(field: GraphQLField) -> _Leaf | None:
 
 
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        result = super().execute_operation(serially)
+        settings = getattr(self.context_value, "settings", None)
+        if settings is not None and self.is_awaitable(result):
+            return _bounded(result, settings.execution_timeout)
+        return result
+
     def execute_field(
         self,
         parent_type: GraphQLObjectType,
@@ -78,3 +95,15 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+
+async def _bounded(result: Awaitable[Any], seconds: float) -> Any:
+    """The awaited result, or a timeout error once ``seconds`` have passed."""
+    deadline = asyncio.timeout(seconds)
+    try:
+        async with deadline:
+            return await result
+    except TimeoutError:
+        if not deadline.expired():
+            raise  # not ours
+        return ExecutionResult(None, [execution_timeout(seconds)])

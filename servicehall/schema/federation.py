@@ -20,9 +20,14 @@ from strawberry.types.base import StrawberryObjectDefinition
 
 from servicehall.errors import InvalidRepresentation
 from servicehall.schema.context import Info
+from servicehall.schema.documents import DocumentCache
 
 
 class HallSchema(strawberry.federation.Schema):
+    """The subgraph schema: checked ``_entities`` (F10) and the one cache of prepared
+    documents that both transports use (F1, F2, F15)."""
+
+    documents: DocumentCache
     _entity_keys: dict[str, list[list[str]]] | None = None
 
     def entity_keys(self) -> dict[str, list[list[str]]]:

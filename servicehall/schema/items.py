@@ -23,6 +23,7 @@ from servicehall.resolvers import catalogue_index
 from servicehall.resolvers import items as resolvers
 from servicehall.schema.common import Labelled, LoadedNode, labelled, local_time
 from servicehall.schema.context import Info
+from servicehall.schema.cost import list_size, paged
 from servicehall.schema.policy import Access, Domain, declare, root
 
 for _enum in (ItemKind, ItemLevel, ItemStatus, KioskCategory, MaterialForm, ScopeLevel):
@@ -63,7 +64,8 @@ class BusinessScope:
     level: Labelled[ScopeLevel]
     section_code: str | None = strawberry.field(description="大类所属门类；门类本身为空。")
     divisions: list[BusinessScope] = strawberry.field(
-        description="门类下的大类（仅在 businessScopes 列表中给出）。"
+        description="门类下的大类（仅在 businessScopes 列表中给出）。",
+        metadata=list_size(31),  # GB/T 4754-2017: manufacturing (C) has 31 divisions
     )
 
     @classmethod
@@ -230,11 +232,12 @@ class ServiceItem(LoadedNode):
         row = await info.context.loaders.departments_by_id.load(self.department_id)
         return Department.from_row(row)  # type: ignore[arg-type]  # FK guarantees it
 
-    @strawberry.field
+    # an item is filed under one or two themes and target groups (the demo's at most 2)
+    @strawberry.field(metadata=list_size(5))
     async def themes(self, info: Info) -> list[Theme]:
         return [Theme.from_row(r) for r in await info.context.loaders.item_themes.load(self.row_id)]
 
-    @strawberry.field
+    @strawberry.field(metadata=list_size(5))
     async def target_groups(self, info: Info) -> list[TargetGroup]:
         rows = await info.context.loaders.item_target_groups.load(self.row_id)
         return [TargetGroup.from_row(r) for r in rows]
@@ -278,7 +281,7 @@ class ServiceItemEdge:
 @declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.type(description="事项检索结果（Relay 连接）。")
 class ServiceItemConnection:
-    edges: list[ServiceItemEdge]
+    edges: list[ServiceItemEdge] = strawberry.field(metadata=paged())  # sized by first
     page_info: relay.PageInfo
     filter: strawberry.Private[resolvers.ItemFilter]
     index: strawberry.Private[catalogue_index.CatalogueIndex | None]
@@ -387,19 +390,21 @@ class ItemQuery:
     async def service_item(self, info: Info, code: str) -> ServiceItem | None:
         return await ServiceItem.load(info, resolvers.parse_item_code(code))
 
-    @strawberry.field(description="全部办事部门。")
+    # a district government has some 40 departments (the demo 21)
+    @strawberry.field(description="全部办事部门。", metadata=list_size(40))
     async def departments(self) -> list[Department]:
         return [Department.from_row(row) for row in await resolvers.list_departments()]
 
-    @strawberry.field(description="主题分类，可按个人或法人筛选。")
+    @strawberry.field(description="主题分类，可按个人或法人筛选。", metadata=list_size(60))
     async def themes(self, audience: ThemeAudience | None = None) -> list[Theme]:
         return [Theme.from_row(row) for row in await resolvers.list_themes(audience)]
 
-    @strawberry.field(description="特定对象分类。")
+    @strawberry.field(description="特定对象分类。", metadata=list_size(20))
     async def target_groups(self) -> list[TargetGroup]:
         return [TargetGroup.from_row(row) for row in await resolvers.list_target_groups()]
 
-    @strawberry.field(description="经营范围：门类及其大类。")
+    # GB/T 4754-2017 has 20 sections
+    @strawberry.field(description="经营范围：门类及其大类。", metadata=list_size(20))
     async def business_scopes(self) -> list[BusinessScope]:
         return [BusinessScope.from_row(row) for row in await resolvers.list_business_scopes()]
 

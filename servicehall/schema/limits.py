@@ -1,8 +1,10 @@
 """Limits every operation must pass before it runs (SEC-3): depth, aliases, tokens.
 
-The rules are plain graphql-core validation rules, used by the HTTP pipeline and (through
-``AddValidationRules``) by strawberry's WebSocket path, so both refuse the same documents
-with the same codes.
+The rules are plain graphql-core validation rules, run once per distinct document by
+``schema/documents.py``'s cache, which serves the HTTP pipeline and strawberry's WebSocket
+path alike, so both refuse the same documents with the same codes. The cost limit, which
+depends on who asks, is in ``schema/cost.py``; the run-time limits (timeout, response
+size) have their codes here.
 """
 
 from __future__ import annotations
@@ -25,19 +27,41 @@ from graphql.validation import (
     specified_rules,
 )
 
+from servicehall.schema.inputs import ControlCharacters
 from servicehall.settings import Settings
 
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
 INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
+EXECUTION_TIMEOUT = "EXECUTION_TIMEOUT"
+RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
+
+
+def execution_timeout(seconds: float) -> GraphQLError:
+    return GraphQLError(
+        f"查询执行超过{seconds:g}秒，已中止",
+        extensions={"code": EXECUTION_TIMEOUT, "label": "查询超时"},
+    )
+
+
+def response_too_large(size: int, limit: int) -> GraphQLError:
+    return GraphQLError(
+        f"查询结果{size}字节，超过上限{limit}字节：请减少每页条数或所选字段",
+        extensions={"code": RESPONSE_TOO_LARGE, "label": "查询结果过大", "limit": limit},
+    )
 
 
 def _depth(
     selection_set: SelectionSetNode | None,
     fragments: dict[str, FragmentDefinitionNode],
-    seen: frozenset[str],
+    memo: dict[str, int],
 ) -> int:
+    """How deep the fields of ``selection_set`` nest, following fragment spreads.
+
+    ``memo`` holds each fragment's depth once computed, so a fragment spread twice in each
+    of 40 chained fragments costs 40 walks, not 2**40 (F1).
+    """
     if selection_set is None:
         return 0
     deepest = 0
@@ -45,28 +69,40 @@ def _depth(
         if isinstance(selection, FieldNode):
             if selection.name.value.startswith("__"):
                 continue  # introspection is switched off in prod, not depth limited
-            deepest = max(deepest, 1 + _depth(selection.selection_set, fragments, seen))
+            deepest = max(deepest, 1 + _depth(selection.selection_set, fragments, memo))
         elif isinstance(selection, InlineFragmentNode):
-            deepest = max(deepest, _depth(selection.selection_set, fragments, seen))
+            deepest = max(deepest, _depth(selection.selection_set, fragments, memo))
         elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if fragment is not None and name not in seen:  # cycles are another rule's error
-                deepest = max(deepest, _depth(fragment.selection_set, fragments, seen | {name}))
+            deepest = max(deepest, _fragment_depth(selection.name.value, fragments, memo))
     return deepest
+
+
+def _fragment_depth(
+    name: str, fragments: dict[str, FragmentDefinitionNode], memo: dict[str, int]
+) -> int:
+    if name not in memo:
+        fragment = fragments.get(name)
+        memo[name] = 0  # while being walked: a cycle ends here (another rule's error)
+        if fragment is not None:
+            memo[name] = _depth(fragment.selection_set, fragments, memo)
+    return memo[name]
 
 
 def depth_limit(max_depth: int) -> type[ValidationRule]:
     """A rule refusing operations whose fields nest deeper than ``max_depth``."""
 
     class DepthLimit(ValidationRule):
-        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            fragments = {
+        def __init__(self, context: Any) -> None:
+            super().__init__(context)
+            self.fragments = {
                 d.name.value: d
-                for d in self.context.document.definitions
+                for d in context.document.definitions
                 if isinstance(d, FragmentDefinitionNode)
             }
-            depth = _depth(node.selection_set, fragments, frozenset())
+            self.memo: dict[str, int] = {}  # shared by the document's operations
+
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            depth = _depth(node.selection_set, self.fragments, self.memo)
             if depth > max_depth:
                 self.report_error(
                     GraphQLError(
@@ -123,6 +159,7 @@ def extra_rules(settings: Settings) -> list[type[ASTValidationRule]]:
     rules: list[type[ASTValidationRule]] = [
         depth_limit(settings.max_query_depth),
         alias_limit(settings.max_aliases),
+        ControlCharacters,  # F9: string literals without control characters
     ]
     if not settings.introspection_enabled:
         rules.append(NoIntrospection)

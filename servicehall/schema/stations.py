@@ -19,8 +19,13 @@ from servicehall.models import AreaKind, KioskCategory, StationKind
 from servicehall.resolvers import stations as resolvers
 from servicehall.schema.common import Labelled, LoadedNode, labelled
 from servicehall.schema.context import Info
+from servicehall.schema.cost import list_size, paged
 from servicehall.schema.items import ServiceItem
 from servicehall.schema.policy import Access, Domain, declare, root
+
+#: Vertices of an outline as drawn on the kiosk map: surveyed boundaries are simplified to
+#: this many for display (the demo's have at most 9).
+OUTLINE_POINTS = 64
 
 strawberry.enum(AreaKind)
 strawberry.enum(StationKind)
@@ -57,13 +62,16 @@ class Town:
     name: str
     kind: Labelled[AreaKind] = strawberry.field(description="镇或街道。")
     point: GeoPoint = strawberry.field(description="地图上标注镇名的位置。")
-    outline: list[GeoPoint] = strawberry.field(description="镇界轮廓：多边形的顶点，依次相连。")
+    outline: list[GeoPoint] = strawberry.field(
+        description="镇界轮廓：多边形的顶点，依次相连。", metadata=list_size(OUTLINE_POINTS)
+    )
 
     @classmethod
     def from_row(cls, row: Row) -> Self:
         return cls(**_area_fields(row))
 
-    @strawberry.field(description="本镇（街道）的村（居），按顺序。")
+    # 斗门区's largest town has some 30 villages and communities
+    @strawberry.field(description="本镇（街道）的村（居），按顺序。", metadata=list_size(40))
     async def villages(self, info: Info) -> list[Village]:
         rows = await info.context.loaders.villages.load(self.row["id"])
         return [Village.from_row(row) for row in rows]
@@ -81,7 +89,9 @@ class Village:
     name: str
     kind: Labelled[AreaKind] = strawberry.field(description="村或社区。")
     point: GeoPoint = strawberry.field(description="办事点在地图上的位置。")
-    outline: list[GeoPoint] = strawberry.field(description="村界轮廓；未测绘时为空。")
+    outline: list[GeoPoint] = strawberry.field(
+        description="村界轮廓；未测绘时为空。", metadata=list_size(OUTLINE_POINTS)
+    )
 
     @classmethod
     def from_row(cls, row: Row) -> Self:
@@ -115,7 +125,7 @@ class StationItemEdge:
 @declare(Access.PUBLIC, Domain.CATALOGUE)
 @strawberry.type(description="办事站办理的事项（Relay 连接），按分类和编码排序。")
 class StationItemConnection:
-    edges: list[StationItemEdge]
+    edges: list[StationItemEdge] = strawberry.field(metadata=paged())  # sized by first
     page_info: relay.PageInfo
     total_count: int
 
@@ -207,7 +217,10 @@ class Station(LoadedNode):
 @root(Access.PUBLIC)
 @strawberry.type
 class StationQuery:
-    @strawberry.field(description="全部镇（街道）及其村（居），按地图顺序（STA-1）。")
+    # 斗门区 has five towns and one subdistrict
+    @strawberry.field(
+        description="全部镇（街道）及其村（居），按地图顺序（STA-1）。", metadata=list_size(8)
+    )
     async def towns(self, info: Info) -> list[Town]:
         found = await resolvers.directory()
         loaders = info.context.loaders

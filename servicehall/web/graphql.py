@@ -4,12 +4,16 @@ Strawberry builds the schema and its resolvers; this module does the per-request
 strawberry's view would otherwise repeat on every request:
 
 1. parse the GraphQL-over-HTTP request (POST JSON, or GET for queries) with a body limit;
-2. resolve automatic persisted queries (APQ: ``extensions.persistedQuery.sha256Hash``);
+2. resolve automatic persisted queries (APQ: ``extensions.persistedQuery.sha256Hash``),
+   storing only valid texts of bounded size, at a bounded rate per IP (F4);
 3. parse, validate (specification rules plus depth, alias and introspection limits) and
-   analyse each distinct document **once** per process (LRU);
-4. serve public queries from the response cache, keyed by the generations of the data
+   analyse each distinct document **once** per process (``schema/documents.py``: an LRU
+   bounded by bytes, shared with the WebSocket path);
+4. refuse an operation costing more than who asks may spend (``schema/cost.py``, F2);
+5. serve public queries from the response cache, keyed by the generations of the data
    domains they read (``servicehall.changes``), already encoded;
-5. execute with graphql-core directly, format errors in one place, encode with orjson.
+6. execute with graphql-core directly (cancelled after the execution timeout), refuse an
+   answer over the size cap, format errors in one place, encode with orjson.
 
 Status codes follow the GraphQL-over-HTTP draft: a client that accepts
 ``application/graphql-response+json`` gets 4xx for requests that never executed; one that
@@ -21,22 +25,16 @@ from __future__ import annotations
 import hashlib
 import inspect
 import logging
-from collections import OrderedDict
-from dataclasses import dataclass
+import time
 from typing import Any
 
 import orjson
-import strawberry
 from graphql import (
-    DocumentNode,
     ExecutionResult,
     GraphQLError,
-    GraphQLSyntaxError,
     OperationDefinitionNode,
     OperationType,
     execute,
-    parse,
-    validate,
 )
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
@@ -46,13 +44,12 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from servicehall.auth.principal import PrincipalKind
 from servicehall.cache.base import CacheUnavailable
-from servicehall.errors import ServiceHallError
-from servicehall.schema import cache as cache_policy
+from servicehall.errors import RateLimited, ServiceHallError
 from servicehall.schema.context import Context
+from servicehall.schema.documents import Prepared
 from servicehall.schema.errors import format_error
-from servicehall.schema.inputs import ControlCharacters, variable_error
-from servicehall.schema.limits import QUERY_TOO_LARGE, validation_rules
-from servicehall.settings import Settings
+from servicehall.schema.inputs import variable_error
+from servicehall.schema.limits import EXECUTION_TIMEOUT, response_too_large
 from servicehall.web.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -77,67 +74,16 @@ class RequestError(Exception):
         return orjson.dumps({"errors": [{"message": self.message, "extensions": extensions}]})
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A document parsed, validated and analysed once, reused by every request sending it."""
-
-    digest: str
-    document: DocumentNode | None
-    errors: tuple[GraphQLError, ...]
-    cache: cache_policy.CacheDecision
-
-    def operation(self, name: str | None) -> OperationDefinitionNode:
-        assert self.document is not None
-        operations = [
-            d for d in self.document.definitions if isinstance(d, OperationDefinitionNode)
-        ]
-        if name is None:
-            if len(operations) == 1:
-                return operations[0]
-            raise RequestError(
-                400, "OPERATION_NAME_REQUIRED", "文档含多个操作，请提供 operationName"
-            )
-        for op in operations:
-            if op.name is not None and op.name.value == name:
-                return op
-        raise RequestError(400, "OPERATION_NOT_FOUND", f"文档中没有名为“{name}”的操作")
-
-
-class DocumentCache:
-    """LRU of prepared documents keyed by their text: parse and validate once per process."""
-
-    def __init__(self, schema: strawberry.federation.Schema, settings: Settings) -> None:
-        self._schema = schema._schema
-        self._rules = (*validation_rules(settings), ControlCharacters)
-        self._max_tokens = settings.max_tokens
-        self._size = settings.document_cache_size
-        self._items: OrderedDict[str, Prepared] = OrderedDict()
-
-    def get(self, query: str) -> Prepared:
-        prepared = self._items.get(query)
-        if prepared is not None:
-            self._items.move_to_end(query)
-            return prepared
-        prepared = self._prepare(query)
-        self._items[query] = prepared
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-        return prepared
-
-    def _prepare(self, query: str) -> Prepared:
-        digest = hashlib.sha256(query.encode()).hexdigest()
-        try:
-            document = parse(query, max_tokens=self._max_tokens)
-        except GraphQLSyntaxError as error:
-            if "tokens" in error.message:
-                error.extensions = {"code": QUERY_TOO_LARGE, "label": "查询过大"}
-            else:
-                error.extensions = {"code": "GRAPHQL_PARSE_FAILED", "label": "查询语法错误"}
-            return Prepared(digest, None, (error,), cache_policy.UNCACHEABLE)
-        errors = validate(self._schema, document, self._rules)
-        if errors:
-            return Prepared(digest, None, tuple(errors), cache_policy.UNCACHEABLE)
-        return Prepared(digest, document, (), cache_policy.decide(self._schema, document))
+def _operation(prepared: Prepared, name: str | None) -> OperationDefinitionNode:
+    operations = prepared.operations()
+    if name is None:
+        if len(operations) == 1:
+            return operations[0]
+        raise RequestError(400, "OPERATION_NAME_REQUIRED", "文档含多个操作，请提供 operationName")
+    for op in operations:
+        if op.name is not None and op.name.value == name:
+            return op
+    raise RequestError(400, "OPERATION_NOT_FOUND", f"文档中没有名为“{name}”的操作")
 
 
 class GraphQLEndpoint:
@@ -147,7 +93,7 @@ class GraphQLEndpoint:
         self.runtime = runtime
         self.settings = runtime.settings
         self.schema = runtime.schema
-        self.documents = DocumentCache(runtime.schema, runtime.settings)
+        self.documents = runtime.schema.documents
         self._graphiql = (
             get_graphql_ide_html("graphiql") if self.settings.graphiql_enabled else None
         )
@@ -234,13 +180,12 @@ class GraphQLEndpoint:
         self, request: Request, params: dict[str, Any], media: str
     ) -> tuple[int, bytes, dict[str, str]]:
         query, variables, operation_name, extensions = _unpack(params)
-        query = await self._persisted(query, extensions)
-        prepared = self.documents.get(query)
+        query, prepared = await self._persisted(request, query, extensions)
         rid = request.scope["state"]["request_id"]
         if prepared.errors:
             status = 400 if media == GRAPHQL_RESPONSE else 200
             return status, _encode(None, prepared.errors, rid), {}
-        operation = prepared.operation(operation_name)
+        operation = _operation(prepared, operation_name)
         if (bad := variable_error(variables)) is not None:  # F9: before anything runs
             return (400 if media == GRAPHQL_RESPONSE else 200), _encode(None, [bad], rid), {}
         if operation.operation is OperationType.SUBSCRIPTION:
@@ -249,6 +194,12 @@ class GraphQLEndpoint:
             raise RequestError(405, "METHOD_NOT_ALLOWED", "变更操作须使用 POST")
 
         context = self.runtime.context(request, rid)
+        # F2: refused before anything runs when it costs more than who asks may spend
+        too_costly = self.documents.check_cost(prepared, operation, variables, context.principal)
+        if too_costly is not None:
+            status = 400 if media == GRAPHQL_RESPONSE else 200
+            return status, _encode(None, (too_costly,), rid), {"cache-control": "no-store"}
+
         cache_key = await self._cache_key(context, prepared, operation_name, variables)
         if cache_key is not None:
             try:
@@ -269,12 +220,19 @@ class GraphQLEndpoint:
             is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
             operation_extensions=extensions,
         )
+        # the execution context cancels the work after SERVICEHALL_EXECUTION_TIMEOUT
         result: ExecutionResult = await outcome if inspect.isawaitable(outcome) else outcome
         body = _encode(result.data, result.errors or (), rid)
+        if len(body) > self.settings.max_response_bytes:
+            log.warning("response of %d bytes refused (request %s)", len(body), rid)
+            refusal = response_too_large(len(body), self.settings.max_response_bytes)
+            return 200, _encode(None, (refusal,), rid), {"cache-control": "no-store"}
         status = 200
         if result.data is None and result.errors and media == GRAPHQL_RESPONSE:
             status = 400 if _is_request_error(result.errors) else 200
-        if cache_key is not None and not result.errors:
+        # F4: a large answer is not worth the cache's memory (nor anybody else's keys')
+        storable = len(body) <= self.settings.response_cache_max_bytes
+        if cache_key is not None and not result.errors and storable:
             try:
                 await self.runtime.cache.set(cache_key, body, self.ttl)
             except CacheUnavailable:
@@ -303,12 +261,15 @@ class GraphQLEndpoint:
         )
         return "resp:" + hashlib.sha256(material).hexdigest()
 
-    async def _persisted(self, query: str | None, extensions: dict[str, Any] | None) -> str:
+    async def _persisted(
+        self, request: Request, query: str | None, extensions: dict[str, Any] | None
+    ) -> tuple[str, Prepared]:
+        """The request's document: its text, or the text an APQ hash stands for."""
         persisted = (extensions or {}).get("persistedQuery")
         if persisted is None:
             if not query:
                 raise RequestError(400, "BAD_REQUEST", "请求缺少 query")
-            return query
+            return query, self.documents.get(query)
         digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
         if not isinstance(digest, str) or len(digest) != 64 or persisted.get("version") != 1:
             raise RequestError(
@@ -318,11 +279,7 @@ class GraphQLEndpoint:
         if query:
             if hashlib.sha256(query.encode()).hexdigest() != digest.lower():
                 raise RequestError(400, "PERSISTED_QUERY_HASH_MISMATCH", "sha256Hash 与 query 不符")
-            try:
-                await self.runtime.cache.set(key, query.encode(), self.settings.persisted_query_ttl)
-            except CacheUnavailable:
-                log.warning("could not store persisted query %s: cache unavailable", digest)
-            return query
+            return query, await self._register(request, key, query)
         try:
             stored = await self.runtime.cache.get(key)
         except CacheUnavailable:
@@ -330,7 +287,40 @@ class GraphQLEndpoint:
         if stored is None:
             # Apollo's protocol: 200 with this code makes the client resend the full text.
             raise RequestError(200, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
-        return stored.decode()
+        query = stored.decode()
+        return query, self.documents.get(query)
+
+    async def _register(self, request: Request, key: str, query: str) -> Prepared:
+        """Store an APQ text (F4): bounded in size and per IP, only once it parses and
+        validates, kept shorter when nobody signed in registered it."""
+        settings = self.settings
+        if len(query.encode()) > settings.persisted_query_max_bytes:
+            raise RequestError(
+                413,
+                "PERSISTED_QUERY_TOO_LARGE",
+                f"持久化查询不能超过{settings.persisted_query_max_bytes}字节，请直接发送 query",
+                "查询过大",
+            )
+        ip = request.client.host if request.client else "unknown"
+        try:
+            count = await self.runtime.cache.incr(
+                f"apq-rate:{ip}:{int(time.time() // 60)}", ttl=120
+            )
+        except CacheUnavailable:
+            count = 0  # nothing can be stored either
+        if count > settings.persisted_queries_per_ip:
+            raise RequestError.of(429, RateLimited("登记持久化查询过于频繁，请稍后再试"))
+        prepared = self.documents.get(query)
+        if prepared.errors:
+            return prepared  # answered with its errors, never stored
+        user = request.scope.get("user")
+        signed_in = user is not None and not getattr(user, "is_anonymous", True)
+        ttl = settings.persisted_query_ttl if signed_in else settings.persisted_query_anonymous_ttl
+        try:
+            await self.runtime.cache.set(key, query.encode(), ttl)
+        except CacheUnavailable:
+            log.warning("could not store persisted query %s: cache unavailable", key)
+        return prepared
 
 
 def _loads(raw: str | bytes, what: str) -> Any:
@@ -366,8 +356,11 @@ def _encode(data: Any, errors: Any, request_id: str) -> bytes:
 
 
 def _is_request_error(errors: list[GraphQLError]) -> bool:
-    """Variable coercion failures happen before execution (no path): a request error (4xx)."""
-    return all(e.path is None for e in errors)
+    """Variable coercion failures happen before execution (no path): a request error (4xx).
+    A timeout happened during execution: not the request's fault in form."""
+    return all(
+        e.path is None and (e.extensions or {}).get("code") != EXECUTION_TIMEOUT for e in errors
+    )
 
 
 def _cache_headers(request: Request, *, public: bool, ttl: int) -> dict[str, str]:

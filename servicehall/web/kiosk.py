@@ -25,6 +25,7 @@ from servicehall.cache.base import CacheUnavailable
 from servicehall.errors import DeviceNotRegistered, OperationNotAllowed, RateLimited
 from servicehall.kiosk.operations import SERVICES, Manifest
 from servicehall.kiosk.ui import KioskHeaders, json_response, ui_routes
+from servicehall.schema.documents import Prepared
 from servicehall.web.graphql import GraphQLEndpoint, RequestError
 from servicehall.web.runtime import Runtime
 
@@ -60,7 +61,9 @@ class KioskGraphQLEndpoint(GraphQLEndpoint):
         if count > self.settings.kiosk_requests_per_device:
             raise RequestError.of(429, RateLimited("本终端操作过于频繁，请稍后再试"))
 
-    async def _persisted(self, query: str | None, extensions: dict[str, Any] | None) -> str:
+    async def _persisted(
+        self, request: Request, query: str | None, extensions: dict[str, Any] | None
+    ) -> tuple[str, Prepared]:
         persisted = (extensions or {}).get("persistedQuery")
         digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
         operation = self.manifest.by_hash(digest) if isinstance(digest, str) else None
@@ -71,7 +74,7 @@ class KioskGraphQLEndpoint(GraphQLEndpoint):
                     "自助终端只能按编号（sha256Hash）调用终端界面登记的操作，不接受查询文本"
                 ),
             )
-        return operation.text
+        return operation.text, self.documents.get(operation.text)
 
 
 def kiosk_mount(runtime: Runtime, manifest: Manifest) -> Mount:

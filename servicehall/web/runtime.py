@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import strawberry
 from starlette.requests import HTTPConnection
 from tortoise.context import TortoiseContext
 
@@ -14,6 +13,7 @@ from servicehall.cache.base import CacheBackend, CacheUnavailable
 from servicehall.changes import Changes
 from servicehall.notify.service import Notifier
 from servicehall.resolvers.catalogue_index import CatalogueIndexHolder
+from servicehall.schema import HallSchema
 from servicehall.schema.context import Context
 from servicehall.schema.policy import entity_domains
 from servicehall.settings import Settings
@@ -23,7 +23,7 @@ from servicehall.workdays import WorkCalendar, work_calendar
 @dataclass
 class Runtime:
     settings: Settings
-    schema: strawberry.federation.Schema
+    schema: HallSchema
     cache: CacheBackend
     changes: Changes = field(init=False)
     catalogue: CatalogueIndexHolder = field(default_factory=CatalogueIndexHolder)

@@ -121,7 +121,10 @@ def _deep(depth: int) -> str:
 
 
 async def test_depth_alias_and_token_limits(demo_settings: Settings) -> None:
-    settings = demo_settings.replace(max_query_depth=5, max_aliases=3, max_tokens=200)
+    # nested divisions multiply by their declared size: this test is about depth, not cost
+    settings = demo_settings.replace(
+        max_query_depth=5, max_aliases=3, max_tokens=200, max_cost_anonymous=10**9
+    )
     async with running(settings) as client:
         ok = await gql(client, _deep(4))
         assert "errors" not in ok

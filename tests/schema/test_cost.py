@@ -1,0 +1,157 @@
+"""The cost model (F2, SEC-3) and the document cache's bounds (F1, F15), without a database."""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from servicehall.auth.principal import ANONYMOUS, Principal, PrincipalKind
+from servicehall.schema import HallSchema, build_schema
+from servicehall.schema.cost import DEFAULT_LIST_SIZE, cost_limit
+from servicehall.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Shipped operations run by someone signed in (the rest must pass anonymously).
+SIGNED_IN = {"EnterprisePage"}
+COST_BOMB = (
+    "{ towns { villages { town { villages { town { villages { town { "
+    "villages { town { villages { town { code } } } } } } } } } } } }"
+)
+
+
+def fragment_bomb(n: int, name: str = "") -> str:
+    """``...F{i+1}`` twice in each of ``n`` chained fragments: 2**n walks when not memoised."""
+    chain = " ".join(f"fragment F{i} on Query{{...F{i + 1} ...F{i + 1}}}" for i in range(n))
+    return f"query {name}{{...F0}} {chain} fragment F{n} on Query{{departments{{code}}}}"
+
+
+@pytest.fixture(scope="module")
+def schema() -> HallSchema:
+    return build_schema(Settings())
+
+
+def cost(schema: HallSchema, query: str, variables: dict[str, object] | None = None) -> int:
+    prepared = schema.documents.prepare(query)
+    assert not prepared.errors, prepared.errors
+    (operation,) = prepared.operations()
+    return prepared.cost(schema._schema, operation, variables)
+
+
+def shipped() -> list[Path]:
+    kiosk = ROOT / "servicehall" / "kiosk" / "static" / "operations"
+    return sorted([*(ROOT / "examples").glob("*.graphql"), *kiosk.glob("*.graphql")])
+
+
+@pytest.mark.parametrize("path", shipped(), ids=lambda p: p.name)
+def test_every_shipped_operation_is_well_under_its_limit(schema: HallSchema, path: Path) -> None:
+    """F2, SEC-3: the kiosk's and the portal's own operations pass the anonymous limit (the
+    enterprise page, which needs sign-in, the signed-in one) with room to spare."""
+    settings = Settings()
+    prepared = schema.documents.prepare(path.read_text())
+    assert not prepared.errors
+    for operation in prepared.operations():
+        assert operation.name is not None
+        value = prepared.cost(schema._schema, operation, {"year": 2024})
+        limit = (
+            settings.max_cost_signed_in
+            if operation.name.value in SIGNED_IN
+            else settings.max_cost_anonymous
+        )
+        assert 0 < value <= limit // 2, (operation.name.value, value, limit)
+
+
+def test_fields_cost_one_and_lists_multiply(schema: HallSchema) -> None:
+    """F2: declared sizes are read from the field (towns 8, villages 40, departments 40),
+    a connection's first/limit (literal, variable, variable default, schema default; at
+    most the largest page) multiplies its edges only, undeclared lists take the default."""
+    assert cost(schema, "{ towns { code name } }") == 1 + 8 * 2
+    assert cost(schema, "{ towns { villages { code } } }") == 1 + 8 * (1 + 40 * 1)
+    assert cost(schema, "{ departments { code } }") == 1 + 40
+    page = "{ serviceItems(first: 5) { totalCount edges { node { code } } } }"
+    assert cost(schema, page) == 1 + (1 + (1 + 5 * (1 + 1)))
+    by_default = "{ serviceItems { edges { node { code } } } }"  # first: 20 in the schema
+    assert cost(schema, by_default) == 1 + (1 + 20 * 2)
+    variable = "query($n: Int!) { serviceItems(first: $n) { edges { cursor } } }"
+    assert cost(schema, variable, {"n": 3}) == 1 + (1 + 3 * 1)
+    # more than a page is refused by the resolver (INVALID_INPUT) before any work
+    assert cost(schema, variable, {"n": 100_000}) == 1 + (1 + 100 * 1)
+    defaulted = "query($n: Int = 7) { serviceItems(first: $n) { edges { cursor } } }"
+    assert cost(schema, defaulted, {}) == 1 + (1 + 7 * 1)
+    related = '{ enterprise(creditCode: "x") { relatedEnterprises(first: 3) { name } } }'
+    assert cost(schema, related) == 1 + (1 + 3 * 1)  # a list with first: first multiplies
+    guide = '{ serviceItem(code: "x") { guide { materials { name } } } }'
+    assert cost(schema, guide) == 1 + (1 + (1 + DEFAULT_LIST_SIZE * 1))
+    entities = (
+        'query { _entities(representations: [{__typename: "Department", code: "A"}, '
+        '{__typename: "Department", code: "B"}]) { __typename } }'
+    )
+    assert cost(schema, entities) == 1
+    assert cost(schema, "{ __typename }") == 0
+
+
+def test_the_128_character_query_costs_far_above_every_limit(schema: HallSchema) -> None:
+    """F2: the reported bomb (151 s, 5.4 GB) is refused even for machine clients."""
+    assert len(COST_BOMB) == 128
+    assert cost(schema, COST_BOMB) > 100 * Settings().max_cost_machine
+
+
+def test_fragment_fan_out_is_walked_once_per_fragment(schema: HallSchema) -> None:
+    """F1: 40 chained fragments, each spread twice, prepare and cost in well under 100 ms
+    (2**40 walks before); each fragment counts once per selection set, as it runs."""
+    for n in (31, 40):
+        started = time.perf_counter()
+        prepared = schema.documents.prepare(fragment_bomb(n))
+        (operation,) = prepared.operations()
+        value = prepared.cost(schema._schema, operation, None)
+        assert time.perf_counter() - started < 0.1
+        assert not prepared.errors and value == 1 + 40
+
+
+def test_limits_depend_on_who_asks() -> None:
+    """F2: anonymous callers and kiosks < people and staff < machine clients."""
+    settings = Settings()
+    person = Principal(PrincipalKind.PERSON, subject="p")
+    staff = Principal(PrincipalKind.STAFF, subject="s")
+    machine = Principal(PrincipalKind.MACHINE, client_id="tax")
+    kiosk = Principal(PrincipalKind.KIOSK, client_id="k")
+    assert cost_limit(settings, ANONYMOUS) == cost_limit(settings, kiosk)
+    assert cost_limit(settings, ANONYMOUS) < cost_limit(settings, person)
+    assert cost_limit(settings, person) == cost_limit(settings, staff)
+    assert cost_limit(settings, staff) < cost_limit(settings, machine)
+
+
+def _large(n: int) -> str:
+    """About 16 KB: a long keyword (kept twice, as text and as token) and a few fields."""
+    return f'query Q{n} {{ serviceItems(filter: {{keyword: "{"办" * 4000}"}}) {{ totalCount }} }}'
+
+
+def test_the_document_cache_is_bounded_by_bytes() -> None:
+    """F15: 1,100 large distinct documents keep the cache under its byte bound (1,100 took
+    a worker from 119 MB to 655 MB when the cache was bounded by count only)."""
+    bound = 1024 * 1024
+    documents = build_schema(Settings(document_cache_bytes=bound)).documents
+    for n in range(1100):
+        assert not documents.get(_large(n)).errors
+    assert documents.bytes <= bound
+    assert 0 < len(documents) < 1100
+    assert documents.get(_large(1099)) is documents.get(_large(1099))  # the newest stay
+
+
+@pytest.mark.parametrize("make", [_large, fragment_bomb], ids=["long text", "many tokens"])
+def test_the_size_estimate_errs_on_the_safe_side(schema: HallSchema, make: Any) -> None:
+    """F15: what a prepared document really holds (measured) is below its estimate."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = [schema.documents.prepare(make(n)) for n in range(20)]
+        gc.collect()  # evicted documents are cycles (linked tokens) until collected
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held <= sum(p.size for p in kept)
