@@ -56,7 +56,6 @@ ACTIVATION_TTL = 600
 ACTIVATION_ATTEMPTS = 5
 SMS_INTERVAL = 60
 PROOF_ATTEMPTS_PER_HOUR = 5
-CAPTCHAS_PER_MINUTE = 20
 MAX_PAGE = 100
 
 
@@ -360,14 +359,7 @@ async def finish_activation(
     return account
 
 
-# -- captchas and announcements ---------------------------------------------------------
-
-
-async def allow_captcha(auth: AuthServices, source: str) -> None:
-    """Rendering costs CPU: a source (an address, or a kiosk device) gets
-    ``CAPTCHAS_PER_MINUTE`` a minute."""
-    if await auth.cache.incr(f"captcha-rate:{source}", ttl=60) > CAPTCHAS_PER_MINUTE:
-        raise RateLimited("获取验证码过于频繁，请稍后再试")
+# -- announcements --------------------------------------------------------------------
 
 
 async def publish_announcement(
