@@ -185,9 +185,11 @@ class License:
         description="他人查阅本证照的记录，最新在前（仅持证人可见；数据追踪，LIC-3）。"
     )
     async def access_log(
-        self, first: int = 20, after: str | None = None
+        self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[LicenseAccessRecord] | None:
         if not self.holder:
+            target = f"license:{self.license_number}"
+            await refused(info.context, "read.refused", target, field="License.accessLog")
             raise Forbidden("仅持证人可以查看证照的查阅记录")
         page = await resolvers.access_log(self.row_id, first=first, after=after)
         return Connection.build(

@@ -136,6 +136,9 @@ async def test_department_reads_need_a_basis_and_a_reason_and_are_logged(
     read = await gql(hall, READ, {"n": food, "purpose": purpose}, headers=wjj)
     assert read["data"]["license"]["holderName"] == "珠海市斗门区恒信食品有限公司"
     assert read["data"]["license"]["accessLog"] is None and _codes(read) == ["FORBIDDEN"]
+    with use_database(hall.runtime.db):  # type: ignore[arg-type]
+        refusal = await AuditEvent.get(action="read.refused", target=f"license:{food}")
+    assert refusal.details == {"field": "License.accessLog"}  # F16, SEC-2
     refused = await gql(hall, READ, {"n": discharge, "purpose": purpose}, headers=wjj)
     assert refused == {"data": {"license": None}}  # F11: as if it did not exist
     listed = await gql(
