@@ -128,6 +128,9 @@ class Settings:
     #: (a device serves many residents).
     case_lookups_per_ip: int = 20
     case_lookups_per_device: int = 120
+    #: Refusals of private data and failed secret checks written to the audit log per
+    #: minute for one actor and address (F16); past it one ``audit.suppressed`` event.
+    audit_refusals_per_minute: int = 30
     #: Kiosk mode (STA-4): seconds without a touch before a terminal wipes everything
     #: entered and shown and returns home (a countdown shows before).
     kiosk_idle_seconds: int = 90
@@ -223,6 +226,7 @@ class Settings:
             "outbox_max_attempts",
             "case_lookups_per_ip",
             "case_lookups_per_device",
+            "audit_refusals_per_minute",
             "kiosk_requests_per_device",
             "redis_timeout_ms",
             "redis_breaker_failures",

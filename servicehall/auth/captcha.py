@@ -12,7 +12,9 @@ look-alikes I, L, O, Q, S and Z (which read as 1, 1, 0, 0, 5 and 2; 0 and 1 are 
 too). They are checked case-insensitively, with whitespace ignored and full-width characters
 (typed with a Chinese input method) folded by NFKC. Images are drawn by the ``captcha``
 package (Pillow) in a worker thread: drawing is CPU-bound work that must not hold up the
-event loop, however short.
+event loop, however short. Drawing costs CPU, so every draw a request asks for — the
+``createCaptcha`` mutation and the login pages alike (F14) — first passes :meth:`allow`:
+``CAPTCHAS_PER_MINUTE`` draws a minute per source (an address, or a kiosk device).
 """
 
 from __future__ import annotations
@@ -29,11 +31,16 @@ import anyio.to_thread
 from captcha.image import ImageCaptcha
 
 from servicehall.cache.base import CacheBackend
+from servicehall.errors import RateLimited
 
 #: Characters answers are drawn from: nothing that reads as another character.
 ALPHABET = "23456789ABCDEFGHJKMNPRTUVWXY"
 #: Cache key prefix of stored answers; the full key is ``captcha:{id}``.
 KEY_PREFIX = "captcha:"
+#: Captchas one source may have drawn per minute.
+CAPTCHAS_PER_MINUTE = 20
+#: What a source over the limit is told.
+TOO_MANY = "获取验证码过于频繁，请稍后再试"
 #: Longest answer worth normalising; anything longer is simply wrong.
 MAX_ANSWER_LENGTH = 64
 
@@ -106,8 +113,14 @@ class CaptchaService:
             self._local.drawer = drawer
         return drawer.generate(answer, format="png").getvalue()
 
+    async def allow(self, source: str) -> None:
+        """Count a draw for ``source``; :class:`RateLimited` past ``CAPTCHAS_PER_MINUTE``."""
+        if await self._cache.incr(f"captcha-rate:{source}", ttl=60) > CAPTCHAS_PER_MINUTE:
+            raise RateLimited(TOO_MANY, details={"retryAfter": 60})
+
     async def create(self) -> Captcha:
-        """Draw a new captcha and store its answer for ``ttl`` seconds."""
+        """Draw a new captcha and store its answer for ``ttl`` seconds (a request's draw
+        passes :meth:`allow` first)."""
         answer = self._new_answer()
         png = await anyio.to_thread.run_sync(self._render, answer)
         captcha_id = secrets.token_urlsafe(16)

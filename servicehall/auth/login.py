@@ -4,7 +4,8 @@
   unified social credit code or legacy registration number (mapped through the registry)
   and always an image captcha, staff and administrators with their work number.
 - An unknown account and a wrong password get the same answer and take the same time.
-- Throttling (``throttle.py``) is checked before the password; a captcha becomes
+- Throttling (``throttle.py``) reserves the attempt before the password is verified,
+  counted per account whichever identifier names it (F3, F12); a captcha becomes
   required for persons and staff after a few failures.
 - Every attempt leaves a login record (SSO-3) and an audit event (SEC-2); a success
   rehashes a password whose hashing parameters are out of date.
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from servicehall.auth.services import AuthServices
-from servicehall.auth.throttle import Verdict
+from servicehall.auth.throttle import Verdict, account_key
 from servicehall.codes import normalize_code, parse_enterprise_code, parse_id_number
 from servicehall.errors import (
     CaptchaInvalid,
@@ -112,65 +113,68 @@ def captcha_needed(kind: LoginKind, verdict: Verdict) -> bool:
     return kind is LoginKind.ENTERPRISE or verdict.captcha_required
 
 
+def throttle_key(kind: LoginKind, identifier: str, account: Account | None) -> str:
+    """What failures count against (F12): the account whichever identifier names it, or
+    the identifier itself when no account has it (so a lockout tells nothing)."""
+    return account_key(account.id) if account is not None else f"{kind.value}:{identifier}"
+
+
+def _refused(verdict: Verdict, kind: LoginKind) -> LoginFailed:
+    minutes = max(1, verdict.retry_after // 60)
+    message = (
+        f"登录失败次数过多，账号已临时锁定，请{minutes}分钟后再试"
+        if verdict.locked
+        else f"尝试过于频繁，请{verdict.retry_after}秒后再试"
+    )
+    return LoginFailed(
+        LoginFailure(
+            RateLimited(message, details={"retryAfter": verdict.retry_after}),
+            captcha_needed(kind, verdict),
+        )
+    )
+
+
 async def sign_in(services: AuthServices, attempt: LoginAttempt) -> Account:
     """The account the attempt proves, or :class:`LoginFailed` with a typed error."""
     identifier = normalize_identifier(attempt.kind, attempt.identifier)
-    key = f"{attempt.kind.value}:{identifier}"
-    verdict = await services.throttle.check(key, attempt.ip)
+    account = await _account(attempt.kind, identifier)
+    key = throttle_key(attempt.kind, identifier, account)
+    throttle = services.throttle
+    verdict = await throttle.reserve(key, attempt.ip)
     if not verdict.allowed:
         result = LoginResult.LOCKED if verdict.locked else LoginResult.THROTTLED
-        await _record(attempt, None, result)
-        minutes = max(1, verdict.retry_after // 60)
-        message = (
-            f"登录失败次数过多，账号已临时锁定，请{minutes}分钟后再试"
-            if verdict.locked
-            else f"尝试过于频繁，请{verdict.retry_after}秒后再试"
-        )
-        raise LoginFailed(
-            LoginFailure(
-                RateLimited(message, details={"retryAfter": verdict.retry_after}),
-                captcha_needed(attempt.kind, verdict),
-            )
-        )
+        await _record(attempt, account, result)
+        raise _refused(verdict, attempt.kind)
     if captcha_needed(attempt.kind, verdict) and not await services.captcha.verify(
         attempt.captcha_id, attempt.captcha_answer
     ):
+        await throttle.release(key, attempt.ip, verdict)
         raise LoginFailed(
             LoginFailure(CaptchaInvalid("图形验证码错误或已过期", field="captcha"), True)
         )
-    account = await _account(attempt.kind, identifier)
     if account is None:
         await services.passwords.verify_dummy(attempt.password)
         valid = False
     else:
         valid = await services.passwords.verify(account.password_hash, attempt.password)
     if not valid or account is None or account.status != AccountStatus.ACTIVE:
-        locked = await services.throttle.failed(key, attempt.ip)
+        locked = await throttle.failed(key, attempt.ip, verdict)
         await _record(attempt, account, LoginResult.FAILURE)
         target = f"account:{account.subject}" if account else f"identifier:{attempt.kind.value}"
         await AuditEvent.record(
             "login.failure", actor="anonymous", target=target, ip=attempt.ip, outcome="failure"
         )
+        after = await throttle.check(key, attempt.ip)
         if locked:
             await AuditEvent.record("account.locked", actor="system", target=target, ip=attempt.ip)
-        after = await services.throttle.check(key, attempt.ip)
-        if locked:
-            raise LoginFailed(
-                LoginFailure(
-                    RateLimited(
-                        "登录失败次数过多，账号已临时锁定，请60分钟后再试",
-                        details={"retryAfter": after.retry_after},
-                    ),
-                    True,
-                )
-            )
+            raise _refused(after, attempt.kind)
         message = "账号或密码错误"
         if valid and account is not None:
             message = "账号已停用，请联系区政务服务数据管理局"
         raise LoginFailed(
             LoginFailure(InvalidCredentials(message), captcha_needed(attempt.kind, after))
         )
-    await services.throttle.succeeded(key, attempt.ip)
+    await throttle.succeeded(key, attempt.ip)
     if services.passwords.needs_rehash(account.password_hash):
         account.password_hash = await services.passwords.hash(attempt.password)
         await account.save(update_fields=["password_hash"])

@@ -28,6 +28,7 @@ from servicehall.auth.csrf import TOKEN_FIELD
 from servicehall.auth.login import record_login
 from servicehall.auth.provider.web import PENDING_COOKIE, Provider
 from servicehall.auth.sessions import COOKIE, SsoSession
+from servicehall.auth.throttle import account_key
 from servicehall.cache.base import CacheBackend
 from servicehall.errors import CsrfCheckFailed
 from servicehall.models import (
@@ -143,13 +144,16 @@ class Upstream:
             self.provider.forms.check_session_form("bind", session.id, given)
         except CsrfCheckFailed as error:
             return self.provider.refuse(error, link="/account/bindings")
-        key = f"bind:{account.subject}"
+        # a password guessed here counts with the sign-in's guesses (F3, F12)
+        key = account_key(account.id)
         ip = request.client.host if request.client else ""
-        verdict = await self.services.throttle.check(key, ip)
-        if not verdict.allowed or not await self.services.passwords.verify(
-            account.password_hash, password
-        ):
-            await self.services.throttle.failed(key, ip)
+        verdict = await self.services.throttle.reserve(key, ip)
+        if not verdict.allowed:
+            return self.provider._message(
+                "无法绑定", f"尝试过于频繁，请{max(verdict.retry_after, 1)}秒后再试。", 429
+            )
+        if not await self.services.passwords.verify(account.password_hash, password):
+            await self.services.throttle.failed(key, ip, verdict)
             return self.provider._message("无法绑定", "密码不正确，请返回重试。", 400)
         await self.services.throttle.succeeded(key, ip)
         request.session["upstream"] = {

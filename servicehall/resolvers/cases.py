@@ -434,11 +434,19 @@ def same_name(stored: str, given: str) -> bool:
 
 
 async def check_rate(
-    cache: CacheBackend, settings: Settings, *, ip: str, device: str | None
+    cache: CacheBackend,
+    settings: Settings,
+    *,
+    ip: str,
+    device: str | None,
+    who: str | None = None,
 ) -> None:
     """CASE-1 lookups are rate limited per IP, or for a kiosk device per device: all of a
     station's residents reach the hall from its kiosk process's address, so the device's
-    own (larger) limit replaces the address's."""
+    own (larger) limit replaces the address's. Lookups by a signed-in account or a
+    system (``who``) count against it instead, with the address's limit (F11): colleagues
+    behind one office address do not share a budget, and one account cannot spread its
+    guesses over many addresses."""
     minute = int(datetime.now(UTC).timestamp() // 60)
     try:
         if device is not None:
@@ -446,7 +454,10 @@ async def check_rate(
             if count > settings.case_lookups_per_device:
                 raise RateLimited("本终端查询过于频繁，请稍后再试")
             return
-        count = await cache.incr(f"case-lookup:ip:{ip}:{minute}", ttl=120)
+        if who is not None:
+            count = await cache.incr(f"case-lookup:who:{who}:{minute}", ttl=120)
+        else:
+            count = await cache.incr(f"case-lookup:ip:{ip}:{minute}", ttl=120)
         if count > settings.case_lookups_per_ip:
             raise RateLimited("查询过于频繁，请一分钟后再试")
     except CacheUnavailable:

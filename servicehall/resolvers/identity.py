@@ -50,13 +50,12 @@ from servicehall.models import (
 )
 from servicehall.notify.outbox import enqueue
 from servicehall.notify.sms import mask_phone
-from servicehall.resolvers import notifications
+from servicehall.resolvers import notifications, refusals
 
 ACTIVATION_TTL = 600
 ACTIVATION_ATTEMPTS = 5
 SMS_INTERVAL = 60
 PROOF_ATTEMPTS_PER_HOUR = 5
-CAPTCHAS_PER_MINUTE = 20
 MAX_PAGE = 100
 
 
@@ -254,12 +253,13 @@ async def start_activation(
     if not secrets.compare_digest(
         auth.box.fingerprint(number), enterprise.legal_representative_id_hmac
     ):
-        await AuditEvent.record(
+        await refusals.record(
+            auth.cache,
+            auth.settings.audit_refusals_per_minute,
             "activation.proof_mismatch",
             actor="anonymous",
             target=target,
             ip=ip,
-            outcome="failure",
         )
         raise ProofMismatch(
             "法定代表人身份证号码与登记信息不符", field="legalRepresentativeIdNumber"
@@ -270,7 +270,7 @@ async def start_activation(
         raise RateLimited(f"验证码已发送，请{SMS_INTERVAL}秒后再试")
     one_time = f"{secrets.randbelow(10**6):06d}"
     activation_id = new_token(18)
-    record = {"enterprise_id": enterprise.id, "code": digest(one_time), "attempts": 0}
+    record = {"enterprise_id": enterprise.id, "code": digest(one_time)}
     await auth.cache.set(f"activation:{activation_id}", orjson.dumps(record), ACTIVATION_TTL)
     text = await notifications.sms(
         "enterprise_activation",
@@ -287,29 +287,58 @@ async def start_activation(
     return ActivationStarted(activation_id, mask_phone(enterprise.contact_phone), ACTIVATION_TTL)
 
 
+def code_matches(given: str, stored_digest: str) -> bool:
+    """Whether ``given`` is the one-time code whose digest is stored (constant time)."""
+    return secrets.compare_digest(digest(given.strip()), stored_digest)
+
+
 async def finish_activation(
     auth: AuthServices, *, activation_id: str, code: str, password: str, ip: str
 ) -> Account:
-    key = f"activation:{activation_id[:64]}"
+    """Check the texted code and create the enterprise's account (ENT-1).
+
+    F3, SEC-3: an attempt is reserved with an atomic increment *before* the code is
+    compared, so however many guesses arrive at once, only ``ACTIVATION_ATTEMPTS`` of
+    them are ever evaluated; the record is then taken with an atomic ``pop`` so a right
+    code activates once.
+    """
+    activation_id = activation_id[:64]
+    key = f"activation:{activation_id}"
     raw = await auth.cache.get(key)
     if raw is None:
         raise NotFound("激活请求不存在或已过期，请重新获取验证码", field="activationId")
     record = orjson.loads(raw)
-    if record["attempts"] >= ACTIVATION_ATTEMPTS:
-        await auth.cache.delete(key)
+    tries = f"activation-tries:{activation_id}"
+    # Not deleting the record here: an attempt still being evaluated may hold the right
+    # code. The counter outlives the record, so every later attempt is over the limit too.
+    if await auth.cache.incr(tries, ttl=ACTIVATION_TTL) > ACTIVATION_ATTEMPTS:
         raise RateLimited("验证码错误次数过多，请重新获取验证码")
-    if not secrets.compare_digest(digest(code.strip()), record["code"]):
-        record["attempts"] += 1
-        remaining = await auth.cache.ttl(key)
-        await auth.cache.set(key, orjson.dumps(record), remaining or 1)
-        raise CodeInvalid("短信验证码不正确", field="code")
     enterprise = await Enterprise.get(id=record["enterprise_id"])
-    normalized = check_policy(
-        password,
-        identifiers=[enterprise.credit_code, enterprise.contact_phone],
-        field="password",
-    )
+    target = f"enterprise:{enterprise.credit_code}"
+    if not code_matches(code, record["code"]):
+        await refusals.record(
+            auth.cache,
+            auth.settings.audit_refusals_per_minute,
+            "activation.code_invalid",
+            actor="anonymous",
+            target=target,
+            ip=ip,
+        )
+        raise CodeInvalid("短信验证码不正确", field="code")
+    try:
+        normalized = check_policy(
+            password,
+            identifiers=[enterprise.credit_code, enterprise.contact_phone],
+            field="password",
+        )
+    except InvalidInput:
+        # the code was right: a weak password does not use up one of the guesses
+        await auth.cache.incr(tries, -1)
+        raise
     password_hash = await auth.passwords.hash(normalized)
+    if await auth.cache.pop(key) is None:  # a parallel request with the code was first
+        raise NotFound("激活请求不存在或已过期，请重新获取验证码", field="activationId")
+    await auth.cache.delete(tries)
     async with in_transaction(db.connection().connection_name):
         if await Account.exists(enterprise_id=enterprise.id):
             raise AlreadyActive("该企业的专属网页账号已激活，请直接登录")
@@ -324,21 +353,13 @@ async def finish_activation(
         await AuditEvent.record(
             "account.activated",
             actor=f"account:{account.subject}",
-            target=f"enterprise:{enterprise.credit_code}",
+            target=target,
             ip=ip,
         )
-    await auth.cache.delete(key)
     return account
 
 
-# -- captchas and announcements ---------------------------------------------------------
-
-
-async def allow_captcha(auth: AuthServices, source: str) -> None:
-    """Rendering costs CPU: a source (an address, or a kiosk device) gets
-    ``CAPTCHAS_PER_MINUTE`` a minute."""
-    if await auth.cache.incr(f"captcha-rate:{source}", ttl=60) > CAPTCHAS_PER_MINUTE:
-        raise RateLimited("获取验证码过于频繁，请稍后再试")
+# -- announcements --------------------------------------------------------------------
 
 
 async def publish_announcement(

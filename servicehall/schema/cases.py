@@ -16,9 +16,10 @@ import strawberry
 from strawberry.types import Info as StrawberryInfo
 
 from servicehall import db
+from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.clock import local_today
 from servicehall.codes import format_case_number, mask_id_number, parse_case_number
-from servicehall.errors import Forbidden, NotFound
+from servicehall.errors import Forbidden, NotFound, Unauthenticated
 from servicehall.loaders import Loaders, Row
 from servicehall.models import (
     Account,
@@ -42,7 +43,7 @@ from servicehall.schema.context import Context, Info
 from servicehall.schema.errors import UserError, attempt
 from servicehall.schema.items import Department, ServiceItem
 from servicehall.schema.licenses import License, case_licenses
-from servicehall.schema.permissions import require_account
+from servicehall.schema.permissions import ip_of, limit_lookups, refused, require_account
 from servicehall.schema.policy import Access, Domain, declare, override, root
 
 for _enum in (
@@ -267,17 +268,33 @@ class Case:
 
 async def load_case(context: Context, number: str, *, masked: bool) -> Case | None:
     """A case for a reader who need not prove the applicant's name: the applicant, staff
-    of the handling department, administrators, halls' systems (``cases:read``)."""
-    row = await context.loaders.cases_by_number.load(parse_case_number(number))
-    if row is None:
-        return None
+    of the handling department, administrators, halls' systems (``cases:read``).
+
+    F11: anyone else gets null, exactly as for a case that does not exist, and every such
+    answer counts against the case-lookup limit (``RATE_LIMITED`` past it), so guessing
+    numbers neither tells which exist nor goes fast; a refused read is audited (F16).
+    """
     principal = context.principal
-    if principal.kind.value == "staff" and principal.department_code != row["department_code"]:
-        raise Forbidden("只能查看本部门的办件")
+    if principal.is_anonymous:  # before the lookup: the same answer whether it exists
+        raise Unauthenticated("请先登录；未登录可凭办件编号和申请人姓名查询进度")
+    parsed = parse_case_number(number)
+    row = await context.loaders.cases_by_number.load(parsed)
+    if row is not None and _may_read(principal, row):
+        return Case.from_row(row, masked=masked)
+    await limit_lookups(context)
+    if row is not None:
+        await refused(context, "case.read_refused", f"case:{parsed}")
+    return None
+
+
+def _may_read(principal: Principal, row: Row) -> bool:
+    if (
+        principal.kind is PrincipalKind.STAFF
+        and principal.department_code != row["department_code"]
+    ):
+        return False
     case = CaseModel(applicant_code=row["applicant_code"])
-    if not resolvers.can_read(principal, case, row["account_subject"]):
-        raise Forbidden("无权查看该办件；请使用办件编号和申请人姓名查询进度")
-    return Case.from_row(row, masked=masked)
+    return resolvers.can_read(principal, case, row["account_subject"])
 
 
 @declare(Access.PER_PRINCIPAL, Domain.CASES)
@@ -294,8 +311,7 @@ async def case_statistics(root: strawberry.Parent[object], info: Info) -> CaseSt
 
 
 def client_ip(info: Info) -> str:
-    client = info.context.connection.client
-    return client.host if client else ""
+    return ip_of(info.context)
 
 
 def device_of(info: Info) -> str | None:
@@ -330,7 +346,7 @@ class CaseQuery:
 
     @strawberry.field(
         description="按办件编号查看办件（申请人本人、本部门工作人员、管理员和有 cases:read "
-        "权限的系统）。"
+        "权限的系统）；不存在或无权查看时同为空，并计入查询限频。"
     )
     async def case(self, info: Info, case_number: str) -> Case | None:
         return await load_case(info.context, case_number, masked=False)

@@ -38,6 +38,7 @@ from servicehall.resolvers import enterprise_page as resolvers
 from servicehall.resolvers.paging import Page
 from servicehall.schema.common import Connection, Labelled, Money, labelled, local_time
 from servicehall.schema.context import Context, Info
+from servicehall.schema.permissions import AuditedPermission
 from servicehall.schema.policy import Access, Domain, declare, root
 
 for _enum in (
@@ -66,17 +67,19 @@ class EnterpriseKey(Protocol):
     credit_code: str
 
 
-class EnterpriseData(strawberry.BasePermission):
+class EnterpriseData(AuditedPermission):
     """The enterprise's own accounts, and staff with the explicit reader role.
 
     Fields it guards are nullable: a refusal nulls that field, not the enterprise.
     """
 
     message = "无权查看该企业的非公开信息"
-    error_extensions = {"code": "FORBIDDEN", "label": "无权访问"}  # noqa: RUF012
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+    def allowed(self, source: Any, info: Info) -> bool:
         return resolvers.can_read_private(info.context.principal, source.credit_code)
+
+    def target(self, source: Any) -> str:
+        return f"enterprise:{source.credit_code}"
 
 
 async def audit(context: Context, action: str, target: str, **details: Any) -> None:

@@ -520,7 +520,7 @@ class IdentityMutation:
 
         async def run() -> Captcha:
             # a kiosk's residents share its address: count the device, not the address
-            await resolvers.allow_captcha(auth, device_of(info) or client_ip(info))
+            await auth.captcha.allow(device_of(info) or client_ip(info))
             challenge = await auth.captcha.create()
             return Captcha(id=challenge.id, image=data_url(challenge), expires_in=300)
 

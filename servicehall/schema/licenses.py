@@ -16,10 +16,9 @@ from typing import Any, Self
 from urllib.parse import unquote
 
 import strawberry
-from strawberry.permission import BasePermission
 
 from servicehall import db
-from servicehall.auth.principal import PrincipalKind
+from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.clock import local_today
 from servicehall.codes import (
     format_case_number,
@@ -40,6 +39,7 @@ from servicehall.schema.context import Context, Info
 from servicehall.schema.inputs import check_text
 from servicehall.schema.items import Department
 from servicehall.schema.license_catalog import LicenseCatalogEntry
+from servicehall.schema.permissions import AuditedPermission, limit_lookups, refused
 from servicehall.schema.policy import Access, Domain, declare, root
 
 strawberry.enum(LicenseStatus, description="证照状态：有效、已过期、已撤销。")
@@ -165,10 +165,8 @@ class License:
         """Another hall or a department system resolving ``License`` by number: the holder,
         or a reader with a basis, its reason in the request headers (logged)."""
         context = info.context
-        row = await context.loaders.licenses_by_number.load(parse_license_number(licenseNumber))
-        if row is None:
-            return None
-        return await read_license(context, row, why_of(context, None, None))
+        number = parse_license_number(licenseNumber)
+        return await lookup_license(context, number, why_of(context, None, None))
 
     @strawberry.field(description="证照编号的书写形式，如 SPJY-440403-2026-000123-9。")
     def formatted_license_number(self) -> str:
@@ -192,9 +190,11 @@ class License:
         description="他人查阅本证照的记录，最新在前（仅持证人可见；数据追踪，LIC-3）。"
     )
     async def access_log(
-        self, first: int = 20, after: str | None = None
+        self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[LicenseAccessRecord] | None:
         if not self.holder:
+            target = f"license:{self.license_number}"
+            await refused(info.context, "read.refused", target, field="License.accessLog")
             raise Forbidden("仅持证人可以查看证照的查阅记录")
         page = await resolvers.access_log(self.row_id, first=first, after=after)
         return Connection.build(
@@ -294,6 +294,39 @@ async def _log_read(
     )
 
 
+async def lookup_license(context: Context, number: str, why: Why) -> License | None:
+    """The licence ``number`` by number (``license`` and ``_entities``).
+
+    F11: whoever may not read it gets null, exactly as for a number that does not exist:
+    anonymous callers are asked to sign in and readers to give their reason before the
+    licence is looked up, and every null counts against the lookup limit shared with the
+    case lookups (``RATE_LIMITED`` past it). A refused read is audited (F16).
+    """
+    principal = context.principal
+    if principal.is_anonymous:
+        raise Unauthenticated("请先登录")
+    if await own_holder_code(context) is None and _reads_for_a_department(principal):
+        resolvers.require_why(why)
+    row = await context.loaders.licenses_by_number.load(number)
+    if row is not None:
+        try:
+            return await read_license(context, row, why)
+        except Forbidden:
+            pass
+    await limit_lookups(context)
+    if row is not None:
+        await refused(context, "license.read_refused", f"license:{number}")
+    return None
+
+
+def _reads_for_a_department(principal: Principal) -> bool:
+    try:
+        resolvers.reader_department(principal)
+    except Forbidden:
+        return False
+    return True
+
+
 async def read_all(context: Context, rows: list[Row], why: Why) -> list[License]:
     """Those of ``rows`` the reader may read (refusals left out), read together so every
     loader batches; any other failure (no reason given) is raised."""
@@ -327,19 +360,21 @@ async def viewer_licenses(info: Info) -> list[License]:
     return [License.from_row(row, holder=True) for row in rows]
 
 
-class LicenseHolder(BasePermission):
+class LicenseHolder(AuditedPermission):
     """The enterprise's own accounts: its licences are listed to no one else (others read
     them one by one, with a reason, through ``license`` or ``holderLicenses``)."""
 
     message = "仅本企业可查看其电子证照列表"
-    error_extensions = {"code": "FORBIDDEN", "label": "无权访问"}  # noqa: RUF012
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+    def allowed(self, source: Any, info: Info) -> bool:
         principal = info.context.principal
         return (
             principal.kind is PrincipalKind.ENTERPRISE
             and principal.enterprise_code == source.credit_code
         )
+
+    def target(self, source: Any) -> str:
+        return f"enterprise:{source.credit_code}"
 
 
 async def enterprise_licenses(root: strawberry.Parent[Any], info: Info) -> list[License] | None:
@@ -363,7 +398,7 @@ class LicenseQuery:
     @strawberry.field(
         description="按证照编号查看证照（LIC-3）：持证人本人；他人须有依据（发证部门、授权、"
         "本部门办件材料）并说明事由（办件编号或查阅目的），每次查阅留痕并告知持证人。"
-        "不存在时为空。"
+        "不存在或无权查看时同为空，并计入查询限频。"
     )
     async def license(
         self,
@@ -374,9 +409,7 @@ class LicenseQuery:
     ) -> License | None:
         context = info.context
         number = parse_license_number(license_number)
-        why = why_of(context, case_number, purpose)
-        row = await context.loaders.licenses_by_number.load(number)
-        return None if row is None else await read_license(context, row, why)
+        return await lookup_license(context, number, why_of(context, case_number, purpose))
 
     @strawberry.field(
         description="某持证人的证照中本部门可查阅的部分（部门工作人员、有 licenses:read 权限的"

@@ -3,6 +3,7 @@ demands captchas, throttles, locks out, and leaves records and audit events."""
 
 from __future__ import annotations
 
+from servicehall.auth.login import LoginKind, throttle_key
 from servicehall.auth.throttle import (
     CAPTCHA_AFTER,
     DELAY_AFTER,
@@ -13,7 +14,7 @@ from servicehall.auth.throttle import (
 from servicehall.cache import MemoryBackend
 from servicehall.codes import make_registration_number
 from servicehall.db import use_database
-from servicehall.models import AuditEvent, Enterprise, LoginRecord
+from servicehall.models import Account, AuditEvent, Enterprise, LoginRecord
 from tests.auth.flows import ENTERPRISE, PERSON, STAFF, login_form, sign_in
 from tests.conftest import HallClient
 
@@ -89,32 +90,47 @@ async def test_person_needs_a_captcha_after_failures(hall: HallClient) -> None:
     assert done.status_code == 303
 
 
+async def _fail(throttle: LoginThrottle, key: str, ip: str) -> bool:
+    """One evaluated wrong attempt (the delay between attempts skipped)."""
+    await throttle._cache.delete(f"login-next:id:{key}")  # skip the wait
+    verdict = await throttle.reserve(key, ip)
+    assert verdict.allowed, verdict
+    return await throttle.failed(key, ip, verdict)
+
+
 async def test_throttle_rules() -> None:
     throttle = LoginThrottle(MemoryBackend())
     key, ip = "person:13926901234", "203.0.113.9"
     for n in range(1, DELAY_AFTER + 1):
-        await throttle.failed(key, ip)
-        verdict = await throttle.check(key, ip)
-        assert verdict.captcha_required == (n >= CAPTCHA_AFTER)
-    assert not verdict.allowed and verdict.retry_after >= 1  # progressive delay
+        verdict = await throttle.reserve(key, ip)
+        assert verdict.allowed and verdict.captcha_required == (n > CAPTCHA_AFTER)
+        await throttle.failed(key, ip, verdict)
+        assert (await throttle.check(key, ip)).captcha_required == (n >= CAPTCHA_AFTER)
+    assert not (await throttle.check(key, ip)).allowed  # progressive delay
+    delayed = await throttle.reserve(key, ip)
+    assert not delayed.allowed and delayed.retry_after >= 1
     await throttle.succeeded(key, ip)
     assert (await throttle.check(key, ip)).allowed
     for _ in range(LOCK_AFTER - 1):
-        assert await throttle.failed(key, ip) is False
-    assert await throttle.failed(key, ip) is True
+        assert await _fail(throttle, key, ip) is False
+    assert await _fail(throttle, key, ip) is True
     locked = await throttle.check(key, ip)
     assert locked.locked and not locked.allowed and locked.retry_after > 3000
+    assert (await throttle.reserve(key, ip)).locked
     sprayer = "198.51.100.7"
     for n in range(IP_LIMIT):
-        await throttle.failed(f"person:1390000{n:04d}", sprayer)
+        await _fail(throttle, f"person:1390000{n:04d}", sprayer)
     assert not (await throttle.check("person:13911112222", sprayer)).allowed
+    assert not (await throttle.reserve("person:13911112222", sprayer)).allowed
 
 
 async def test_lockout_is_announced_recorded_and_audited(hall: HallClient) -> None:
-    identifier = f"staff:{STAFF.login}"
+    with use_database(hall.runtime.db):  # type: ignore[arg-type]
+        account = await Account.get(username=STAFF.login)
+    key = throttle_key(LoginKind.STAFF, STAFF.login, account)
     for _ in range(LOCK_AFTER - 1):
-        await hall.runtime.auth.throttle.failed(identifier, "10.0.0.1")
-    await hall.runtime.cache.delete(f"login-next:id:{identifier}")
+        await _fail(hall.runtime.auth.throttle, key, "10.0.0.1")
+    await hall.runtime.cache.delete(f"login-next:id:{key}")
     form = {"kind": "staff", "identifier": STAFF.login, "password": "wrong-password"}
     page = (await hall.get("/oauth/login?kind=staff")).text
     form |= {"csrf": (await login_form(hall, page))["csrf"]}

@@ -45,7 +45,7 @@ from servicehall.auth.services import AuthServices
 from servicehall.auth.sessions import COOKIE, SsoSession
 from servicehall.auth.tokens import InvalidToken
 from servicehall.cache.base import CacheUnavailable
-from servicehall.errors import CsrfCheckFailed, ServiceHallError
+from servicehall.errors import CsrfCheckFailed, RateLimited, ServiceHallError
 from servicehall.models import (
     Announcement,
     AuditEvent,
@@ -395,7 +395,7 @@ class Provider:
         kind = request.query_params.get("kind", "person")
         if kind not in {t[0] for t in TABS}:
             kind = "person"
-        return await self._login_page(request, rid, kind)
+        return await self._login_page(request, rid, kind, source=_client_ip(request))
 
     async def _login_page(
         self,
@@ -403,6 +403,7 @@ class Provider:
         rid: str,
         kind: str,
         *,
+        source: str,
         error: str = "",
         identifier: str = "",
         captcha: bool = False,
@@ -410,14 +411,24 @@ class Provider:
     ) -> Response:
         tab = next(t for t in TABS if t[0] == kind)
         context: dict[str, Any] = {}
+        headers: dict[str, str] = {}
         if captcha or kind == "enterprise":
-            challenge = await self.services.captcha.create()
-            context |= {
-                "captcha_id": challenge.id,
-                "captcha_tag": self.forms.captcha_tag(request, challenge.id),
-                "captcha_src": data_url(challenge),
-                "captcha_length": 4,
-            }
+            # F14: a page's captcha counts against the source's draws like createCaptcha's;
+            # over the limit the form shows without one (its POST is refused as lacking
+            # a captcha) and the page answers 429, so reloading cannot draw more.
+            try:
+                await self.services.captcha.allow(source)
+            except RateLimited as limited:
+                context["captcha_refused"] = f"{limited.message}（请一分钟后刷新本页）"
+                status, headers = 429, {"retry-after": "60"}
+            else:
+                challenge = await self.services.captcha.create()
+                context |= {
+                    "captcha_id": challenge.id,
+                    "captcha_tag": self.forms.captcha_tag(request, challenge.id),
+                    "captcha_src": data_url(challenge),
+                    "captcha_length": 4,
+                }
         pending = await self.services.cache.get(f"authz-req:{rid}") if rid else None
         client_name = ""
         if pending is not None:
@@ -431,7 +442,7 @@ class Provider:
         )
         providers = await IdentityProvider.filter(active=True).order_by("name")
         suffix = f"&rid={rid}" if rid else ""
-        return self._page(
+        page = self._page(
             "login.html",
             status,
             title="用户登录",
@@ -457,6 +468,8 @@ class Provider:
             ],
             **context,
         )
+        page.headers.update(headers)
+        return page
 
     async def login(self, request: Request) -> Response:
         form = {k: v[0] for k, v in (await self._form(request)).items() if v}
@@ -488,6 +501,7 @@ class Provider:
                 request,
                 rid,
                 kind_value,
+                source=attempt.ip,
                 error=failed.failure.error.message,
                 identifier=attempt.identifier,
                 captcha=failed.failure.captcha_required,
@@ -500,6 +514,7 @@ class Provider:
                 request,
                 rid,
                 kind_value,
+                source=attempt.ip,
                 error=error.message,
                 identifier=attempt.identifier,
                 status=400,
@@ -636,6 +651,10 @@ class Provider:
             form_button="确定退出",
             form_fields=fields,
         )
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
 
 
 def _redirect_error(error: str, params: dict[str, str]) -> OAuth2Error:
