@@ -1,7 +1,8 @@
 """The case stages on the workflow engine (issue 13; CASE-1, CASE-2): each move is one step
 of the ``case`` process in ``workflow_step`` (``case_record`` is a view of it), two staff
 moving one case at once leave exactly one step, unaccepted cases show as overdue, and
-migration 0011 moves the records that existed, on both backends."""
+migration 0011 moves the records that existed (0012 the licences' issues and revocations,
+LIC-3), on both backends."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from servicehall.models import (
     CaseChannel,
     CaseRecord,
     CaseStage,
+    License,
+    LicenseStatus,
     ServiceItem,
     StaffRole,
     WorkflowStep,
@@ -233,7 +236,8 @@ async def test_migration_0011_moves_case_records_into_the_history(
     async with opened(Settings(database_url=url)):
         await _migrate_to("0010_workflow")
         await load_test_demo(items=12, enterprises=6)
-        await WorkflowStep.filter(process="case").delete()  # as before 0011: no case steps
+        # as before 0011 and 0012: no case or licence steps
+        await WorkflowStep.filter(process__in=["case", "license"]).delete()
         company = await Account.filter(kind=AccountKind.ENTERPRISE).first()
         assert company is not None
         staff = await Account.get(username="scjg001")
@@ -286,3 +290,15 @@ async def test_migration_0011_moves_case_records_into_the_history(
         assert not await WorkflowStep.filter(process="case").exists()
         await _migrate_to("0011_case_workflow")
         assert await _records(ids) == before
+
+        # 0012 (LIC-3): the licences issued and revoked so far get their steps
+        await _migrate_to("0012_license_workflow")
+        licences = await License.all()
+        assert licences and any(lic.status is LicenseStatus.REVOKED for lic in licences)
+        steps = await WorkflowStep.filter(process="license").order_by("id")
+        assert sorted((s.instance_id, s.action) for s in steps) == sorted(
+            [(lic.id, "start") for lic in licences]
+            + [(lic.id, "revoke") for lic in licences if lic.revoked_at is not None]
+        )
+        revoked = next(s for s in steps if s.action == "revoke")
+        assert revoked.actor.startswith("staff:") and revoked.actor_name and revoked.reason

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from servicehall.models import CaseStage, CatalogState, FollowUpStatus, GrantStatus
-from servicehall.resolvers import case_process, cases, follow_ups, license_catalog, license_grants
+from servicehall.models import CaseStage, CatalogState, FollowUpStatus, GrantStatus, LicenseStatus
+from servicehall.resolvers import (
+    case_process,
+    cases,
+    follow_ups,
+    license_catalog,
+    license_grants,
+    licenses,
+)
 from servicehall.workflow import Process
 
-C, G, F, S = CatalogState, GrantStatus, FollowUpStatus, CaseStage
+C, G, F, S, L = CatalogState, GrantStatus, FollowUpStatus, CaseStage, LicenseStatus
 
 #: The hand-written tables as they were at 477e80b.
 FORMER = {
@@ -48,12 +55,15 @@ FORMER = {
         S.COMPLETED: {S.COLLECTED},
         S.COLLECTED: set(),
     },
+    # LIC-3: revocation was a conditional update from VALID; EXPIRED is derived
+    "license": {L.VALID: {L.REVOKED}, L.REVOKED: set(), L.EXPIRED: set()},
 }
 PROCESSES = (
     license_catalog.PROCESS,
     license_grants.PROCESS,
     follow_ups.FOLLOW_UP,
     case_process.PROCESS,
+    licenses.PROCESS,
 )
 
 
@@ -69,7 +79,7 @@ def test_the_modules_tables_are_the_processes() -> None:
 
 
 def test_every_state_of_each_enum_is_declared() -> None:
-    for process, enum in zip(PROCESSES, (C, G, F, S), strict=True):
+    for process, enum in zip(PROCESSES, (C, G, F, S, L), strict=True):
         assert {s.value for s in process.states} == set(enum)
         assert all(s.label for s in process.states)
         assert all(a.label and a.name for a in process.actions)
