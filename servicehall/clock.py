@@ -30,3 +30,8 @@ def years_later(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+def cn_date(day: date) -> str:
+    """A day as notices write it: 2026年10月12日."""
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from servicehall.clock import local_today
 from servicehall.notify.service import Notifier
+from servicehall.resolvers.follow_ups import follow_up_warnings
 from servicehall.resolvers.notifications import enterprise_digests
-from servicehall.resolvers.ratings import follow_up_warnings
 from servicehall.resolvers.reminders import generate_reminders
 from servicehall.settings import Settings
 from servicehall.workdays import WorkCalendar

@@ -2,9 +2,9 @@
 
 The demo enterprise has a case in every one of the ten stages and completed ones to rate;
 the demo person has a few of their own; other applicants' cases give the departments
-ratings to summarise, bad ones with follow-ups. Every case walks a path of legal moves
-(``resolvers.cases.TRANSITIONS``) on working days before today, and its clock is read
-as the hall reads it.
+ratings to summarise, bad ones with follow-ups. Every case walks a path of the case
+process's actions (``resolvers.case_process.PROCESS``) on working days before today, each
+move a step in the one workflow history, and its clock is read as the hall reads it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from servicehall.models import (
     CaseChannel,
     CaseCounter,
     CaseOutcome,
-    CaseRecord,
     CaseStage,
     Enterprise,
     FollowUp,
@@ -34,8 +33,10 @@ from servicehall.models import (
     Rating,
     RatingLevel,
     ServiceItem,
+    StaffRole,
+    WorkflowStep,
 )
-from servicehall.resolvers.cases import check_transition, clock_of
+from servicehall.resolvers.case_process import PROCESS, Mark, action_to, clock_of
 from servicehall.resolvers.ratings import indicators_for, public_comment
 from servicehall.workdays import WorkCalendar
 
@@ -130,7 +131,8 @@ class Applying:
 @dataclass
 class _Built:
     case: Case
-    records: list[CaseRecord]
+    #: Its history, saved once the case has an id.
+    steps: list[WorkflowStep]
 
 
 class _Numbers:
@@ -190,35 +192,45 @@ def _build(
         limit_days=max(item.statutory_limit_days, 1),
     )
     handler = _HANDLERS.get(item.department.code, "王晓红")
-    records: list[CaseRecord] = []
-    for step, (to, on) in enumerate(zip(path, days, strict=True)):
+    steps: list[WorkflowStep] = []
+    for to, on in zip(path, days, strict=True):
         at = _at(on, rng)
-        if records and at <= records[-1].at:
-            at = records[-1].at + timedelta(minutes=30)
-        if step:
-            check_transition(case, to)
+        if steps and at <= steps[-1].at:
+            at = steps[-1].at + timedelta(minutes=30)
+        source = case.stage if steps else None
+        action = action_to(case, to).name if steps else "start"
         case.stage = to
         if to is S.ACCEPTED and case.accepted_at is None:
             case.accepted_at = at
         if to is S.COMPLETED:
             case.completed_at, case.outcome = at, outcome
-        records.append(
-            CaseRecord(
-                stage=to,
+        by_applicant = to is S.SUBMITTED  # the history shows "申请人" for every submission
+        steps.append(
+            WorkflowStep(
+                process=PROCESS.name,
+                action=action,
+                from_state=source.value if source else None,
+                to_state=to.value,
+                version=len(steps) + 1,
                 at=at,
-                handler="申请人" if to is S.SUBMITTED else handler,
+                actor="",
+                actor_name="申请人" if by_applicant else handler,
+                actor_account_id=applying.account_id if by_applicant else None,
+                role="owner" if by_applicant else StaffRole.CASE_HANDLER.value,
                 department_id=item.department_id,  # type: ignore[attr-defined]
-                note=NOTES[to]
+                reason=NOTES[to]
                 if to is not S.COMPLETED or outcome is CaseOutcome.APPROVED
                 else "经审查不符合许可条件，不予许可，理由已书面告知。",
             )
         )
-    reading = clock_of(case, records, calendar, today)
+    reading = clock_of(
+        case, [Mark(to, s.at) for to, s in zip(path, steps, strict=True)], calendar, today
+    )
     if reading is not None:
         case.deadline = reading.deadline
         case.paused = reading.level.value == "paused"
-    case.version = len(records)
-    return _Built(case, records)
+    case.version = len(steps)
+    return _Built(case, steps)
 
 
 async def load_cases(calendar: WorkCalendar, today: date, *, seed: int = 440405) -> int:
@@ -333,9 +345,9 @@ async def _save(built: Sequence[_Built], numbers: _Numbers) -> None:
     )
     for b in built:
         b.case.id = ids[b.case.case_number]
-        for record in b.records:
-            record.case_id = b.case.id
-    await CaseRecord.bulk_create([r for b in built for r in b.records], batch_size=1000)
+        for step in b.steps:
+            step.instance_id = b.case.id
+    await WorkflowStep.bulk_create([s for b in built for s in b.steps], batch_size=1000)
     await CaseCounter.bulk_create(
         [CaseCounter(day=day, last_serial=last) for day, last in numbers.last.items()]
     )

@@ -1,10 +1,11 @@
 """Cases (办件) and their ten process records (CASE-1..3), ratings (好差评, RATE-1..3) and
 the follow-up of bad ratings.
 
-A case moves through the stages of :class:`CaseStage` only along the transitions written
-in ``servicehall.resolvers.cases.TRANSITIONS``; each move appends a :class:`CaseRecord`.
-The deadline and pause state are derived from the records and the working-day calendar
-and stored on the case at every move, so lists can sort and filter by them.
+A case moves through the stages of :class:`CaseStage` only by the actions of the workflow
+process ``servicehall.resolvers.case_process.PROCESS``; each move is a step in
+``workflow_step``, read back as a :class:`CaseRecord`. The deadline and pause state are
+derived from the history and the working-day calendar and stored on the case at every
+move, so lists can sort and filter by them.
 """
 
 from __future__ import annotations
@@ -113,7 +114,11 @@ class Case(Timestamped, Model):
 
 
 class CaseRecord(Model):
-    """One of the ten process records of a case (CASE-2)."""
+    """One of the ten process records of a case (CASE-2).
+
+    Read-only: ``case_record`` is a view of ``workflow_step`` (migration 0011); the workflow
+    engine records the steps (``resolvers.case_process.PROCESS``).
+    """
 
     id = fields.BigIntField(primary_key=True)
     case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(

@@ -6,7 +6,7 @@ processes still to come). ``process`` names the process definition and ``instanc
 row of the process's own table; states and actions are the definition's values.
 
 The histories that existed before this table (``case_record``, ``license_catalog_event``)
-are now read-only views over it with their old columns (see migration 0010), so readers
+are now read-only views over it with their old columns (migrations 0010 and 0011), so readers
 of those models and tables see the same rows. Nothing writes to them.
 """
 

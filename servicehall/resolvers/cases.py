@@ -1,12 +1,10 @@
 """Cases and their progress (CASE-1..3, ENT-13).
 
-The ten stages form a state machine: :data:`TRANSITIONS` lists every legal move and
-:func:`check_transition` adds the two rules a table cannot say (online pre-acceptance
-only for cases submitted online; after supplementing, back to acceptance or processing
-depending on whether the case was accepted). Staff of the handling department with the
-case-handler role move cases; every move appends a record, re-reads the statutory clock
-and tells the applicant through the outbox, in one transaction, and is then published to
-subscribers of the case through the cache backend's pub/sub.
+The ten stages are the workflow process ``resolvers.case_process.PROCESS``: staff of the
+handling department with the case-handler role move cases, and ``servicehall.workflow``
+takes each move in one transaction (the case's new stage, the step in ``workflow_step``,
+the statutory clock re-read, the applicant told through the outbox). A move is then
+published to subscribers of the case through the cache backend's pub/sub.
 """
 
 from __future__ import annotations
@@ -21,21 +19,17 @@ from typing import Any
 import orjson
 from tortoise.transactions import in_transaction
 
-from servicehall import db
+from servicehall import db, workflow
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.cache.base import CacheBackend, CacheUnavailable
-from servicehall.clock import LOCAL_TZ
 from servicehall.codes import (
-    format_case_number,
     make_case_number,
     parse_case_number,
     parse_credit_code,
     parse_id_number,
 )
 from servicehall.errors import (
-    Conflict,
     Forbidden,
-    IllegalTransition,
     InvalidInput,
     NotFound,
     RateLimited,
@@ -47,116 +41,36 @@ from servicehall.models import (
     Case,
     CaseChannel,
     CaseOutcome,
-    CaseRecord,
     CaseStage,
     Enterprise,
-    MessageCategory,
     ServiceItem,
     StaffRole,
+    WorkflowStep,
 )
 from servicehall.models.cases import FINISHED
-from servicehall.notify.outbox import Outgoing, enqueue, in_app
-from servicehall.notify.templates import SIGNATURE, render_sms
-from servicehall.resolvers import notifications
+from servicehall.resolvers.case_process import (
+    PROCESS,
+    history,
+    local_day,
+)
+
+# The stage machine, as callers of this module knew it (declared in ``case_process``).
+from servicehall.resolvers.case_process import TRANSITIONS as TRANSITIONS
+from servicehall.resolvers.case_process import allowed_next as allowed_next
+from servicehall.resolvers.case_process import check_transition as check_transition
+from servicehall.resolvers.case_process import clock_of as clock_of
 from servicehall.resolvers.paging import Page, newest_first
 from servicehall.settings import Settings
-from servicehall.workdays import ClockReading, Pause, WarningLevel, WorkCalendar, read_clock
+from servicehall.workdays import ClockReading, WarningLevel, WorkCalendar
+from servicehall.workflow.engine import MAX_TEXT
 
 log = logging.getLogger("servicehall.cases")
 
 S = CaseStage
-#: Every legal move (CASE-2). A stage missing on the right cannot be reached from the left.
-TRANSITIONS: dict[CaseStage, frozenset[CaseStage]] = {
-    S.SUBMITTED: frozenset({S.PRE_ACCEPTED, S.ACCEPTED, S.SUPPLEMENT_REQUESTED}),
-    S.PRE_ACCEPTED: frozenset({S.ACCEPTED, S.SUPPLEMENT_REQUESTED}),
-    # an item handled on the spot (即办件) is completed at acceptance
-    S.ACCEPTED: frozenset({S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.COMPLETED}),
-    S.PROCESSING: frozenset({S.SUPPLEMENT_REQUESTED, S.SPECIAL_REQUESTED, S.COMPLETED}),
-    S.SUPPLEMENT_REQUESTED: frozenset({S.SUPPLEMENT_ACCEPTED}),
-    S.SUPPLEMENT_ACCEPTED: frozenset({S.ACCEPTED, S.PROCESSING}),
-    S.SPECIAL_REQUESTED: frozenset({S.SPECIAL_CONCLUDED}),
-    S.SPECIAL_CONCLUDED: frozenset({S.PROCESSING, S.COMPLETED}),
-    S.COMPLETED: frozenset({S.COLLECTED}),
-    S.COLLECTED: frozenset(),
-}
-#: A pause of the statutory clock starts with the first and ends with the second.
-PAUSES = (
-    (S.SUPPLEMENT_REQUESTED, S.SUPPLEMENT_ACCEPTED),
-    (S.SPECIAL_REQUESTED, S.SPECIAL_CONCLUDED),
-)
-ONLINE = frozenset({CaseChannel.WEB, CaseChannel.APP, CaseChannel.KIOSK})
-MAX_NOTE = 500
+#: The longest note (the engine's longest recorded reason).
+MAX_NOTE = MAX_TEXT
 
 NOT_FOUND_MESSAGE = "未找到该办件，请核对办件编号和申请人姓名"
-
-
-def allowed_next(case: Case) -> list[CaseStage]:
-    return [stage for stage in CaseStage if _allowed(case, stage)]
-
-
-def _allowed(case: Case, to: CaseStage) -> bool:
-    if to not in TRANSITIONS[case.stage]:
-        return False
-    if to is S.PRE_ACCEPTED:
-        return case.channel in ONLINE
-    if case.stage is S.SUPPLEMENT_ACCEPTED:
-        return (to is S.ACCEPTED) == (case.accepted_at is None)
-    if to is S.COMPLETED:
-        return case.accepted_at is not None
-    return True
-
-
-def check_transition(case: Case, to: CaseStage) -> None:
-    if not _allowed(case, to):
-        options = "、".join(s.label for s in allowed_next(case)) or "无（已是最后环节）"
-        raise IllegalTransition(
-            f"办件当前环节为“{case.stage.label}”，不能转到“{to.label}”；可转到：{options}",
-            field="stage",
-            details={"from": case.stage.value.upper(), "to": to.value.upper()},
-        )
-
-
-# -- the clock ------------------------------------------------------------------------------
-
-
-def _local_day(moment: datetime) -> date:
-    return moment.astimezone(LOCAL_TZ).date()
-
-
-def pauses_of(records: Sequence[CaseRecord]) -> list[Pause]:
-    """The pauses of the statutory clock after acceptance, from the records in order."""
-    accepted = next((r for r in records if r.stage is S.ACCEPTED), None)
-    if accepted is None:
-        return []
-    result: list[Pause] = []
-    open_pause: date | None = None
-    for record in records:
-        if record.at < accepted.at:
-            continue
-        if any(record.stage is start for start, _ in PAUSES):
-            open_pause = _local_day(record.at)
-        elif open_pause is not None and any(record.stage is end for _, end in PAUSES):
-            result.append(Pause(open_pause, _local_day(record.at)))
-            open_pause = None
-    if open_pause is not None:
-        result.append(Pause(open_pause))
-    return result
-
-
-def clock_of(
-    case: Case, records: Sequence[CaseRecord], calendar: WorkCalendar, today: date
-) -> ClockReading | None:
-    """The statutory clock of an accepted case, or None before acceptance."""
-    if case.accepted_at is None:
-        return None
-    return read_clock(
-        calendar,
-        accepted_on=_local_day(case.accepted_at),
-        limit=case.limit_days,
-        pauses=pauses_of(records),
-        today=today,
-        completed_on=_local_day(case.completed_at) if case.completed_at else None,
-    )
 
 
 # -- creating cases -------------------------------------------------------------------------
@@ -222,6 +136,17 @@ async def window_applicant(kind: ApplicantKind, name: str, code: str, phone: str
     return Applicant(kind, name, credit_code, phone, enterprise.id if enterprise else None)
 
 
+def _actor(
+    principal: Principal | None, name: str, account_id: int | None, ip: str
+) -> tuple[workflow.Actor, str]:
+    """Who a step records, and the role they act in: the applicant ("owner") or a case
+    handler; without a principal (imports, benches) only the name shown is known."""
+    if principal is None:
+        return workflow.Actor("", name, account_id, ip=ip), ""
+    role = StaffRole.CASE_HANDLER.value if principal.kind is PrincipalKind.STAFF else "owner"
+    return workflow.Actor.of(principal, name, account_id=account_id, ip=ip), role
+
+
 async def create_case(
     item_code: str,
     applicant: Applicant,
@@ -231,16 +156,20 @@ async def create_case(
     handler_account_id: int | None,
     note: str = "",
     now: datetime | None = None,
+    principal: Principal | None = None,
+    ip: str = "",
 ) -> Case:
-    """A new case at 申办 with its first record."""
+    """A new case at 申办, its first step recorded and the applicant told. ``handler`` is
+    the name the history shows ("申请人", or the window's staff member)."""
     now = now or datetime.now(UTC)
     item = await ServiceItem.get_or_none(code=item_code.strip()).prefetch_related("department")
     if item is None:
         raise NotFound(f"事项“{item_code[:32]}”不存在", field="itemCode")
     if len(note) > MAX_NOTE:
         raise InvalidInput(f"备注不能超过{MAX_NOTE}字", field="note")
+    actor, role = _actor(principal, handler, handler_account_id, ip)
     async with in_transaction(db.connection().connection_name):
-        number = make_case_number(_local_day(now), await _next_serial(_local_day(now)))
+        number = make_case_number(local_day(now), await _next_serial(local_day(now)))
         case = await Case.create(
             case_number=number,
             item=item,
@@ -256,16 +185,7 @@ async def create_case(
             submitted_at=now,
             limit_days=max(item.statutory_limit_days, 1),
         )
-        await CaseRecord.create(
-            case=case,
-            stage=S.SUBMITTED,
-            at=now,
-            handler=handler,
-            handler_account_id=handler_account_id,
-            department=item.department,
-            note=note.strip(),
-        )
-        await enqueue(await _notices(case, S.SUBMITTED, item.name, None, note))
+        await workflow.start(PROCESS, case, actor, reason=note, role=role, now=now)
     return case
 
 
@@ -285,7 +205,8 @@ def require_handler(principal: Principal, department_code: str | None = None) ->
 @dataclass(frozen=True, slots=True)
 class Moved:
     case: Case
-    record: CaseRecord
+    #: The step recorded (a row of ``case_record`` by the same id).
+    record: WorkflowStep
     clock: ClockReading | None
 
 
@@ -300,53 +221,52 @@ async def advance_case(
     outcome: CaseOutcome | None,
     calendar: WorkCalendar,
     now: datetime | None = None,
+    ip: str = "",
 ) -> Moved:
-    """Move a case one stage on (CASE-2), or a typed refusal saying why not."""
+    """Move a case one stage on (CASE-2), or a typed refusal saying why not: ``FORBIDDEN``
+    for anyone but the handling department's case handlers, ``ILLEGAL_TRANSITION`` naming
+    both stages, ``INVALID_INPUT`` for a missing supplement list or outcome, ``CONFLICT``
+    when someone else moved the case meanwhile."""
     now = now or datetime.now(UTC)
     number = parse_case_number(case_number)
     case = await Case.get_or_none(case_number=number).prefetch_related("item", "department")
     if case is None:
         raise NotFound("办件不存在", field="caseNumber")
-    require_handler(principal, case.department.code)
-    check_transition(case, to)
-    note = note.strip()
-    if len(note) > MAX_NOTE:
-        raise InvalidInput(f"备注不能超过{MAX_NOTE}字", field="note")
-    if to is S.SUPPLEMENT_REQUESTED and not note:
-        raise InvalidInput("补交告知须写明需补交的材料（一次性告知）", field="note")
+    decision = workflow.check(PROCESS, case, to, principal, reason=note)
     if to is S.COMPLETED and outcome is None:
         raise InvalidInput("办结须选择办理结果（准予或不予）", field="outcome")
     if to is not S.COMPLETED and outcome is not None:
         raise InvalidInput("只有办结时才填写办理结果", field="outcome")
-    values: dict[str, Any] = {"stage": to, "version": case.version + 1, "updated_at": now}
-    if to is S.ACCEPTED and case.accepted_at is None:
+    values: dict[str, Any] = {"version": case.version + 1, "updated_at": now}
+    if to is S.ACCEPTED:
         values["accepted_at"] = now
         values["limit_days"] = max(case.item.statutory_limit_days, 1)
     if to is S.COMPLETED:
         values["completed_at"] = now
         values["outcome"] = outcome
-    async with in_transaction(db.connection().connection_name):
-        moved = await Case.filter(id=case.id, version=case.version).update(**values)
-        if not moved:
-            raise Conflict("办件已被他人办理，请刷新后重试", field="caseNumber")
-        for name, value in values.items():
-            setattr(case, name, value)
-        record = await CaseRecord.create(
-            case=case,
-            stage=to,
-            at=now,
-            handler=handler,
-            handler_account_id=handler_account_id,
-            department_id=case.department_id,  # type: ignore[attr-defined]
-            note=note,
-        )
-        records = await CaseRecord.filter(case=case).order_by("at", "id")
-        clock = clock_of(case, records, calendar, _local_day(now))
-        case.deadline = clock.deadline if clock else None
-        case.paused = clock is not None and clock.level is WarningLevel.PAUSED
-        await Case.filter(id=case.id).update(deadline=case.deadline, paused=case.paused)
-        await enqueue(await _notices(case, to, case.item.name, clock, note))
-    return Moved(case, record, clock)
+    readings: list[ClockReading | None] = []
+
+    async def reread_clock(moved: Case, step: WorkflowStep) -> None:
+        """After the step, before the notices: the deadline they quote includes it."""
+        clock = clock_of(moved, await history(moved.id), calendar, local_day(now))
+        moved.deadline = clock.deadline if clock else None
+        moved.paused = clock is not None and clock.level is WarningLevel.PAUSED
+        await Case.filter(id=moved.id).update(deadline=moved.deadline, paused=moved.paused)
+        readings.append(clock)
+
+    actor, _ = _actor(principal, handler, handler_account_id, ip)
+    applied = await workflow.apply(
+        PROCESS,
+        case,
+        decision.action.name,
+        principal,
+        actor,
+        reason=decision.reason,
+        changes=values,
+        now=now,
+        then=reread_clock,
+    )
+    return Moved(case, applied.step, readings[0])
 
 
 async def publish_move(cache: CacheBackend, moved: Moved) -> None:
@@ -360,63 +280,6 @@ async def publish_move(cache: CacheBackend, moved: Moved) -> None:
         await cache.publish(f"case:{moved.case.case_number}", orjson.dumps(payload))
     except CacheUnavailable:
         log.warning("could not publish the move of %s: cache unavailable", moved.case.case_number)
-
-
-_NOTICES = {
-    S.SUBMITTED: "case_submitted",
-    S.ACCEPTED: "case_accepted",
-    S.SUPPLEMENT_REQUESTED: "case_supplement",
-    S.COMPLETED: "case_completed",
-}
-
-
-async def _notices(
-    case: Case, stage: CaseStage, item_name: str, clock: ClockReading | None, note: str
-) -> list[Outgoing]:
-    """What the applicant is told at the stages that concern them (COM-2)."""
-    template = _NOTICES.get(stage)
-    if template is None:
-        return []
-    values = {
-        "item": item_name,
-        "number": format_case_number(case.case_number),
-        "days": case.limit_days,
-        "deadline": _cn_date(clock.deadline) if clock and clock.deadline else "另行告知",
-        "materials": (note[:60] + "……" if len(note) > 60 else note) or "详见窗口告知",
-        "outcome": case.outcome.label if case.outcome else "",
-    }
-    text = render_sms(await notifications.sms_body(template), values)
-    title = f"{item_name}：{stage.label}"
-    link = f"/cases/{case.case_number}"
-    messages: list[Outgoing] = []
-    source = f"case:{case.case_number}:{stage.value}:{case.version}"
-    if case.applicant_phone and stage is not S.SUBMITTED:
-        messages.append(
-            await notifications.sms(template, case.applicant_phone, values, source=f"{source}/sms")
-        )
-    owner: dict[str, int] = {}
-    if case.enterprise_id is not None:  # type: ignore[attr-defined]
-        owner["enterprise_id"] = case.enterprise_id  # type: ignore[attr-defined]
-    elif case.account_id is not None:  # type: ignore[attr-defined]
-        owner["account_id"] = case.account_id  # type: ignore[attr-defined]
-    if owner:
-        messages.append(
-            in_app(
-                kind=template,
-                source=f"{source}/in_app",
-                title=title,
-                body=text.removeprefix(SIGNATURE),
-                category=MessageCategory.NOTICE.value,
-                sender=notifications.HALL,
-                link=link,
-                **owner,
-            )
-        )
-    return messages
-
-
-def _cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 # -- reading cases --------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from servicehall import db
+from servicehall import db, workflow
 from servicehall.auth.keys import KeyStore
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.codes import (
@@ -59,10 +59,11 @@ from servicehall.models import (
 )
 from servicehall.models.cases import FINISHED
 from servicehall.resolvers import cases
-from servicehall.resolvers.license_catalog import ISSUABLE, actor_of, check_reason, entry_by_code
+from servicehall.resolvers.license_catalog import ISSUABLE, actor_of, entry_by_code, squash
 from servicehall.resolvers.license_fields import Validity, check_values, validity_of
 from servicehall.resolvers.license_signing import canonical_claims, sign
 from servicehall.resolvers.paging import Page, newest_first
+from servicehall.workflow import Action, AllOf, HasRole, Need, Needs, Process, SameDepartment, State
 
 READ_SCOPE = "licenses:read"
 #: Licences ending within this many days show as expiring (and become reminders).
@@ -92,6 +93,36 @@ def is_expiring(status: str, valid_until: date | None, today: date) -> bool:
 
 
 # -- issuing and revoking ---------------------------------------------------------------------
+
+L = LicenseStatus
+#: A licence's life (LIC-3) on the workflow engine: issued valid, revoked by an issuer of its
+#: own department with a reason. EXPIRED is derived when read and takes no step; revoking
+#: twice (or meanwhile by someone else) is ``LICENSE_REVOKED``, as it always was.
+PROCESS = Process(
+    name="license",
+    label="电子证照",
+    model=License,
+    state_field="status",
+    noun="证照",
+    field="licenseNumber",
+    illegal=LicenseRevoked,
+    conflict=LicenseRevoked,
+    department=lambda licence: licence.department_id,
+    states=(State(L.VALID), State(L.REVOKED, terminal=True), State(L.EXPIRED, terminal=True)),
+    actions=(
+        Action(
+            "revoke",
+            "撤销",
+            frozenset({L.VALID}),
+            L.REVOKED,
+            AllOf(
+                HasRole(StaffRole.LICENSE_ISSUER.value),
+                SameDepartment(lambda licence: licence.department.code),
+            ),
+            Needs(reason=Need("请填写理由", "reason")),
+        ),
+    ),
+)
 
 
 def require_issuer(principal: Principal, department_code: str) -> None:
@@ -150,12 +181,13 @@ async def issue_license(
     values: dict[str, str],
     today: date,
     now: datetime | None = None,
+    ip: str = "",
 ) -> str:
     """Issue and sign a licence under the entry's current version; its number."""
     now = now or datetime.now(UTC)
     entry = await entry_by_code(catalog_code)
     require_issuer(principal, entry.department.code)
-    actor = await actor_of(principal)
+    actor = await actor_of(principal, ip=ip)
     if entry.state not in ISSUABLE:
         raise InvalidInput(
             f"证照目录“{entry.name}”当前为“{entry.state.label}”，不能签发", field="catalogCode"
@@ -190,7 +222,7 @@ async def issue_license(
         }
         token, kid = await sign(keys, canonical_claims(row))
         account = await Account.get(subject=principal.subject)
-        await License.create(
+        licence = await License.create(
             license_number=number,
             entry=entry,
             catalog_version=version,
@@ -210,6 +242,8 @@ async def issue_license(
             key_id=kid,
             created_at=now,
         )
+        role = StaffRole.LICENSE_ISSUER.value
+        await workflow.start(PROCESS, licence, actor, role=role, now=now)
         await AuditEvent.record(
             "license.issued",
             actor=actor.identity,
@@ -232,25 +266,29 @@ async def license_by_number(number: str) -> License:
 
 
 async def revoke_license(
-    principal: Principal, number: str, *, reason: str, now: datetime | None = None
+    principal: Principal,
+    number: str,
+    *,
+    reason: str,
+    now: datetime | None = None,
+    ip: str = "",
 ) -> License:
     """Revoke a valid (or expired) licence, with its reason; verification shows it at once."""
     now = now or datetime.now(UTC)
     found = await license_by_number(number)
-    require_issuer(principal, found.department.code)
-    actor = await actor_of(principal)
-    if found.status is LicenseStatus.REVOKED:
-        raise LicenseRevoked("该证照已经撤销", field="licenseNumber")
-    reason = check_reason(reason)
+    reason = workflow.check(PROCESS, found, "revoke", principal, reason=squash(reason)).reason
+    actor = await actor_of(principal, ip=ip)
     async with in_transaction(db.connection().connection_name):
-        moved = await License.filter(id=found.id, status=LicenseStatus.VALID).update(
-            status=LicenseStatus.REVOKED,
-            revoked_at=now,
-            revoked_by=actor.identity,
-            revoke_reason=reason,
+        await workflow.apply(
+            PROCESS,
+            found,
+            "revoke",
+            principal,
+            actor,
+            reason=reason,
+            now=now,
+            changes={"revoked_at": now, "revoked_by": actor.identity, "revoke_reason": reason},
         )
-        if not moved:
-            raise LicenseRevoked("该证照已经撤销", field="licenseNumber")
         await AuditEvent.record(
             "license.revoked",
             actor=actor.identity,

@@ -462,6 +462,8 @@ class CaseMutation:
                 handler="申请人",
                 handler_account_id=account.id,
                 note=input.note,
+                principal=principal,
+                ip=info.context.client_ip,
             )
 
         case, errors = await attempt(run)
@@ -492,6 +494,8 @@ class CaseMutation:
                 handler=account.display_name,
                 handler_account_id=account.id,
                 note=input.note,
+                principal=principal,
+                ip=info.context.client_ip,
             )
 
         case, errors = await attempt(run)
@@ -514,6 +518,7 @@ class CaseMutation:
                 note=input.note,
                 outcome=input.outcome,
                 calendar=context.calendar,
+                ip=context.client_ip,
             )
             await resolvers.publish_move(context.cache, moved)
             context.notifier.kick()

@@ -93,6 +93,7 @@ class LicenseMutation:
                 valid_until=input.valid_until,
                 values={f.name.strip(): f.value for f in input.fields},
                 today=local_today(),
+                ip=context.client_ip,
             )
 
         number, errors = await attempt(run)
@@ -102,7 +103,10 @@ class LicenseMutation:
     async def revoke_license(self, info: Info, input: RevokeLicenseInput) -> LicensePayload:
         async def run() -> str:
             found = await resolvers.revoke_license(
-                info.context.principal, input.license_number, reason=input.reason
+                info.context.principal,
+                input.license_number,
+                reason=input.reason,
+                ip=info.context.client_ip,
             )
             return found.license_number
 

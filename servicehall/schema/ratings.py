@@ -25,6 +25,7 @@ from servicehall.models import (
 from servicehall.models import Case as CaseModel
 from servicehall.models import FollowUp as FollowUpModel
 from servicehall.resolvers import cases as case_resolvers
+from servicehall.resolvers import follow_ups as follow_up_resolvers
 from servicehall.resolvers import ratings as resolvers
 from servicehall.resolvers.paging import Page
 from servicehall.schema.cases import Case, CaseRating, load_case, proven
@@ -171,7 +172,7 @@ class RatingQuery:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[FollowUp]:
-        page = await resolvers.follow_ups(
+        page = await follow_up_resolvers.follow_ups(
             info.context.principal,
             statuses=statuses or (),
             overdue_only=overdue_only,
@@ -355,7 +356,7 @@ class RatingMutation:
         return await _follow_up_step(
             info,
             input.id,
-            lambda p, f: resolvers.verify(
+            lambda p, f: follow_up_resolvers.verify(
                 p, f, input.findings, input.founded, ip=info.context.client_ip
             ),
         )
@@ -365,7 +366,9 @@ class RatingMutation:
         return await _follow_up_step(
             info,
             input.id,
-            lambda p, f: resolvers.rectify(p, f, input.measures, ip=info.context.client_ip),
+            lambda p, f: follow_up_resolvers.rectify(
+                p, f, input.measures, ip=info.context.client_ip
+            ),
             notify=True,
         )
 
@@ -374,7 +377,7 @@ class RatingMutation:
         return await _follow_up_step(
             info,
             input.id,
-            lambda p, f: resolvers.record_reply(
+            lambda p, f: follow_up_resolvers.record_reply(
                 p, f, input.reply, input.satisfied, ip=info.context.client_ip
             ),
         )
@@ -391,7 +394,7 @@ async def _follow_up_step(
 
     async def run() -> FollowUp:
         principal = info.context.principal
-        follow_up = await resolvers.follow_up_for(principal, _id(raw_id))
+        follow_up = await follow_up_resolvers.follow_up_for(principal, _id(raw_id))
         await step(principal, follow_up)
         if notify:  # the step queued a notice that should not wait for the next round
             info.context.notifier.kick()

@@ -3,7 +3,8 @@
 - ``process``: :class:`Process`, :class:`State`, :class:`Action`, deadlines and hooks.
 - ``rules``: who may take an action (:class:`HasRole`, :data:`ADMIN`, :class:`SameDepartment`,
   :class:`Owner`, combined with :class:`AnyOf` / :class:`AllOf`) and guards on the instance.
-- ``engine``: :func:`check` and :func:`apply` (one atomic, recorded step), :func:`start`.
+- ``engine``: :func:`check` and :func:`apply` (one atomic, recorded step), :func:`start`,
+  :func:`available` (the actions open now).
 - ``overdue``: instances past their state's deadline, for urging jobs.
 """
 
@@ -13,6 +14,7 @@ from servicehall.workflow.engine import (
     Applied,
     Decision,
     apply,
+    available,
     check,
     illegal,
     signed_in,
@@ -71,6 +73,7 @@ __all__ = [
     "SameDepartment",
     "State",
     "apply",
+    "available",
     "check",
     "illegal",
     "overdue",

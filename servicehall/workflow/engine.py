@@ -87,11 +87,16 @@ def state_of(process: Process, instance: Any) -> Any:
     return getattr(instance, process.state_field)
 
 
-def _options(process: Process, instance: Any) -> str:
-    actions = [
+def available(process: Process, instance: Any) -> tuple[Action, ...]:
+    """The actions open from the instance's state whose guards hold (who may take them
+    aside): what a front end offers, what an illegal-transition message lists."""
+    return tuple(
         a for a in process.actions_from(state_of(process, instance)) if a.available(instance)
-    ]
-    return "、".join(a.label for a in actions) or "无"
+    )
+
+
+def _options(process: Process, instance: Any) -> str:
+    return "、".join(a.label for a in available(process, instance)) or "无"
 
 
 def illegal(
@@ -180,7 +185,7 @@ def check(
     return Decision(
         action,
         role,
-        _text(reason, action.needs.reason, "reason", "理由"),
+        _text(reason, action.needs.reason, process.reason_field, process.reason_word),
         _text(basis, action.needs.basis, "basis", "法律依据"),
     )
 

@@ -120,7 +120,9 @@ class Process:
     """A process: ``model``'s ``state_field`` holds the state; ``lock_field``, when set, is
     a version column the conditional update also compares (a concurrent step that bumped
     it loses). ``noun`` names an instance in messages ("办件"), ``state_word`` its state
-    ("环节", "状态"); ``field`` is the input field errors point at; ``illegal`` is the
+    ("环节", "状态"); ``field`` is the input field errors point at; ``reason_field`` and
+    ``reason_word`` are the input field and the word for the text a step records as its
+    reason ("note" and "备注" for cases); ``illegal`` is the
     error type of a refused action; ``department`` reads the responsible department's id
     from an instance for the history."""
 
@@ -133,6 +135,8 @@ class Process:
     noun: str
     field: str
     state_word: str = "状态"
+    reason_field: str = "reason"
+    reason_word: str = "理由"
     lock_field: str | None = None
     illegal: type[ServiceHallError] = IllegalTransition
     conflict: type[ServiceHallError] = Conflict

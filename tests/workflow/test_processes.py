@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from servicehall.models import CatalogState, FollowUpStatus, GrantStatus
-from servicehall.resolvers import license_catalog, license_grants, ratings
+from servicehall.models import CaseStage, CatalogState, FollowUpStatus, GrantStatus, LicenseStatus
+from servicehall.resolvers import (
+    case_process,
+    cases,
+    follow_ups,
+    license_catalog,
+    license_grants,
+    licenses,
+)
 from servicehall.workflow import Process
 
-C, G, F = CatalogState, GrantStatus, FollowUpStatus
+C, G, F, S, L = CatalogState, GrantStatus, FollowUpStatus, CaseStage, LicenseStatus
 
 #: The hand-written tables as they were at 477e80b.
 FORMER = {
@@ -35,8 +42,29 @@ FORMER = {
         F.RECTIFIED: {F.CLOSED},
         F.CLOSED: {F.OPEN},
     },
+    # CASE-2: resolvers/cases.py TRANSITIONS as written by hand
+    "case": {
+        S.SUBMITTED: {S.PRE_ACCEPTED, S.ACCEPTED, S.SUPPLEMENT_REQUESTED},
+        S.PRE_ACCEPTED: {S.ACCEPTED, S.SUPPLEMENT_REQUESTED},
+        S.ACCEPTED: {S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.COMPLETED},
+        S.PROCESSING: {S.SUPPLEMENT_REQUESTED, S.SPECIAL_REQUESTED, S.COMPLETED},
+        S.SUPPLEMENT_REQUESTED: {S.SUPPLEMENT_ACCEPTED},
+        S.SUPPLEMENT_ACCEPTED: {S.ACCEPTED, S.PROCESSING},
+        S.SPECIAL_REQUESTED: {S.SPECIAL_CONCLUDED},
+        S.SPECIAL_CONCLUDED: {S.PROCESSING, S.COMPLETED},
+        S.COMPLETED: {S.COLLECTED},
+        S.COLLECTED: set(),
+    },
+    # LIC-3: revocation was a conditional update from VALID; EXPIRED is derived
+    "license": {L.VALID: {L.REVOKED}, L.REVOKED: set(), L.EXPIRED: set()},
 }
-PROCESSES = (license_catalog.PROCESS, license_grants.PROCESS, ratings.FOLLOW_UP)
+PROCESSES = (
+    license_catalog.PROCESS,
+    license_grants.PROCESS,
+    follow_ups.FOLLOW_UP,
+    case_process.PROCESS,
+    licenses.PROCESS,
+)
 
 
 @pytest.mark.parametrize("process", PROCESSES, ids=lambda p: p.name)
@@ -47,10 +75,19 @@ def test_the_derived_table_is_the_former_one(process: Process) -> None:
 def test_the_modules_tables_are_the_processes() -> None:
     assert license_catalog.PROCESS.transitions() == license_catalog.TRANSITIONS
     assert license_grants.PROCESS.transitions() == license_grants.TRANSITIONS
+    assert case_process.PROCESS.transitions() == cases.TRANSITIONS
 
 
 def test_every_state_of_each_enum_is_declared() -> None:
-    for process, enum in zip(PROCESSES, (C, G, F), strict=True):
+    for process, enum in zip(PROCESSES, (C, G, F, S, L), strict=True):
         assert {s.value for s in process.states} == set(enum)
         assert all(s.label for s in process.states)
         assert all(a.label and a.name for a in process.actions)
+
+
+def test_one_action_leads_to_each_stage_of_a_case() -> None:
+    """issue 13, CASE-2: the stage a handler asks for names the action; no two actions
+    compete for one target (the migration of ``case_record`` relies on it too)."""
+    targets = [a.target for a in case_process.PROCESS.actions]
+    assert len(targets) == len(set(targets))
+    assert set(targets) == set(CaseStage) - {case_process.PROCESS.initial.value}
