@@ -1,7 +1,7 @@
 """The case stages on the workflow engine (issue 13; CASE-1, CASE-2): each move is one step
 of the ``case`` process in ``workflow_step`` (``case_record`` is a view of it), two staff
 moving one case at once leave exactly one step, unaccepted cases show as overdue, and
-migration 0011 moves the records that existed (0012 the licences' issues and revocations,
+migration 0012 moves the records that existed (0013 the licences' issues and revocations,
 LIC-3), on both backends."""
 
 from __future__ import annotations
@@ -223,7 +223,7 @@ async def _records(case_ids: list[int]) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in rows]
 
 
-async def test_migration_0011_moves_case_records_into_the_history(
+async def test_migration_0012_moves_case_records_into_the_history(
     backend: str, services: Services, tmp_path: Path
 ) -> None:
     """issue 13, CASE-2: every ``case_record`` row becomes a ``case`` step (action, stage
@@ -234,7 +234,7 @@ async def test_migration_0011_moves_case_records_into_the_history(
     else:
         url = await _new_pg_database(services)
     async with opened(Settings(database_url=url)):
-        await _migrate_to("0010_workflow")
+        await _migrate_to("0011_revocations")
         await load_test_demo(items=12, enterprises=6)
         # as before 0011 and 0012: no case or licence steps
         await WorkflowStep.filter(process__in=["case", "license"]).delete()
@@ -266,7 +266,7 @@ async def test_migration_0011_moves_case_records_into_the_history(
         ids = [first.id, second.id]
         before = await _records(ids)
 
-        await _migrate_to("0011_case_workflow")
+        await _migrate_to("0012_case_workflow")
         assert await _records(ids) == before
         steps = await WorkflowStep.filter(process="case", instance_id=first.id).order_by("id")
         assert [(s.action, s.from_state, s.to_state, s.version) for s in steps] == [
@@ -285,14 +285,14 @@ async def test_migration_0011_moves_case_records_into_the_history(
         )
         assert (system.actor, system.role, system.action) == ("system", "system", "pre_accept")
 
-        await _migrate_to("0010_workflow")
+        await _migrate_to("0011_revocations")
         assert await _records(ids) == before
         assert not await WorkflowStep.filter(process="case").exists()
-        await _migrate_to("0011_case_workflow")
+        await _migrate_to("0012_case_workflow")
         assert await _records(ids) == before
 
-        # 0012 (LIC-3): the licences issued and revoked so far get their steps
-        await _migrate_to("0012_license_workflow")
+        # 0013 (LIC-3): the licences issued and revoked so far get their steps
+        await _migrate_to("0013_license_workflow")
         licences = await License.all()
         assert licences and any(lic.status is LicenseStatus.REVOKED for lic in licences)
         steps = await WorkflowStep.filter(process="license").order_by("id")

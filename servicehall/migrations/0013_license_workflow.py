@@ -41,7 +41,7 @@ async def remove_steps(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0011_case_workflow")]
+    dependencies = [("models", "0012_case_workflow")]
 
     initial = False
 

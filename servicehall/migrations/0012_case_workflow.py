@@ -84,7 +84,7 @@ async def restore_records(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0010_workflow")]
+    dependencies = [("models", "0011_revocations")]
 
     initial = False
 
