@@ -61,7 +61,15 @@ async def test_parallel_guesses_evaluate_at_most_the_limit(
     codes = [a["errors"][0]["code"] for a in answers]  # type: ignore[index]
     assert len(compared) <= identity.ACTIVATION_ATTEMPTS
     assert codes.count("CODE_INVALID") == len(compared)
-    assert codes.count("RATE_LIMITED") == GUESSES - len(compared)
+    # The rest are refused unevaluated. On a machine loaded enough for Redis calls to time
+    # out, the circuit breaker (F5) refuses some as SERVICE_UNAVAILABLE instead: refused
+    # all the same, and never compared.
+    refused = codes.count("RATE_LIMITED") + codes.count("SERVICE_UNAVAILABLE")
+    assert refused == GUESSES - len(compared)
+    assert codes.count("RATE_LIMITED") > 0
+    if (hall.runtime.cache.breaker() or "closed") != "closed":
+        # wait for the probe that closes it, so the late guess below reaches Redis
+        await asyncio.sleep(hall.runtime.settings.redis_breaker_cooldown + 0.2)
     late = await _finish(hall, activation, one_time)
     assert late["errors"][0]["code"] == "RATE_LIMITED"  # type: ignore[index]
     assert len(compared) <= identity.ACTIVATION_ATTEMPTS
