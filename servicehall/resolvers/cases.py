@@ -59,7 +59,7 @@ from servicehall.notify.outbox import Outgoing, enqueue, in_app
 from servicehall.notify.templates import SIGNATURE, render_sms
 from servicehall.resolvers import notifications
 from servicehall.resolvers.paging import Page, newest_first
-from servicehall.settings import Settings
+from servicehall.settings import CaseLookupLimits
 from servicehall.workdays import ClockReading, Pause, WarningLevel, WorkCalendar, read_clock
 
 log = logging.getLogger("servicehall.cases")
@@ -435,7 +435,7 @@ def same_name(stored: str, given: str) -> bool:
 
 async def check_rate(
     cache: CacheBackend,
-    settings: Settings,
+    limits: CaseLookupLimits,
     *,
     ip: str,
     device: str | None,
@@ -451,14 +451,14 @@ async def check_rate(
     try:
         if device is not None:
             count = await cache.incr(f"case-lookup:device:{device}:{minute}", ttl=120)
-            if count > settings.case_lookups_per_device:
+            if count > limits.per_device:
                 raise RateLimited("本终端查询过于频繁，请稍后再试")
             return
         if who is not None:
             count = await cache.incr(f"case-lookup:who:{who}:{minute}", ttl=120)
         else:
             count = await cache.incr(f"case-lookup:ip:{ip}:{minute}", ttl=120)
-        if count > settings.case_lookups_per_ip:
+        if count > limits.per_ip:
             raise RateLimited("查询过于频繁，请一分钟后再试")
     except CacheUnavailable:
         log.warning("case lookup rate limit not applied: cache unavailable")
