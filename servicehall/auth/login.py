@@ -16,8 +16,8 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from servicehall import clock
 from servicehall.auth.services import AuthServices
 from servicehall.auth.throttle import Verdict, account_key
 from servicehall.codes import normalize_code, parse_enterprise_code, parse_id_number
@@ -213,7 +213,7 @@ async def record_login(
     """The login record an account sees (SSO-3); every way of signing in writes one."""
     await LoginRecord.create(
         account=account,
-        at=datetime.now(UTC),
+        at=clock.now(),
         ip=ip,
         user_agent=user_agent[:256],
         client_id=client_id,

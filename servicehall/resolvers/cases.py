@@ -15,7 +15,7 @@ import logging
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -24,7 +24,8 @@ from tortoise.transactions import in_transaction
 from servicehall import db
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.cache.base import CacheBackend, CacheUnavailable
-from servicehall.clock import LOCAL_TZ
+from servicehall.clock import LOCAL_TZ, timestamp
+from servicehall.clock import now as utc_now
 from servicehall.codes import (
     format_case_number,
     make_case_number,
@@ -233,7 +234,7 @@ async def create_case(
     now: datetime | None = None,
 ) -> Case:
     """A new case at 申办 with its first record."""
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     item = await ServiceItem.get_or_none(code=item_code.strip()).prefetch_related("department")
     if item is None:
         raise NotFound(f"事项“{item_code[:32]}”不存在", field="itemCode")
@@ -302,7 +303,7 @@ async def advance_case(
     now: datetime | None = None,
 ) -> Moved:
     """Move a case one stage on (CASE-2), or a typed refusal saying why not."""
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     number = parse_case_number(case_number)
     case = await Case.get_or_none(case_number=number).prefetch_related("item", "department")
     if case is None:
@@ -447,7 +448,7 @@ async def check_rate(
     system (``who``) count against it instead, with the address's limit (F11): colleagues
     behind one office address do not share a budget, and one account cannot spread its
     guesses over many addresses."""
-    minute = int(datetime.now(UTC).timestamp() // 60)
+    minute = int(timestamp() // 60)
     try:
         if device is not None:
             count = await cache.incr(f"case-lookup:device:{device}:{minute}", ttl=120)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from servicehall import db, text
+from servicehall import clock, db, text
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.clock import local_today
 from servicehall.errors import InvalidInput, NotFound
@@ -164,7 +163,7 @@ async def publish_information(
             body=body,
             department=department,
             topic=topic,
-            published_at=datetime.now(UTC),
+            published_at=clock.now(),
         )
         delivered = await deliver_to_subscribers(info, department, topic)
         await AuditEvent.record(
@@ -275,6 +274,6 @@ async def mark_reminder_read(enterprise_id: int, reminder_id: int) -> Reminder:
 async def _mark_read(row: M) -> M:
     """Mark a message or reminder read once: the first time it was read stays."""
     if row.read_at is None:
-        row.read_at = datetime.now(UTC)
+        row.read_at = clock.now()
         await row.save(update_fields=["read_at"])
     return row

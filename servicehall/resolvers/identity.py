@@ -10,13 +10,13 @@ from __future__ import annotations
 import base64
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 from tortoise.transactions import in_transaction
 
-from servicehall import db
+from servicehall import clock, db
 from servicehall.auth.crypto import digest, new_token
 from servicehall.auth.passwords import check_policy
 from servicehall.auth.principal import Principal
@@ -187,7 +187,7 @@ async def change_password(
     if await auth.passwords.verify(account.password_hash, normalized):
         raise InvalidInput("新密码不能与当前密码相同", field="newPassword")
     account.password_hash = await auth.passwords.hash(normalized)
-    account.password_changed_at = datetime.now(UTC)
+    account.password_changed_at = clock.now()
     notices = await notifications.password_changed(account, ip=ip, at=account.password_changed_at)
     async with in_transaction(db.connection().connection_name):
         await account.save(update_fields=["password_hash", "password_changed_at"])
@@ -240,7 +240,7 @@ async def start_activation(
     )
     if enterprise is None:
         raise NotFound("未找到该企业的市场主体登记信息", field="creditCode")
-    if not licence_valid(enterprise, datetime.now(UTC) + timedelta(hours=8)):
+    if not licence_valid(enterprise, clock.now() + timedelta(hours=8)):
         raise LicenceInvalid(
             "该企业营业执照已过期或登记状态不是存续，暂不能激活", field="creditCode"
         )
@@ -278,7 +278,7 @@ async def start_activation(
         {"code": one_time, "minutes": ACTIVATION_TTL // 60},
         source=f"activation:{activation_id}",
         # a code is worth nothing once it has expired, and is blanked once sent
-        expires_at=datetime.now(UTC) + timedelta(seconds=ACTIVATION_TTL),
+        expires_at=clock.now() + timedelta(seconds=ACTIVATION_TTL),
         sensitive=True,
     )
     async with in_transaction(db.connection().connection_name):
@@ -348,7 +348,7 @@ async def finish_activation(
             display_name=enterprise.name,
             enterprise=enterprise,
             password_hash=password_hash,
-            password_changed_at=datetime.now(UTC),
+            password_changed_at=clock.now(),
         )
         await AuditEvent.record(
             "account.activated",
@@ -373,7 +373,7 @@ async def publish_announcement(
     if not 1 <= len(body) <= 5000:
         raise InvalidInput("公告内容应为1到5000个字", field="body")
     notice = await Announcement.create(
-        title=title, body=body, published_at=datetime.now(UTC), author=account
+        title=title, body=body, published_at=clock.now(), author=account
     )
     await AuditEvent.record(
         "announcement.published",
@@ -407,7 +407,7 @@ async def login_statistics(days: int) -> list[LoginStatistic]:
         if dialect == "sqlite"
         else "to_char(at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')"
     )
-    since = datetime.now(UTC) - timedelta(days=days)
+    since = clock.now() - timedelta(days=days)
     bound_since = q.bind(since if dialect == "postgres" else since.isoformat(sep=" "))
     rows = await db.fetch(
         f"SELECT {local_day} AS day, client_id, "

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 import logging
-import time
 from typing import Any
 
 import orjson
@@ -42,6 +41,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.execution import optimized_is_awaitable
 from strawberry.http.ides import get_graphql_ide_html
 
+from servicehall import clock
 from servicehall.auth.principal import PrincipalKind
 from servicehall.cache.base import CacheUnavailable
 from servicehall.errors import RateLimited, ServiceHallError
@@ -304,7 +304,7 @@ class GraphQLEndpoint:
         ip = request.client.host if request.client else "unknown"
         try:
             count = await self.runtime.cache.incr(
-                f"apq-rate:{ip}:{int(time.time() // 60)}", ttl=120
+                f"apq-rate:{ip}:{int(clock.timestamp() // 60)}", ttl=120
             )
         except CacheUnavailable:
             count = 0  # nothing can be stored either

@@ -1,0 +1,76 @@
+"""Issue 13, "one of each": conventions the code keeps, checked over the package's source."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from servicehall import clock
+from servicehall.codes import parse_id_number
+from servicehall.errors import InvalidIdNumber
+
+PACKAGE = Path(clock.__file__).parent
+
+#: Wall-clock readings outside clock.py (``time.monotonic``/``perf_counter`` measure
+#: durations and stay allowed).
+WALL_CLOCK = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"), ("time", "time")}
+
+
+def sources() -> Iterator[tuple[Path, ast.Module]]:
+    for path in sorted(PACKAGE.rglob("*.py")):
+        yield path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def wall_clock_calls(tree: ast.Module) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        owner = node.func.value
+        name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", None)
+        if (name, node.func.attr) in WALL_CLOCK:
+            found.append((node.lineno, f"{name}.{node.func.attr}()"))
+    return found
+
+
+def test_the_walk_sees_wall_clock_calls() -> None:
+    """The check below can fail: it finds each kind of call it forbids."""
+    tree = ast.parse(
+        "import datetime as dt, time\n"
+        "a = datetime.now(UTC)\nb = dt.datetime.utcnow()\nc = date.today()\nd = time.time()\n"
+        "e = time.monotonic()\n"
+    )
+    assert [call for _, call in wall_clock_calls(tree)] == [
+        "datetime.now()",
+        "datetime.utcnow()",
+        "date.today()",
+        "time.time()",
+    ]
+
+
+def test_one_clock() -> None:
+    """Issue 13: the hall reads the wall clock only in servicehall/clock.py."""
+    offenders = [
+        f"{path.relative_to(PACKAGE.parent)}:{line} {call}"
+        for path, tree in sources()
+        if path.name != "clock.py" or path.parent != PACKAGE
+        for line, call in wall_clock_calls(tree)
+    ]
+    assert offenders == []
+
+
+def test_tests_freeze_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Moving ``clock.timestamp`` moves every reading: UTC time, the local day, and code
+    that checks against today (an ID number born "tomorrow" becomes valid)."""
+    later = datetime(2031, 1, 1, 16, 30, tzinfo=UTC)  # 00:30 on 2 January in Shanghai
+    born_then = "110101203101020017"  # born 2031-01-02, check digit valid
+    with pytest.raises(InvalidIdNumber):
+        parse_id_number(born_then)
+    monkeypatch.setattr(clock, "timestamp", later.timestamp)
+    assert clock.now() == later
+    assert clock.local_today() == date(2031, 1, 2)
+    assert parse_id_number(born_then) == born_then
