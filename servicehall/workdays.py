@@ -24,6 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from servicehall.errors import InvalidInput
 from servicehall.settings import SettingsError
 
 #: The announcements shipped with the code; extra files replace its years one by one.
@@ -32,7 +33,7 @@ BUNDLED_FILE = Path(__file__).parent / "data" / "holidays.json"
 _ONE_DAY = timedelta(days=1)
 
 
-class CalendarError(ValueError):
+class CalendarError(InvalidInput, ValueError):
     """A holiday file that cannot be used; the message names the file, year and entry."""
 
 

@@ -28,6 +28,7 @@ from joserfc.jwk import KeyParameters, KeySet, OKPKey, RSAKey
 
 from servicehall import clock
 from servicehall.auth.crypto import SecretBox
+from servicehall.errors import Conflict
 from servicehall.models import SigningKey
 
 Key = RSAKey | OKPKey
@@ -64,7 +65,7 @@ LICENSES = KeyPurpose("license", "Ed25519", None)
 PURPOSES = {p.name: p for p in (TOKENS, LICENSES)}
 
 
-class KeyInUse(ValueError):
+class KeyInUse(Conflict, ValueError):
     """The key to withdraw is the one signing now: rotate first."""
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from servicehall import clock
 from servicehall.auth.services import AuthServices
@@ -68,10 +69,17 @@ class LoginFailure:
     captcha_required: bool
 
 
-class LoginFailed(Exception):
+class LoginFailed(ServiceHallError):
+    """A refused sign-in: ``failure`` holds the error to show and whether a captcha is due.
+    Surfaced anywhere, it reports the wrapped error's code and label."""
+
     def __init__(self, failure: LoginFailure) -> None:
-        super().__init__(failure.error.message)
+        super().__init__(failure.error.message, field=failure.error.field)
         self.failure = failure
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return self.failure.error.extensions
 
 
 def normalize_identifier(kind: LoginKind, raw: str) -> str:

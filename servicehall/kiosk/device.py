@@ -20,6 +20,7 @@ import httpx2
 import orjson
 
 from servicehall import clock
+from servicehall.errors import DeviceNotRegistered, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ RENEW_BEFORE = 60
 REFUSAL_TTL = 15
 
 
-class DeviceUnregistered(Exception):
+class DeviceUnregistered(DeviceNotRegistered):
     """The hall does not know this device (or no longer): ``reason`` says why, in Chinese."""
 
     def __init__(self, reason: str) -> None:
@@ -37,7 +38,7 @@ class DeviceUnregistered(Exception):
         self.reason = reason
 
 
-class HallUnreachable(Exception):
+class HallUnreachable(ServiceUnavailable):
     """The hall did not answer, or answered with a server error."""
 
 

@@ -44,7 +44,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from servicehall import clock
 from servicehall.auth.principal import PrincipalKind
 from servicehall.cache.base import CacheUnavailable
-from servicehall.errors import RateLimited, ServiceHallError
+from servicehall.errors import InvalidInput, RateLimited, ServiceHallError
 from servicehall.schema.context import Context
 from servicehall.schema.documents import Prepared
 from servicehall.schema.errors import format_error
@@ -58,19 +58,25 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 
 
-class RequestError(Exception):
-    """The HTTP request is not a GraphQL request we can run (answered with 4xx)."""
+class RequestError(InvalidInput):
+    """The HTTP request is not a GraphQL request we can run (answered with ``status``).
+
+    Its answer carries ``wire_code`` (GraphQL-over-HTTP codes such as ``BAD_REQUEST`` that
+    are no :class:`ErrorCode`) and ``wire_label``; :meth:`of` answers a hall error's own.
+    """
 
     def __init__(self, status: int, code: str, message: str, label: str | None = None) -> None:
         super().__init__(message)
-        self.status, self.code, self.message, self.label = status, code, message, label
+        self.status, self.wire_code, self.wire_label = status, code, label
 
     @classmethod
     def of(cls, status: int, error: ServiceHallError) -> RequestError:
         return cls(status, error.code.value, error.message, error.label)
 
     def body(self) -> bytes:
-        extensions = {"code": self.code} | ({"label": self.label} if self.label else {})
+        extensions = {"code": self.wire_code} | (
+            {"label": self.wire_label} if self.wire_label else {}
+        )
         return orjson.dumps({"errors": [{"message": self.message, "extensions": extensions}]})
 
 
