@@ -13,7 +13,8 @@ import pytest
 
 from servicehall import clock
 from servicehall.codes import parse_id_number
-from servicehall.errors import InvalidIdNumber, ServiceHallError
+from servicehall.errors import InvalidCursor, InvalidIdNumber, ServiceHallError
+from servicehall.resolvers.paging import decode_cursor, encode_cursor
 from servicehall.settings import SettingsError
 
 PACKAGE = Path(clock.__file__).parent
@@ -115,3 +116,45 @@ def test_one_error_hierarchy() -> None:
         if not issubclass(error, ServiceHallError) and error not in OUTSIDE_THE_HIERARCHY
     )
     assert outside == []
+
+
+def test_one_paging_module() -> None:
+    """Issue 13: one page type, one cursor codec and one MAX_PAGE, in resolvers/paging.py
+    (there were four of each: paging.py, identity.py, items.py, stations.py)."""
+    offenders = []
+    for path, tree in sources():
+        if path == PACKAGE / "resolvers" / "paging.py":
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name.endswith("Page"):
+                offenders.append(f"{path.name}: class {node.name}")
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id.startswith("MAX_PAGE"):
+                    offenders.append(f"{path.name}: {target.id}")
+            if isinstance(node, ast.Attribute) and node.attr.startswith("urlsafe_b64encode"):
+                offenders.append(f"{path.name}:{node.lineno} encodes base64")
+    assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("old", "parts", "expected"),
+    [
+        # The base64 of what the four codecs wrote before issue 13 (Python's base64 module).
+        ("MjAyNC0wNS0wMXw0Mg", 2, ["2024-05-01", "42"]),  # paging.py: date|id
+        ("MjAyNC0wNS0wMVQwODowMDowMCswMDowMHw3", 2, ["2024-05-01T08:00:00+00:00", "7"]),
+        ("MTIz", 1, ["123"]),  # identity.py: id
+        ("MnwxMTQ0MDQwMzAwNzA0ODc4OFAtMDAx", 2, ["2", "11440403007048788P-001"]),  # items.py
+        ("MTE0NDA0MDMwMDcwNDg3ODhQLTAwMQ", 1, ["11440403007048788P-001"]),  # stations.py
+    ],
+)
+def test_cursors_clients_hold_stay_valid(old: str, parts: int, expected: list[str]) -> None:
+    assert decode_cursor(old, parts) == expected
+    assert encode_cursor(*expected) == old
+
+
+@pytest.mark.parametrize("bad", ["%%%", "/w", "MTIz", "gA"])
+def test_a_foreign_cursor_is_a_typed_error(bad: str) -> None:
+    with pytest.raises(InvalidCursor) as refused:
+        decode_cursor(bad, 2)
+    assert refused.value.field == "after"

@@ -27,7 +27,7 @@ from servicehall.models import (
     Theme,
 )
 from servicehall.notify.outbox import enqueue, in_app
-from servicehall.resolvers.paging import MAX_PAGE, Page, newest_first
+from servicehall.resolvers.paging import Page, check_first, newest_first
 
 M = TypeVar("M", Message, Reminder)
 #: Who owns a mailbox: an enterprise (its mailbox) or an account (its inbox).
@@ -72,8 +72,7 @@ def _today_value() -> Any:
 
 async def related_enterprises(enterprise_id: int, *, first: int) -> list[dict[str, Any]]:
     """Local operating enterprises sharing industry divisions (ENT-10), most shared first."""
-    if not 0 <= first <= MAX_PAGE:
-        raise InvalidInput(f"每页条数应在0到{MAX_PAGE}之间", field="first")
+    check_first(first)
     q = db.Sql(db.dialect())
     return await db.fetch(
         "SELECT e.credit_code, e.name, e.entity_type, e.address, COUNT(*) AS shared "

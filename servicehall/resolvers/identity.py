@@ -7,7 +7,6 @@ changes nothing; every security-relevant change lands in the audit log.
 
 from __future__ import annotations
 
-import base64
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +27,6 @@ from servicehall.errors import (
     CaptchaInvalid,
     CodeInvalid,
     Forbidden,
-    InvalidCursor,
     InvalidInput,
     LicenceInvalid,
     NotFound,
@@ -51,12 +49,18 @@ from servicehall.models import (
 from servicehall.notify.outbox import enqueue
 from servicehall.notify.sms import mask_phone
 from servicehall.resolvers import notifications, refusals
+from servicehall.resolvers.paging import (
+    Page,
+    check_first,
+    decode_cursor,
+    encode_cursor,
+    invalid_cursor,
+)
 
 ACTIVATION_TTL = 600
 ACTIVATION_ATTEMPTS = 5
 SMS_INTERVAL = 60
 PROOF_ATTEMPTS_PER_HOUR = 5
-MAX_PAGE = 100
 
 
 async def account_of(principal: Principal) -> Account:
@@ -69,39 +73,22 @@ async def account_of(principal: Principal) -> Account:
 # -- pages ------------------------------------------------------------------------------
 
 
-def _cursor(value: int) -> str:
-    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
-
-
-def _after(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
+def _after(cursor: str) -> int:
+    (text,) = decode_cursor(cursor, 1)
     try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        return int(text)
     except ValueError:
-        raise InvalidCursor("分页游标无效", field="after") from None
-
-
-def _check_first(first: int) -> None:
-    if not 0 <= first <= MAX_PAGE:
-        raise InvalidInput(f"每页条数应在0到{MAX_PAGE}之间", field="first")
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    rows: list[tuple[str, Any]]
-    has_next: bool
-    total: int
+        raise invalid_cursor(cursor) from None
 
 
 async def _newest_first(queryset: Any, first: int, after: str | None) -> Page:
-    _check_first(first)
+    check_first(first)
     total = await queryset.count()
-    before = _after(after)
-    if before is not None:
-        queryset = queryset.filter(id__lt=before)
-    rows = await queryset.order_by("-id").limit(first + 1)
-    return Page([(_cursor(r.id), r) for r in rows[:first]], len(rows) > first, total)
+    if after is not None:
+        queryset = queryset.filter(id__lt=_after(after))
+    rows = (await queryset.order_by("-id").limit(first + 1))[: first + 1]
+    shown = rows[:first]
+    return Page(shown, [encode_cursor(r.id) for r in shown], len(rows) > first, total)
 
 
 async def login_records(account_id: int, first: int, after: str | None) -> Page:

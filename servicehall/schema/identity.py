@@ -220,7 +220,7 @@ class Viewer:
         account = await self.account_row()
         page = await resolvers.login_records(account.id, first, after)
         return Connection.build(
-            [(cursor, LoginRecord.from_model(row)) for cursor, row in page.rows],
+            [(cursor, LoginRecord.from_model(row)) for cursor, row in page.pairs()],
             has_next=page.has_next,
             after=after,
             total=page.total,
@@ -289,7 +289,7 @@ class IdentityQuery:
     ) -> Connection[Announcement]:
         page = await resolvers.announcements(first, after)
         return Connection.build(
-            [(cursor, Announcement.from_model(row)) for cursor, row in page.rows],
+            [(cursor, Announcement.from_model(row)) for cursor, row in page.pairs()],
             has_next=page.has_next,
             after=after,
             total=page.total,
