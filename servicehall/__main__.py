@@ -50,7 +50,7 @@ log = logging.getLogger("servicehall")
 
 def _changes(settings: Settings, cache: CacheBackend) -> Changes:
     """The change announcer, with each entity kind's domain as the schema declares it."""
-    return Changes(cache, entity_domains(build_schema(settings)._schema))
+    return Changes(cache, entity_domains(build_schema(settings.query_limits)._schema))
 
 
 def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
@@ -123,7 +123,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> int:
-    sdl = build_schema(settings).as_str() + "\n"
+    sdl = build_schema(settings.query_limits).as_str() + "\n"
     if args.output == "-":
         sys.stdout.write(sdl)
     else:
@@ -236,7 +236,7 @@ def cmd_kiosk(settings: Settings, args: argparse.Namespace) -> int:
         hall_lifespan = partial(hall.router.lifespan_context, hall)
         schema = hall.state.runtime.schema
     else:
-        schema = build_schema(settings)
+        schema = build_schema(settings.query_limits)
     if settings.kiosk_client_id is None:
         log.warning(
             "SERVICEHALL_KIOSK_CLIENT_ID/_SECRET are not set: the terminal shows 本终端未登记"
@@ -374,7 +374,9 @@ def cmd_jobs_run(settings: Settings, args: argparse.Namespace) -> int:
         await db.require_migrated()
         notifier = Notifier(settings)
         try:
-            summary = await job.run(jobs.JobContext(settings, notifier, work_calendar(settings)))
+            summary = await job.run(
+                jobs.JobContext(settings, notifier, work_calendar(settings.holidays_file))
+            )
             if job.name != "outbox":  # deliver what the job queued, as the scheduler would
                 await notifier.outbox.deliver_due()
         finally:
@@ -510,6 +512,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         code: int = args.handler(settings, args)
+    except SettingsError as error:
+        # Settings checked where they are used (SMTP URL, holidays file) as the app is built.
+        print(f"配置错误：{error}", file=sys.stderr)
+        return 2
     except db.DatabaseNotMigrated as error:
         print(f"数据库尚未迁移：{error}", file=sys.stderr)
         return 1

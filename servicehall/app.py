@@ -105,7 +105,9 @@ def create_app(settings: Settings, *, server: bool = False) -> Starlette:
     that builds many apps keeps the collector as it is.
     """
     runtime = Runtime(
-        settings=settings, schema=build_schema(settings), cache=create_backend(settings)
+        settings=settings,
+        schema=build_schema(settings.query_limits),
+        cache=create_backend(settings),
     )
 
     @asynccontextmanager

@@ -1,4 +1,11 @@
-"""The hall's clock: times are stored in UTC and shown, and days counted, in Asia/Shanghai."""
+"""The hall's one clock: times are stored in UTC and shown, and days counted, in Asia/Shanghai.
+
+Every reading of the wall clock in the hall goes through :func:`timestamp` (a test fails on
+``datetime.now``, ``datetime.utcnow``, ``date.today`` or ``time.time`` anywhere else), so a
+test freezes or moves the whole hall's time with one
+``monkeypatch.setattr(clock, "timestamp", lambda: ...)``. Durations measured with
+``time.monotonic``/``perf_counter`` are not wall-clock readings and stay where they are.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +28,7 @@ def now() -> datetime:
 
 def local_today() -> date:
     """Today's date in the hall's time zone (a licence expires at local midnight)."""
-    return datetime.now(LOCAL_TZ).date()
+    return datetime.fromtimestamp(timestamp(), LOCAL_TZ).date()
 
 
 def years_later(day: date, years: int) -> date:

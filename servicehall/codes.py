@@ -33,6 +33,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from servicehall import clock
 from servicehall.errors import (
     InvalidCaseNumber,
     InvalidCreditCode,
@@ -265,7 +266,7 @@ def parse_id_number(raw: str, *, field: str = "idNumber") -> str:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         born = None
-    if born is None or not date(1900, 1, 1) <= born <= date.today():
+    if born is None or not date(1900, 1, 1) <= born <= clock.local_today():
         raise InvalidIdNumber(
             "身份证号码的出生日期无效", field=field, details={"check": "BIRTH_DATE"}
         )

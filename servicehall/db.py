@@ -22,6 +22,7 @@ from tortoise.context import TortoiseContext, _current_context, require_context
 from tortoise.migrations.executor import MigrationExecutor
 from tortoise.models import Model
 
+from servicehall.errors import ServiceUnavailable
 from servicehall.settings import Settings
 
 Dialect = Literal["sqlite", "postgres"]
@@ -29,7 +30,7 @@ APP_LABEL = "models"
 MIGRATIONS_MODULE = "servicehall.migrations"
 
 
-class DatabaseNotMigrated(RuntimeError):
+class DatabaseNotMigrated(ServiceUnavailable, RuntimeError):
     """The schema is behind the code: ``servicehall migrate`` has not been run."""
 
 

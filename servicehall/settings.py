@@ -3,6 +3,12 @@
 Nothing below this module reads the environment: ``create_app(settings)`` receives a frozen
 :class:`Settings`, so tests build as many differently configured apps as they like.
 
+A leaf: this module imports nothing from the hall (a test checks it), so every layer may
+import it. Checks that need a layer's code (the SMTP URL, the holidays file) run where the
+value is used, when the app is built (``notify/service.py``, ``workdays.py``); layers that
+need only a few knobs take the small value types below (:class:`QueryLimits`,
+:class:`CaseLookupLimits`) instead of the whole :class:`Settings`.
+
 Example:
     >>> s = Settings.from_env({"SERVICEHALL_ENV": "prod", "SERVICEHALL_DATABASE_URL": "postgres://h/db"})
     >>> s.is_prod, s.graphiql
@@ -14,12 +20,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
-
-from servicehall.notify.email import parse_smtp_url
-from servicehall.workdays import CalendarError, WorkCalendar
 
 Env = Literal["dev", "prod"]
 
@@ -31,6 +33,30 @@ PREFIX = "SERVICEHALL_"
 
 class SettingsError(ValueError):
     """A setting has a value the hall cannot run with; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLimits:
+    """What the GraphQL layer needs to know to bound an operation (F1, F2, F4, F15)."""
+
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 4000
+    introspection_enabled: bool = True
+    document_cache_size: int = 1024
+    document_cache_bytes: int = 16 * 1024 * 1024
+    max_response_bytes: int = 4 * 1024 * 1024
+    max_cost_anonymous: int = 10_000
+    max_cost_signed_in: int = 50_000
+    max_cost_machine: int = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class CaseLookupLimits:
+    """Public progress lookups (CASE-1) per minute from one IP and from one kiosk device."""
+
+    per_ip: int = 20
+    per_device: int = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +263,6 @@ class Settings:
                 raise SettingsError(f"{_env_name(name)} must be at least 1")
         self._check_kiosk()
         self._check_messaging()
-        self._check_calendar()
 
     def _check_kiosk(self) -> None:
         if not 3 <= self.kiosk_idle_seconds <= 3600:
@@ -260,19 +285,8 @@ class Settings:
                 "SERVICEHALL_KIOSK_CLIENT_ID and SERVICEHALL_KIOSK_CLIENT_SECRET go together"
             )
 
-    def _check_calendar(self) -> None:
-        if self.holidays_file is not None:
-            try:
-                WorkCalendar.load(Path(self.holidays_file))
-            except (CalendarError, OSError) as error:
-                raise SettingsError(f"SERVICEHALL_HOLIDAYS_FILE: {error}") from None
-
     def _check_messaging(self) -> None:
-        if self.smtp_url is not None:
-            try:
-                parse_smtp_url(self.smtp_url)
-            except ValueError as error:
-                raise SettingsError(str(error)) from None
+        # The SMTP URL is parsed (and refused) by ``notify/service.py`` when the app is built.
         if self.sms_driver not in ("log", "http"):
             raise SettingsError(
                 f"SERVICEHALL_SMS_DRIVER must be 'log' or 'http', not {self.sms_driver!r}"
@@ -310,6 +324,25 @@ class Settings:
     @property
     def introspection_enabled(self) -> bool:
         return (not self.is_prod) if self.introspection is None else self.introspection
+
+    @property
+    def query_limits(self) -> QueryLimits:
+        return QueryLimits(
+            max_query_depth=self.max_query_depth,
+            max_aliases=self.max_aliases,
+            max_tokens=self.max_tokens,
+            introspection_enabled=self.introspection_enabled,
+            document_cache_size=self.document_cache_size,
+            document_cache_bytes=self.document_cache_bytes,
+            max_response_bytes=self.max_response_bytes,
+            max_cost_anonymous=self.max_cost_anonymous,
+            max_cost_signed_in=self.max_cost_signed_in,
+            max_cost_machine=self.max_cost_machine,
+        )
+
+    @property
+    def case_lookup_limits(self) -> CaseLookupLimits:
+        return CaseLookupLimits(self.case_lookups_per_ip, self.case_lookups_per_device)
 
     @property
     def issuer(self) -> str:

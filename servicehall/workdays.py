@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from servicehall.settings import Settings
+from servicehall.errors import InvalidInput
+from servicehall.settings import SettingsError
 
 #: The announcements shipped with the code; extra files replace its years one by one.
 BUNDLED_FILE = Path(__file__).parent / "data" / "holidays.json"
@@ -33,7 +33,7 @@ BUNDLED_FILE = Path(__file__).parent / "data" / "holidays.json"
 _ONE_DAY = timedelta(days=1)
 
 
-class CalendarError(ValueError):
+class CalendarError(InvalidInput, ValueError):
     """A holiday file that cannot be used; the message names the file, year and entry."""
 
 
@@ -244,11 +244,16 @@ def _read_year(where: str, year: int, body: Any) -> YearPlan:
     return YearPlan(year, notice, provisional, tuple(offs), tuple(sorted(makeup.items())))
 
 
-def work_calendar(settings: Settings) -> WorkCalendar:
-    """The calendar of a hall: the bundled years, replaced by the operator's file's."""
-    if settings.holidays_file is None:
+def work_calendar(holidays_file: str | None) -> WorkCalendar:
+    """The calendar of a hall: the bundled years, replaced by those of the operator's
+    ``SERVICEHALL_HOLIDAYS_FILE``. Read when the app is built, so a bad file stops the
+    start-up with a :class:`SettingsError` naming the variable."""
+    if holidays_file is None:
         return WorkCalendar.bundled()
-    return WorkCalendar.load(Path(settings.holidays_file))
+    try:
+        return WorkCalendar.load(Path(holidays_file))
+    except (CalendarError, OSError) as error:
+        raise SettingsError(f"SERVICEHALL_HOLIDAYS_FILE: {error}") from None
 
 
 # --- the case clock --------------------------------------------------------------------

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
+import servicehall.settings
 from servicehall.settings import Settings, SettingsError
+from servicehall.workdays import work_calendar
 
 PROD = {"env": "prod", "public_url": "https://zwfw.example.cn", "secret_key": "k" * 40}
 PROD_ENV = {f"SERVICEHALL_{key.upper()}": value for key, value in PROD.items()}
@@ -71,8 +76,6 @@ def test_values_are_parsed() -> None:
             "SERVICEHALL_SECRET_KEY",
         ),
         ({"SERVICEHALL_ACCESS_TOKEN_TTL": "0"}, "SERVICEHALL_ACCESS_TOKEN_TTL"),
-        ({"SERVICEHALL_SMTP_URL": "mail.example.cn"}, "SERVICEHALL_SMTP_URL"),
-        ({"SERVICEHALL_SMTP_URL": "smtp://u:p@mail.example.cn?starttls=off"}, "SMTP_URL"),
         ({"SERVICEHALL_SMS_DRIVER": "carrier-pigeon"}, "SERVICEHALL_SMS_DRIVER"),
         ({"SERVICEHALL_SMS_DRIVER": "http"}, "SERVICEHALL_SMS_URL"),
         (
@@ -172,3 +175,50 @@ def test_limit_settings_are_read_and_checked() -> None:
     ):
         with pytest.raises(SettingsError, match=name):
             Settings.from_env({name: value})
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"smtp_url": "mail.example.cn"}, "SERVICEHALL_SMTP_URL"),
+        ({"smtp_url": "smtp://u:p@mail.example.cn?starttls=off"}, "SMTP_URL"),
+        ({"holidays_file": "/nonexistent/holidays.json"}, "SERVICEHALL_HOLIDAYS_FILE"),
+    ],
+)
+def test_values_checked_where_used_stop_the_app(changes: dict[str, str], named: str) -> None:
+    """Issue 13: the SMTP URL and the holidays file are checked by the code that uses them,
+    when the app is built (not by the settings leaf), and still name the variable."""
+    from servicehall.app import create_app
+
+    with pytest.raises(SettingsError, match=named):
+        create_app(Settings(**changes))
+
+
+def test_bad_holidays_file_names_the_variable(tmp_path: Path) -> None:
+    path = tmp_path / "holidays.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(SettingsError, match="SERVICEHALL_HOLIDAYS_FILE"):
+        work_calendar(str(path))
+
+
+def test_settings_is_a_leaf() -> None:
+    """Issue 13: settings.py imports nothing from the hall, so any layer may import it
+    without a cycle (it imported notify/email.py and workdays.py, which imported it back)."""
+    tree = ast.parse(Path(servicehall.settings.__file__).read_text(encoding="utf-8"))
+    imported: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            imported.append("." if node.level else node.module or "")
+    assert "dataclasses" in imported, "the walk found the module's imports"
+    assert [n for n in imported if n == "." or n.split(".")[0] == "servicehall"] == []
+
+
+def test_layers_get_the_part_they_need() -> None:
+    """Issue 13: the query limits and the case lookup limits are small values of Settings."""
+    settings = Settings(max_query_depth=5, max_cost_machine=9, case_lookups_per_ip=3)
+    limits = settings.query_limits
+    assert (limits.max_query_depth, limits.max_cost_machine) == (5, 9)
+    assert limits.introspection_enabled is settings.introspection_enabled
+    assert settings.case_lookup_limits.per_ip == 3

@@ -21,12 +21,14 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from joserfc.jwk import KeyParameters, KeySet, OKPKey, RSAKey
 
+from servicehall import clock
 from servicehall.auth.crypto import SecretBox
+from servicehall.errors import Conflict
 from servicehall.models import SigningKey
 
 Key = RSAKey | OKPKey
@@ -63,7 +65,7 @@ LICENSES = KeyPurpose("license", "Ed25519", None)
 PURPOSES = {p.name: p for p in (TOKENS, LICENSES)}
 
 
-class KeyInUse(ValueError):
+class KeyInUse(Conflict, ValueError):
     """The key to withdraw is the one signing now: rotate first."""
 
 
@@ -87,10 +89,10 @@ class KeyStore:
         """Start signing with a new key; the previous one stays published (see the purpose)."""
         alg = self.purpose.alg
         key = self.purpose.generate()
-        kid = f"{datetime.now(UTC):%Y%m%d}-{uuid.uuid4().hex[:8]}"
+        kid = f"{clock.now():%Y%m%d}-{uuid.uuid4().hex[:8]}"
         if self.purpose is not TOKENS:
             kid = f"{self.purpose.name}-{kid}"
-        now = datetime.now(UTC)
+        now = clock.now()
         await SigningKey.filter(purpose=self.purpose.name, retired_at=None).update(retired_at=now)
         await SigningKey.create(
             kid=kid,
@@ -116,7 +118,7 @@ class KeyStore:
             raise LookupError(kid)
         if key.retired_at is None:
             raise KeyInUse(kid)
-        await SigningKey.filter(id=key.id).update(withdrawn_at=datetime.now(UTC))
+        await SigningKey.filter(id=key.id).update(withdrawn_at=clock.now())
         self._loaded_at = 0.0
 
     async def _load(self, *, force: bool = False) -> None:
@@ -126,7 +128,7 @@ class KeyStore:
             if not force and time.monotonic() - self._loaded_at < RELOAD_AFTER and self._private:
                 return
             retain = self.purpose.retain
-            cutoff = None if retain is None else datetime.now(UTC) - retain
+            cutoff = None if retain is None else clock.now() - retain
             rows = await SigningKey.filter(purpose=self.purpose.name, withdrawn_at=None).order_by(
                 "created_at"
             )

@@ -16,8 +16,9 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from typing import Any
 
+from servicehall import clock
 from servicehall.auth.services import AuthServices
 from servicehall.auth.throttle import Verdict, account_key
 from servicehall.codes import normalize_code, parse_enterprise_code, parse_id_number
@@ -68,10 +69,17 @@ class LoginFailure:
     captcha_required: bool
 
 
-class LoginFailed(Exception):
+class LoginFailed(ServiceHallError):
+    """A refused sign-in: ``failure`` holds the error to show and whether a captcha is due.
+    Surfaced anywhere, it reports the wrapped error's code and label."""
+
     def __init__(self, failure: LoginFailure) -> None:
-        super().__init__(failure.error.message)
+        super().__init__(failure.error.message, field=failure.error.field)
         self.failure = failure
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return self.failure.error.extensions
 
 
 def normalize_identifier(kind: LoginKind, raw: str) -> str:
@@ -213,7 +221,7 @@ async def record_login(
     """The login record an account sees (SSO-3); every way of signing in writes one."""
     await LoginRecord.create(
         account=account,
-        at=datetime.now(UTC),
+        at=clock.now(),
         ip=ip,
         user_agent=user_agent[:256],
         client_id=client_id,

@@ -9,11 +9,11 @@ list its sessions and end the others (ASVS 3.3.3, 3.3.4).
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, field
 
 import orjson
 
+from servicehall import clock
 from servicehall.auth.crypto import new_token
 from servicehall.cache.base import CacheBackend
 from servicehall.settings import Settings
@@ -44,7 +44,7 @@ class SessionStore:
         self._max = settings.session_max_ttl
 
     def _ttl(self, session: SsoSession) -> float:
-        return max(0.0, min(self._idle, session.created_at + self._max - time.time()))
+        return max(0.0, min(self._idle, session.created_at + self._max - clock.timestamp()))
 
     async def _save(self, session: SsoSession) -> None:
         ttl = self._ttl(session)
@@ -54,7 +54,7 @@ class SessionStore:
     async def create(
         self, *, account_id: int, subject: str, amr: list[str], ip: str, user_agent: str
     ) -> SsoSession:
-        now = time.time()
+        now = clock.timestamp()
         session = SsoSession(
             id=new_token(24),
             account_id=account_id,
@@ -81,7 +81,7 @@ class SessionStore:
             await self.end(session)
             return None
         if touch:
-            session.last_seen = time.time()
+            session.last_seen = clock.timestamp()
             await self._save(session)
         return session
 

@@ -23,6 +23,7 @@ from servicehall import clock
 from servicehall.auth.keys import KeyStore
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.auth.revocations import Revocations
+from servicehall.errors import Unauthenticated
 from servicehall.settings import Settings
 
 #: Seconds a token is accepted past ``exp``: every revocation lasts this much longer.
@@ -31,7 +32,7 @@ ALGORITHMS = ["RS256"]
 _TYPES = {"at+jwt", "application/at+jwt"}
 
 
-class InvalidToken(Exception):
+class InvalidToken(Unauthenticated):
     """The bearer token is not acceptable; ``description`` says why (RFC 6750 §3.1)."""
 
     def __init__(self, description: str) -> None:

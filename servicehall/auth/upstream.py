@@ -15,7 +15,6 @@ signed session cookie holds only a marker proving it started the flow.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from authlib.integrations.base_client import OAuthError
@@ -24,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from servicehall import clock
 from servicehall.auth.csrf import TOKEN_FIELD
 from servicehall.auth.login import record_login
 from servicehall.auth.provider.web import PENDING_COOKIE, Provider
@@ -160,7 +160,7 @@ class Upstream:
             "mode": "bind",
             "account": account.id,
             "session": session.id,
-            "at": time.time(),
+            "at": clock.timestamp(),
         }
         _, client = found
         response: Response = await client.authorize_redirect(request, self._callback_url(slug))
@@ -174,7 +174,7 @@ class Upstream:
         request.session["upstream"] = {
             "mode": "login",
             "rid": request.query_params.get("rid", "")[:64],
-            "at": time.time(),
+            "at": clock.timestamp(),
         }
         _, client = found
         response: Response = await client.authorize_redirect(request, self._callback_url(slug))
@@ -211,7 +211,7 @@ class Upstream:
         ip: str,
     ) -> Response:
         session = await self._session(request)
-        fresh = time.time() - float(flow.get("at", 0)) <= FRESH_AUTH
+        fresh = clock.timestamp() - float(flow.get("at", 0)) <= FRESH_AUTH
         if session is None or session.id != flow.get("session") or not fresh:
             return self.provider._message("绑定已失效", "请重新登录后再绑定。")
         if await AccountBinding.exists(provider=row, subject=subject):

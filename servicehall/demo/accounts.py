@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
+from servicehall import clock
 from servicehall.auth.passwords import PasswordHasher
 from servicehall.codes import make_id_number
 from servicehall.demo.enterprises import DEMO_CONTACT_EMAIL, DEMO_CREDIT_CODE
@@ -126,7 +127,7 @@ ANNOUNCEMENTS = (
 
 async def load_accounts(hasher: PasswordHasher) -> None:
     """Create the demo accounts, client and announcements (in the caller's transaction)."""
-    now = datetime.now(UTC)
+    now = clock.now()
     accounts: dict[AccountKind, Account] = {}
     for demo in (*DEMO_ACCOUNTS, *LICENSE_STAFF):
         enterprise = (

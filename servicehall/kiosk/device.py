@@ -13,12 +13,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx2
 import orjson
+
+from servicehall import clock
+from servicehall.errors import DeviceNotRegistered, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ RENEW_BEFORE = 60
 REFUSAL_TTL = 15
 
 
-class DeviceUnregistered(Exception):
+class DeviceUnregistered(DeviceNotRegistered):
     """The hall does not know this device (or no longer): ``reason`` says why, in Chinese."""
 
     def __init__(self, reason: str) -> None:
@@ -36,7 +38,7 @@ class DeviceUnregistered(Exception):
         self.reason = reason
 
 
-class HallUnreachable(Exception):
+class HallUnreachable(ServiceUnavailable):
     """The hall did not answer, or answered with a server error."""
 
 
@@ -84,19 +86,19 @@ class DeviceSession:
         if self._client_id is None or self._secret is None:
             raise DeviceUnregistered("本终端尚未配置登记凭据（终端编号和密钥）")
         token = self._token
-        if token is not None and time.time() < token.expires_at - RENEW_BEFORE:
+        if token is not None and clock.timestamp() < token.expires_at - RENEW_BEFORE:
             return token.value
         async with self._lock:
             token = self._token
-            if token is not None and time.time() < token.expires_at - RENEW_BEFORE:
+            if token is not None and clock.timestamp() < token.expires_at - RENEW_BEFORE:
                 return token.value
-            if self._refused is not None and time.time() < self._refused[0]:
+            if self._refused is not None and clock.timestamp() < self._refused[0]:
                 raise DeviceUnregistered(self._refused[1])
             try:
                 self._token = await self._fetch()
             except DeviceUnregistered as refusal:
                 self._token = None
-                self._refused = (time.time() + REFUSAL_TTL, refusal.reason)
+                self._refused = (clock.timestamp() + REFUSAL_TTL, refusal.reason)
                 raise
             self._refused = None
             return self._token.value
@@ -134,7 +136,7 @@ class DeviceSession:
             raise DeviceUnregistered(
                 f"本终端登记在办事站 {station}，与启动时指定的办事站 {self.station} 不符"
             )
-        expires = time.time() + int(body.get("expires_in", 300))
+        expires = clock.timestamp() + int(body.get("expires_in", 300))
         return DeviceToken(value, expires, station)
 
 

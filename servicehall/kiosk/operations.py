@@ -21,6 +21,7 @@ from typing import Any
 
 from graphql import GraphQLSchema, OperationDefinitionNode, OperationType, parse, validate
 
+from servicehall.errors import InvalidInput
 from servicehall.schema import cache as cache_policy
 
 OPERATIONS_DIR = Path(__file__).parent / "static" / "operations"
@@ -34,7 +35,7 @@ SERVICES = {
 _SERVICE_LINE = re.compile(r"#\s*service:\s*(\w+)")
 
 
-class ManifestError(ValueError):
+class ManifestError(InvalidInput, ValueError):
     """An operation file is malformed or does not validate against the schema."""
 
 

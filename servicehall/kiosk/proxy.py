@@ -22,6 +22,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from servicehall import clock
 from servicehall.errors import (
     DeviceNotRegistered,
     ErrorCode,
@@ -73,7 +74,7 @@ class HallState:
                 "hall %s",
                 "reachable" if reachable else "unreachable: serving public pages from the cache",
             )
-            self.reachable, self.since = reachable, time.time()
+            self.reachable, self.since = reachable, clock.timestamp()
 
 
 def _answer(body: bytes, status: int = 200) -> Response:

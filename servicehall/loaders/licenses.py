@@ -7,12 +7,12 @@ the version it was issued under (name and field list) and the issuing department
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from servicehall import db
+from servicehall import clock, db
 from servicehall.clock import local_today
 from servicehall.loaders.base import Row, grouped_by, rows_by
 from servicehall.models import AccessBasis, AuditEvent, GrantStatus, LicenseAccess
@@ -154,7 +154,7 @@ AccessKey = tuple[int, str, str, str, str, str, str | None, str, str, str]
 async def write_license_accesses(keys: Sequence[AccessKey]) -> list[bool]:
     """A request's licence reads by non-holders: the holder's access log and the audit
     log, both or neither, one INSERT each."""
-    now = datetime.now(UTC)
+    now = clock.now()
     accesses = []
     events = []
     for license_id, number, actor, name, dept, dept_name, case, purpose, basis, ip in keys:

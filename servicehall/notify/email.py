@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import aiosmtplib
 
 from servicehall.clock import now
+from servicehall.errors import ServiceUnavailable
 
 log = logging.getLogger("servicehall.mail")
 
@@ -43,14 +44,13 @@ class Email:
     html: str | None = None
 
 
-class DeliveryError(Exception):
+class DeliveryError(ServiceUnavailable):
     """Sending one e-mail failed. ``permanent`` is True for SMTP 5xx answers (the server
     refused this message or recipient) and for messages no server could take (a malformed
     address); False for everything worth retrying (connection refused/lost, timeouts, 4xx)."""
 
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)
-        self.message = message
         self.permanent = permanent
 
 

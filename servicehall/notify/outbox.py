@@ -22,10 +22,10 @@ import random
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from servicehall import db
+from servicehall import clock, db
 from servicehall.models import Message, OutboxChannel, OutboxMessage, OutboxState
 from servicehall.notify.email import DeliveryError, Email, MailTransport
 from servicehall.notify.sms import SmsGateway
@@ -85,7 +85,7 @@ def in_app(
 async def enqueue(messages: Sequence[Outgoing], *, now: datetime | None = None) -> int:
     """Write ``messages`` in the current transaction (sources already written are
     skipped); returns how many are new. In-app messages reach their mailbox here."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     fresh: dict[str, Outgoing] = {}
     for start in range(0, len(messages), 500):
         part = messages[start : start + 500]
@@ -173,7 +173,7 @@ class Outbox:
         sms: SmsGateway,
         *,
         max_attempts: int,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = clock.now,
         rng: random.Random | None = None,
     ) -> None:
         self.mail = mail

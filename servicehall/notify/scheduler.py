@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
+from servicehall import clock
 from servicehall.cache.base import CacheBackend, CacheUnavailable
 from servicehall.clock import LOCAL_TZ
 from servicehall.jobs import Job, JobContext
@@ -38,7 +39,7 @@ class Scheduler:
         cache: CacheBackend,
         context: JobContext,
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = clock.now,
     ) -> None:
         self.jobs = list(jobs)
         self.cache = cache

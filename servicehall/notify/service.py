@@ -7,13 +7,19 @@ import asyncio
 from servicehall.notify.email import LogTransport, MailTransport, SmtpTransport, parse_smtp_url
 from servicehall.notify.outbox import Outbox
 from servicehall.notify.sms import HttpSmsGateway, LogSmsGateway, SmsGateway
-from servicehall.settings import Settings
+from servicehall.settings import Settings, SettingsError
 
 
 def mail_transport(settings: Settings) -> MailTransport:
+    """The mail transport of ``SERVICEHALL_SMTP_URL``: parsed here, where it is used, when
+    the app is built; a bad URL stops the start-up with a :class:`SettingsError`."""
     if settings.smtp_url is None:
         return LogTransport()
-    return SmtpTransport(parse_smtp_url(settings.smtp_url), settings.mail_sender)
+    try:
+        config = parse_smtp_url(settings.smtp_url)
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
+    return SmtpTransport(config, settings.mail_sender)
 
 
 def sms_gateway(settings: Settings) -> SmsGateway:

@@ -13,7 +13,7 @@ import logging
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -22,6 +22,8 @@ from tortoise.transactions import in_transaction
 from servicehall import db, workflow
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.cache.base import CacheBackend, CacheUnavailable
+from servicehall.clock import now as utc_now
+from servicehall.clock import timestamp
 from servicehall.codes import (
     make_case_number,
     parse_case_number,
@@ -60,7 +62,7 @@ from servicehall.resolvers.case_process import allowed_next as allowed_next
 from servicehall.resolvers.case_process import check_transition as check_transition
 from servicehall.resolvers.case_process import clock_of as clock_of
 from servicehall.resolvers.paging import Page, newest_first
-from servicehall.settings import Settings
+from servicehall.settings import CaseLookupLimits
 from servicehall.workdays import ClockReading, WarningLevel, WorkCalendar
 from servicehall.workflow.engine import MAX_TEXT
 
@@ -161,7 +163,7 @@ async def create_case(
 ) -> Case:
     """A new case at 申办, its first step recorded and the applicant told. ``handler`` is
     the name the history shows ("申请人", or the window's staff member)."""
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     item = await ServiceItem.get_or_none(code=item_code.strip()).prefetch_related("department")
     if item is None:
         raise NotFound(f"事项“{item_code[:32]}”不存在", field="itemCode")
@@ -227,7 +229,7 @@ async def advance_case(
     for anyone but the handling department's case handlers, ``ILLEGAL_TRANSITION`` naming
     both stages, ``INVALID_INPUT`` for a missing supplement list or outcome, ``CONFLICT``
     when someone else moved the case meanwhile."""
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     number = parse_case_number(case_number)
     case = await Case.get_or_none(case_number=number).prefetch_related("item", "department")
     if case is None:
@@ -298,7 +300,7 @@ def same_name(stored: str, given: str) -> bool:
 
 async def check_rate(
     cache: CacheBackend,
-    settings: Settings,
+    limits: CaseLookupLimits,
     *,
     ip: str,
     device: str | None,
@@ -310,18 +312,18 @@ async def check_rate(
     system (``who``) count against it instead, with the address's limit (F11): colleagues
     behind one office address do not share a budget, and one account cannot spread its
     guesses over many addresses."""
-    minute = int(datetime.now(UTC).timestamp() // 60)
+    minute = int(timestamp() // 60)
     try:
         if device is not None:
             count = await cache.incr(f"case-lookup:device:{device}:{minute}", ttl=120)
-            if count > settings.case_lookups_per_device:
+            if count > limits.per_device:
                 raise RateLimited("本终端查询过于频繁，请稍后再试")
             return
         if who is not None:
             count = await cache.incr(f"case-lookup:who:{who}:{minute}", ttl=120)
         else:
             count = await cache.incr(f"case-lookup:ip:{ip}:{minute}", ttl=120)
-        if count > settings.case_lookups_per_ip:
+        if count > limits.per_ip:
             raise RateLimited("查询过于频繁，请一分钟后再试")
     except CacheUnavailable:
         log.warning("case lookup rate limit not applied: cache unavailable")

@@ -27,22 +27,20 @@ from dataclasses import dataclass, field
 from pyroaring import BitMap
 
 from servicehall import db, text
-from servicehall.errors import InvalidInput
 from servicehall.loaders.base import Row
 from servicehall.loaders.items import DEPARTMENT_COLUMNS, load_items_by_id
 from servicehall.models.items import ItemStatus
 from servicehall.resolvers.items import (
     DIMENSIONS,
-    MAX_PAGE_SIZE,
     FacetCount,
     ItemFilter,
-    SearchPage,
     SearchStats,
-    decode_cursor,
-    encode_cursor,
+    decode_search_cursor,
+    search_cursor,
     sql_search_page,
     sql_search_stats,
 )
+from servicehall.resolvers.paging import UNCOUNTED, Page, check_first
 
 log = logging.getLogger(__name__)
 
@@ -164,14 +162,14 @@ class CatalogueIndex:
         classes = self._rank_classes(flt, matched, by_name_all)
         start_rank, start_position = 0, -1
         if after is not None:
-            start_rank, code = decode_cursor(after)
+            start_rank, code = decode_search_cursor(after)
             start_position = bisect.bisect_right(self.codes, code) - 1
         result: list[tuple[int, str]] = []
         for rank in range(start_rank, 4):
             members = classes[rank]
             skip = members.rank(start_position) if rank == start_rank and start_position >= 0 else 0
             for position in members[skip : skip + first + 1 - len(result)]:
-                result.append((self.ids[position], encode_cursor(rank, self.codes[position])))
+                result.append((self.ids[position], search_cursor(rank, self.codes[position])))
             if len(result) > first:
                 break
         return result
@@ -330,20 +328,18 @@ class CatalogueIndexHolder:
 
 async def search_page(
     flt: ItemFilter, *, first: int, after: str | None, index: CatalogueIndex | None
-) -> SearchPage:
+) -> Page:
     """A page of the search: from the index when there is one (plus one primary-key read
     of the rows), else from SQL."""
     if index is None:
         return await sql_search_page(flt, first=first, after=after)
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise InvalidInput(f"每页条数应在0到{MAX_PAGE_SIZE}之间", field="first")
+    check_first(first)
     hits = index.page(flt, first=first, after=after)
     shown = hits[:first]
     rows = await load_items_by_id([item_id for item_id, _ in shown]) if shown else []
     present = [(row, cursor) for row, (_, cursor) in zip(rows, shown, strict=True) if row]
-    return SearchPage(
-        [row for row, _ in present], len(hits) > first, [cursor for _, cursor in present]
-    )
+    rows, cursors = [row for row, _ in present], [cursor for _, cursor in present]
+    return Page(rows, cursors, len(hits) > first, UNCOUNTED)
 
 
 async def search_stats(flt: ItemFilter, *, index: CatalogueIndex | None) -> SearchStats:

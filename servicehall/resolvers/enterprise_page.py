@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from servicehall import db, text
+from servicehall import clock, db, text
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.clock import local_today
 from servicehall.errors import InvalidInput, NotFound
@@ -28,7 +27,7 @@ from servicehall.models import (
     Theme,
 )
 from servicehall.notify.outbox import enqueue, in_app
-from servicehall.resolvers.paging import MAX_PAGE, Page, newest_first
+from servicehall.resolvers.paging import Page, check_first, newest_first
 
 M = TypeVar("M", Message, Reminder)
 #: Who owns a mailbox: an enterprise (its mailbox) or an account (its inbox).
@@ -73,8 +72,7 @@ def _today_value() -> Any:
 
 async def related_enterprises(enterprise_id: int, *, first: int) -> list[dict[str, Any]]:
     """Local operating enterprises sharing industry divisions (ENT-10), most shared first."""
-    if not 0 <= first <= MAX_PAGE:
-        raise InvalidInput(f"每页条数应在0到{MAX_PAGE}之间", field="first")
+    check_first(first)
     q = db.Sql(db.dialect())
     return await db.fetch(
         "SELECT e.credit_code, e.name, e.entity_type, e.address, COUNT(*) AS shared "
@@ -164,7 +162,7 @@ async def publish_information(
             body=body,
             department=department,
             topic=topic,
-            published_at=datetime.now(UTC),
+            published_at=clock.now(),
         )
         delivered = await deliver_to_subscribers(info, department, topic)
         await AuditEvent.record(
@@ -275,6 +273,6 @@ async def mark_reminder_read(enterprise_id: int, reminder_id: int) -> Reminder:
 async def _mark_read(row: M) -> M:
     """Mark a message or reminder read once: the first time it was read stays."""
     if row.read_at is None:
-        row.read_at = datetime.now(UTC)
+        row.read_at = clock.now()
         await row.save(update_fields=["read_at"])
     return row

@@ -14,11 +14,11 @@ of ratings.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 
 from tortoise.transactions import in_transaction
 
-from servicehall import db, workflow
+from servicehall import clock, db, workflow
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.clock import cn_date
 from servicehall.errors import Forbidden, IllegalFollowUpStep, InvalidInput, NotFound
@@ -130,7 +130,7 @@ async def open_follow_up(
                 "opened_on": today,
                 "due_on": due,
                 "closed_at": None,
-                "updated_at": datetime.now(UTC),
+                "updated_at": clock.now(),
             },
         )
     else:
@@ -195,7 +195,7 @@ async def _take(
     value, field, label, column = text
     checked = _text(value, field, label)
     actor = await workflow.signed_in(principal, ip=ip)
-    now = datetime.now(UTC)
+    now = clock.now()
     await workflow.apply(
         FOLLOW_UP,
         follow_up,
@@ -212,7 +212,7 @@ async def _take(
 async def verify(
     principal: Principal, follow_up: FollowUp, findings: str, founded: bool, *, ip: str = ""
 ) -> FollowUp:
-    now = datetime.now(UTC)
+    now = clock.now()
     changes = {"founded": founded, "verified_at": now, "verified_by": principal.identity}
     return await _take(
         principal, follow_up, "verify", (findings, "findings", "核实情况", "findings"), changes, ip
@@ -223,7 +223,7 @@ async def rectify(
     principal: Principal, follow_up: FollowUp, measures: str, *, ip: str = ""
 ) -> FollowUp:
     """Record the rectification and tell the rater the outcome (RATE-3)."""
-    changes = {"rectified_at": datetime.now(UTC), "rectified_by": principal.identity}
+    changes = {"rectified_at": clock.now(), "rectified_by": principal.identity}
     return await _take(
         principal, follow_up, "rectify", (measures, "measures", "整改情况", "measures"), changes, ip
     )
@@ -267,7 +267,7 @@ async def record_reply(
     principal: Principal, follow_up: FollowUp, reply: str, satisfied: bool, *, ip: str = ""
 ) -> FollowUp:
     """The rater's reply to the outcome (a call back by staff) closes the follow-up."""
-    changes = {"rater_satisfied": satisfied, "closed_at": datetime.now(UTC)}
+    changes = {"rater_satisfied": satisfied, "closed_at": clock.now()}
     return await _take(
         principal, follow_up, "close", (reply, "reply", "回访情况", "rater_reply"), changes, ip
     )

@@ -7,16 +7,15 @@ changes nothing; every security-relevant change lands in the audit log.
 
 from __future__ import annotations
 
-import base64
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 from tortoise.transactions import in_transaction
 
-from servicehall import db
+from servicehall import clock, db
 from servicehall.auth.crypto import digest, new_token
 from servicehall.auth.passwords import check_policy
 from servicehall.auth.principal import Principal
@@ -28,7 +27,6 @@ from servicehall.errors import (
     CaptchaInvalid,
     CodeInvalid,
     Forbidden,
-    InvalidCursor,
     InvalidInput,
     LicenceInvalid,
     NotFound,
@@ -51,12 +49,18 @@ from servicehall.models import (
 from servicehall.notify.outbox import enqueue
 from servicehall.notify.sms import mask_phone
 from servicehall.resolvers import notifications, refusals
+from servicehall.resolvers.paging import (
+    Page,
+    check_first,
+    decode_cursor,
+    encode_cursor,
+    invalid_cursor,
+)
 
 ACTIVATION_TTL = 600
 ACTIVATION_ATTEMPTS = 5
 SMS_INTERVAL = 60
 PROOF_ATTEMPTS_PER_HOUR = 5
-MAX_PAGE = 100
 
 
 async def account_of(principal: Principal) -> Account:
@@ -69,39 +73,22 @@ async def account_of(principal: Principal) -> Account:
 # -- pages ------------------------------------------------------------------------------
 
 
-def _cursor(value: int) -> str:
-    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
-
-
-def _after(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
+def _after(cursor: str) -> int:
+    (text,) = decode_cursor(cursor, 1)
     try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        return int(text)
     except ValueError:
-        raise InvalidCursor("分页游标无效", field="after") from None
-
-
-def _check_first(first: int) -> None:
-    if not 0 <= first <= MAX_PAGE:
-        raise InvalidInput(f"每页条数应在0到{MAX_PAGE}之间", field="first")
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    rows: list[tuple[str, Any]]
-    has_next: bool
-    total: int
+        raise invalid_cursor(cursor) from None
 
 
 async def _newest_first(queryset: Any, first: int, after: str | None) -> Page:
-    _check_first(first)
+    check_first(first)
     total = await queryset.count()
-    before = _after(after)
-    if before is not None:
-        queryset = queryset.filter(id__lt=before)
-    rows = await queryset.order_by("-id").limit(first + 1)
-    return Page([(_cursor(r.id), r) for r in rows[:first]], len(rows) > first, total)
+    if after is not None:
+        queryset = queryset.filter(id__lt=_after(after))
+    rows = (await queryset.order_by("-id").limit(first + 1))[: first + 1]
+    shown = rows[:first]
+    return Page(shown, [encode_cursor(r.id) for r in shown], len(rows) > first, total)
 
 
 async def login_records(account_id: int, first: int, after: str | None) -> Page:
@@ -187,7 +174,7 @@ async def change_password(
     if await auth.passwords.verify(account.password_hash, normalized):
         raise InvalidInput("新密码不能与当前密码相同", field="newPassword")
     account.password_hash = await auth.passwords.hash(normalized)
-    account.password_changed_at = datetime.now(UTC)
+    account.password_changed_at = clock.now()
     notices = await notifications.password_changed(account, ip=ip, at=account.password_changed_at)
     async with in_transaction(db.connection().connection_name):
         await account.save(update_fields=["password_hash", "password_changed_at"])
@@ -240,7 +227,7 @@ async def start_activation(
     )
     if enterprise is None:
         raise NotFound("未找到该企业的市场主体登记信息", field="creditCode")
-    if not licence_valid(enterprise, datetime.now(UTC) + timedelta(hours=8)):
+    if not licence_valid(enterprise, clock.now() + timedelta(hours=8)):
         raise LicenceInvalid(
             "该企业营业执照已过期或登记状态不是存续，暂不能激活", field="creditCode"
         )
@@ -278,7 +265,7 @@ async def start_activation(
         {"code": one_time, "minutes": ACTIVATION_TTL // 60},
         source=f"activation:{activation_id}",
         # a code is worth nothing once it has expired, and is blanked once sent
-        expires_at=datetime.now(UTC) + timedelta(seconds=ACTIVATION_TTL),
+        expires_at=clock.now() + timedelta(seconds=ACTIVATION_TTL),
         sensitive=True,
     )
     async with in_transaction(db.connection().connection_name):
@@ -348,7 +335,7 @@ async def finish_activation(
             display_name=enterprise.name,
             enterprise=enterprise,
             password_hash=password_hash,
-            password_changed_at=datetime.now(UTC),
+            password_changed_at=clock.now(),
         )
         await AuditEvent.record(
             "account.activated",
@@ -373,7 +360,7 @@ async def publish_announcement(
     if not 1 <= len(body) <= 5000:
         raise InvalidInput("公告内容应为1到5000个字", field="body")
     notice = await Announcement.create(
-        title=title, body=body, published_at=datetime.now(UTC), author=account
+        title=title, body=body, published_at=clock.now(), author=account
     )
     await AuditEvent.record(
         "announcement.published",
@@ -407,7 +394,7 @@ async def login_statistics(days: int) -> list[LoginStatistic]:
         if dialect == "sqlite"
         else "to_char(at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')"
     )
-    since = datetime.now(UTC) - timedelta(days=days)
+    since = clock.now() - timedelta(days=days)
     bound_since = q.bind(since if dialect == "postgres" else since.isoformat(sep=" "))
     rows = await db.fetch(
         f"SELECT {local_day} AS day, client_id, "

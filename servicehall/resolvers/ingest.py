@@ -27,7 +27,7 @@ from tortoise.transactions import in_transaction
 from servicehall import db
 from servicehall.clock import local_today
 from servicehall.codes import parse_credit_code
-from servicehall.errors import ServiceHallError
+from servicehall.errors import InvalidInput, ServiceHallError
 from servicehall.models import (
     AuditEvent,
     CreditKind,
@@ -52,10 +52,13 @@ MAX_AMOUNT = Decimal("1000000000000")
 REFERENCE = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff（）()〔〕\[\]【】\-/_.]{4,64}")
 
 
-class FieldInvalid(Exception):
+class FieldInvalid(InvalidInput):
+    """One field of one record is bad; ``field`` names it (``creditCode``)."""
+
+    field: str
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
+        super().__init__(message, field=field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,7 +318,7 @@ def columns(feed: Feed) -> tuple[list[str], list[str]]:
     return required, optional
 
 
-class FileInvalid(Exception):
+class FileInvalid(InvalidInput):
     """A CSV file that cannot be read as records of a feed (before any record check)."""
 
 

@@ -9,8 +9,6 @@ items each further choice would give.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +16,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from servicehall import db, text
-from servicehall.errors import InvalidCursor, InvalidInput, NotFound
+from servicehall.errors import InvalidInput, NotFound
 from servicehall.loaders.items import ITEM_COLUMNS, item_row
 from servicehall.models.items import (
     ItemStatus,
@@ -27,12 +25,19 @@ from servicehall.models.items import (
     ServiceItem,
     ThemeAudience,
 )
+from servicehall.resolvers.paging import (
+    UNCOUNTED,
+    Page,
+    check_first,
+    decode_cursor,
+    encode_cursor,
+    invalid_cursor,
+)
 
 #: Most values accepted per dimension in one filter.
 MAX_FILTER_VALUES = 50
 #: Longest keyword accepted, in characters.
 MAX_KEYWORD_LENGTH = 50
-MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 
 DIMENSIONS = ("themes", "target_groups", "business_scopes", "departments")
@@ -84,33 +89,21 @@ class SearchStats:
     facets: dict[str, list[FacetCount]]
 
 
-@dataclass(frozen=True, slots=True)
-class SearchPage:
-    rows: list[dict[str, Any]]
-    has_next: bool
-    cursors: list[str]
-
-
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
 
 
-def encode_cursor(rank: int, code: str) -> str:
-    return base64.urlsafe_b64encode(f"{rank}|{code}".encode()).decode().rstrip("=")
+def search_cursor(rank: int, code: str) -> str:
+    return encode_cursor(rank, code)
 
 
-def decode_cursor(cursor: str) -> tuple[int, str]:
-    """Raises :class:`InvalidCursor` for anything this module did not hand out."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        rank, code = raw.split("|", 1)
-        value = int(rank)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidCursor(f"分页游标“{cursor[:40]}”无效", field="after") from None
-    if not 0 <= value <= 3 or not ITEM_CODE.fullmatch(code):
-        raise InvalidCursor(f"分页游标“{cursor[:40]}”无效", field="after")
-    return value, code
+def decode_search_cursor(cursor: str) -> tuple[int, str]:
+    """Raises :class:`InvalidCursor` for anything :func:`search_cursor` did not hand out."""
+    rank, code = decode_cursor(cursor, 2)
+    if not rank.isdigit() or not 0 <= int(rank) <= 3 or not ITEM_CODE.fullmatch(code):
+        raise invalid_cursor(cursor)
+    return int(rank), code
 
 
 class _Conditions:
@@ -202,13 +195,12 @@ def page_sql(
     flt: ItemFilter, *, first: int, after: str | None, dialect: db.Dialect
 ) -> tuple[str, list[Any]]:
     """The statement of one page: relevance rank, then code, keyset after the cursor."""
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise InvalidInput(f"每页条数应在0到{MAX_PAGE_SIZE}之间", field="first")
+    check_first(first)
     q = db.Sql(dialect)
     cond = _Conditions(flt, q, "i")
     sql = f"SELECT {ITEM_COLUMNS}, {cond.rank()} AS rank FROM service_item i WHERE {cond.where()}"
     if after is not None:
-        rank, code = decode_cursor(after)
+        rank, code = decode_search_cursor(after)
         r, c = q.bind(rank), q.bind(code)
         sql = f"SELECT * FROM ({sql}) p WHERE p.rank > {r} OR (p.rank = {r} AND p.code > {c})"
     else:
@@ -217,13 +209,14 @@ def page_sql(
     return sql, q.values
 
 
-async def sql_search_page(flt: ItemFilter, *, first: int, after: str | None) -> SearchPage:
+async def sql_search_page(flt: ItemFilter, *, first: int, after: str | None) -> Page:
     """One page of items in relevance order (exact name, prefix, contains, department)."""
     sql, values = page_sql(flt, first=first, after=after, dialect=db.dialect())
     rows = await db.fetch(sql, values)
     has_next = len(rows) > first
     rows = [item_row(row) for row in rows[:first]]
-    return SearchPage(rows, has_next, [encode_cursor(int(r["rank"]), r["code"]) for r in rows])
+    cursors = [search_cursor(int(r["rank"]), r["code"]) for r in rows]
+    return Page(rows, cursors, has_next, UNCOUNTED)
 
 
 _FACET_BRANCHES = {

@@ -10,12 +10,11 @@ Revoking deactivates the client and marks its unexpired tokens revoked at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from servicehall import db
+from servicehall import clock, db
 from servicehall.auth.services import AuthServices
 from servicehall.errors import Conflict, InvalidInput, NotFound
 from servicehall.models import Area, AuditEvent, ClientKind, KioskDevice, OAuthClient
@@ -92,7 +91,7 @@ async def revoke_device(client_id: str, *, actor: str, auth: AuthServices) -> Ki
         raise NotFound(f"自助终端“{client_id[:64]}”不存在", field="clientId")
     if device.revoked_at is not None:
         raise Conflict("该终端已撤销登记", field="clientId")
-    now = datetime.now(UTC)
+    now = clock.now()
     async with in_transaction(db.connection().connection_name):
         await KioskDevice.filter(id=device.id).update(revoked_at=now)
         await OAuthClient.filter(id=device.client.id).update(active=False)

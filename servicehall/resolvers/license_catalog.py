@@ -16,12 +16,12 @@ event in the transaction of the step; a step taken meanwhile by someone else is 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from servicehall import db, workflow
+from servicehall import clock, db, workflow
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.codes import CATALOG_CODE, normalize_code
 from servicehall.errors import (
@@ -206,7 +206,7 @@ async def create_entry(
     ip: str = "",
 ) -> LicenseCatalogEntry:
     """A new entry in 编目 (draft) with its first version."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     department_code = department_code or principal.department_code
     if principal.kind is PrincipalKind.STAFF and department_code != principal.department_code:
         raise Forbidden("只能为本部门编目证照目录")
@@ -281,7 +281,7 @@ async def edit_draft(
         ).update(
             name=values["name"],
             holder_kind=holder_kind or entry.holder_kind,
-            updated_at=datetime.now(UTC),
+            updated_at=clock.now(),
         )
         if not updated:
             raise Conflict("证照目录已被他人修改，请刷新后重试", field="code")
@@ -303,7 +303,7 @@ async def move(
 ) -> LicenseCatalogEntry:
     """Take one step of the lifecycle, recorded; a change (→ 变更) adds a version built
     from the current one and what is given."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     entry = await entry_by_code(code)
     decision = workflow.check(PROCESS, entry, to, principal, reason=squash(reason))
     actor = await actor_of(principal, ip=ip)

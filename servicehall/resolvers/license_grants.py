@@ -11,11 +11,11 @@ recorded on the grant (who, when, why), in the workflow history and in the audit
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from tortoise.transactions import in_transaction
 
-from servicehall import db, workflow
+from servicehall import clock, db, workflow
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.errors import (
     Conflict,
@@ -104,7 +104,7 @@ async def request_grant(
     ip: str = "",
 ) -> LicenseGrant:
     """A department applies for browse rights on a published entry."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     if principal.kind is not PrincipalKind.STAFF or (
         StaffRole.LICENSE_READER.value not in principal.roles
     ):
@@ -179,7 +179,7 @@ async def decide_grant(
 ) -> LicenseGrant:
     """An administrator grants (until ``expires_on``, or the end the department asked
     for) or refuses an application."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     grant = await _grant(grant_id)
     action = "grant" if approve else "refuse"
     note = workflow.check(PROCESS, grant, action, principal, reason=squash(note)).reason
@@ -227,7 +227,7 @@ async def revoke_grant(
     ip: str = "",
 ) -> LicenseGrant:
     """An administrator withdraws a right (it stops opening licences at once)."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     grant = await _grant(grant_id)
     reason = workflow.check(PROCESS, grant, "revoke", principal, reason=squash(reason)).reason
     actor = await actor_of(principal, ip=ip)

@@ -19,11 +19,11 @@ written to the holder's access log and the audit log before the data leaves.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from servicehall import db, workflow
+from servicehall import clock, db, workflow
 from servicehall.auth.keys import KeyStore
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.codes import (
@@ -184,7 +184,7 @@ async def issue_license(
     ip: str = "",
 ) -> str:
     """Issue and sign a licence under the entry's current version; its number."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     entry = await entry_by_code(catalog_code)
     require_issuer(principal, entry.department.code)
     actor = await actor_of(principal, ip=ip)
@@ -274,7 +274,7 @@ async def revoke_license(
     ip: str = "",
 ) -> License:
     """Revoke a valid (or expired) licence, with its reason; verification shows it at once."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     found = await license_by_number(number)
     reason = workflow.check(PROCESS, found, "revoke", principal, reason=squash(reason)).reason
     actor = await actor_of(principal, ip=ip)

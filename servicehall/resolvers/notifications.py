@@ -13,7 +13,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from servicehall import db
+from servicehall import clock, db
 from servicehall.clock import LOCAL_TZ
 from servicehall.errors import Conflict, InvalidInput, NotFound
 from servicehall.models import (
@@ -320,7 +320,7 @@ async def retry_message(message_id: int, *, actor: str) -> OutboxMessage:
         raise InvalidInput("含验证码的消息内容已删除，不能重发，请让用户重新获取", field="id")
     message.state = OutboxState.QUEUED
     message.attempts = 0
-    message.next_attempt_at = datetime.now(UTC)
+    message.next_attempt_at = clock.now()
     message.last_error = ""
     async with in_transaction(db.connection().connection_name):
         await message.save(update_fields=["state", "attempts", "next_attempt_at", "last_error"])

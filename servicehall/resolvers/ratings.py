@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from tortoise.transactions import in_transaction
 
-from servicehall import db
+from servicehall import clock, db
 from servicehall.auth.principal import Principal
 from servicehall.errors import (
     Conflict,
@@ -205,7 +205,7 @@ async def dispute(principal: Principal, case: Case, reason: str) -> Rating:
         raise NotFound("该办件尚无评价", field="caseNumber")
     if rating.disputed_at is not None:
         raise Conflict("该评价已提出异议", field="caseNumber")
-    rating.disputed_at = datetime.now(UTC)
+    rating.disputed_at = clock.now()
     rating.dispute_reason = reason
     rating.disputed_by = principal.identity
     await rating.save(update_fields=["disputed_at", "dispute_reason", "disputed_by"])

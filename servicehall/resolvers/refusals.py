@@ -15,9 +15,9 @@ burst of rows while the cache is down.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
+from servicehall import clock
 from servicehall.cache.base import CacheBackend, CacheUnavailable
 from servicehall.models import AuditEvent
 
@@ -43,7 +43,7 @@ async def record(
 
     Returns whether an event with ``action`` was written.
     """
-    window = int(time.time() // WINDOW)
+    window = int(clock.timestamp() // WINDOW)
     try:
         count = await cache.incr(f"audit-refusals:{actor}|{ip}:{window}", ttl=2 * WINDOW)
     except CacheUnavailable:

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from servicehall import db
+from servicehall import clock, db
 from servicehall.clock import LOCAL_TZ, local_today
 from servicehall.codes import format_license_number
 from servicehall.models import (
@@ -258,7 +258,7 @@ async def generate_reminders(today: date | None = None) -> ReminderRun:
             key = (reminder.enterprise_id, reminder.source)  # type: ignore[attr-defined]
             want = wanted.pop(key, None)
             if want is None:
-                reminder.retired_at = datetime.now(UTC)
+                reminder.retired_at = clock.now()
                 await reminder.save(update_fields=["retired_at"])
                 retired += 1
             elif reminder.text != want.text:

@@ -9,21 +9,25 @@ category and the page come from the same rows.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from servicehall import db
-from servicehall.errors import InvalidCursor, InvalidInput
+from servicehall.errors import InvalidInput
 from servicehall.loaders import Row
 from servicehall.loaders.stations import AREA_SELECT, area_row
 from servicehall.models import AreaKind, KioskCategory, StationKind
+from servicehall.resolvers.paging import (
+    Page,
+    check_first,
+    decode_cursor,
+    encode_cursor,
+    invalid_cursor,
+)
 
 STATION_CODE = re.compile(r"\d{9}|\d{12}")
-MAX_PAGE_SIZE = 100
 _ORDER = {category.value: n for n, category in enumerate(KioskCategory)}
 
 
@@ -93,36 +97,20 @@ def category_counts(rows: Sequence[Row]) -> list[CategoryCount]:
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class ItemPage:
-    rows: list[Row]
-    cursors: list[str]
-    has_next: bool
-    total: int
-
-
-def _cursor(code: str) -> str:
-    return base64.urlsafe_b64encode(code.encode()).decode().rstrip("=")
-
-
 def item_page(
     rows: Sequence[Row], category: KioskCategory | None, *, first: int, after: str | None
-) -> ItemPage:
+) -> Page:
     """One page of a station's items (sorted by :func:`sort_items`), in one category or all."""
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise InvalidInput(f"每页条数应在0到{MAX_PAGE_SIZE}之间", field="first")
+    check_first(first)
     chosen = [r for r in sort_items(rows) if category is None or r["kiosk_category"] == category]
     start = 0
     if after is not None:
-        try:
-            code = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            raise InvalidCursor("分页游标无效", field="after") from None
+        (code,) = decode_cursor(after, 1)
         codes = [r["code"] for r in chosen]
         if code not in codes:
-            raise InvalidCursor("分页游标无效", field="after")
+            raise invalid_cursor(after)
         start = codes.index(code) + 1
     shown = chosen[start : start + first]
-    return ItemPage(
-        shown, [_cursor(r["code"]) for r in shown], start + first < len(chosen), len(chosen)
+    return Page(
+        shown, [encode_cursor(r["code"]) for r in shown], start + first < len(chosen), len(chosen)
     )

@@ -36,7 +36,7 @@ from servicehall.schema.notifications import NotificationMutation, NotificationQ
 from servicehall.schema.policy import Access, root
 from servicehall.schema.ratings import RatingMutation, RatingQuery
 from servicehall.schema.stations import StationQuery
-from servicehall.settings import Settings
+from servicehall.settings import QueryLimits
 
 __all__ = ["Context", "HallSchema", "Info", "Query", "build_schema"]
 
@@ -99,11 +99,11 @@ class Mutation(
     pass
 
 
-def build_schema(settings: Settings) -> HallSchema:
+def build_schema(limits: QueryLimits) -> HallSchema:
     """The subgraph schema. HTTP requests run through ``servicehall.web.graphql``'s own
     pipeline; the extensions here give the WebSocket path the same documents cache, limits
     (depth, aliases, tokens, cost, characters: F1, F2, F9) and masking."""
-    documents = DocumentCache(settings)
+    documents = DocumentCache(limits)
     schema = HallSchema(
         query=Query,
         mutation=Mutation,
@@ -112,7 +112,7 @@ def build_schema(settings: Settings) -> HallSchema:
         execution_context_class=ExecutionContext,
         # Factories, not instances: strawberry builds extensions per operation.
         extensions=[
-            partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+            partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
             partial(PreparedDocuments, documents),
             InputGuard,  # after PreparedDocuments: variables are checked once it found nothing
             partial(MaskErrors, should_mask_error=is_unexpected, error_message=INTERNAL_MESSAGE),

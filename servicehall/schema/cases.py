@@ -323,7 +323,10 @@ def device_of(info: Info) -> str | None:
 
 async def proven(info: Info, case_number: str, applicant_name: str) -> CaseModel:
     await resolvers.check_rate(
-        info.context.cache, info.context.settings, ip=client_ip(info), device=device_of(info)
+        info.context.cache,
+        info.context.settings.case_lookup_limits,
+        ip=client_ip(info),
+        device=device_of(info),
     )
     return await resolvers.proven_case(case_number, applicant_name)
 

@@ -51,7 +51,7 @@ from graphql import (
 
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.resolvers.paging import MAX_PAGE
-from servicehall.settings import Settings
+from servicehall.settings import QueryLimits
 
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
 #: The metadata keys :func:`list_size` and :func:`paged` set on a strawberry field.
@@ -95,17 +95,17 @@ def operation_cost(
     return Cost(value, walk.uses_variables)
 
 
-def cost_limit(settings: Settings, principal: Principal) -> int:
+def cost_limit(limits: QueryLimits, principal: Principal) -> int:
     """The most one request of ``principal`` may cost (anonymous < signed in < machine).
 
     A kiosk device serves anonymous residents and runs only the kiosk UI's operations: it
     gets the anonymous limit.
     """
     if principal.kind is PrincipalKind.MACHINE:
-        return settings.max_cost_machine
+        return limits.max_cost_machine
     if principal.has_account:
-        return settings.max_cost_signed_in
-    return settings.max_cost_anonymous
+        return limits.max_cost_signed_in
+    return limits.max_cost_anonymous
 
 
 def too_costly(cost: int, limit: int, node: OperationDefinitionNode | None = None) -> GraphQLError:

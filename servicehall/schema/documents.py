@@ -35,7 +35,7 @@ from servicehall.auth.principal import ANONYMOUS, Principal
 from servicehall.schema import cache as cache_policy
 from servicehall.schema.cost import Cost, cost_limit, operation_cost, too_costly
 from servicehall.schema.limits import QUERY_TOO_LARGE, response_too_large, validation_rules
-from servicehall.settings import Settings
+from servicehall.settings import QueryLimits
 
 #: Estimated copies of its text and bytes per token a cached entry holds.
 TEXT_COPIES = 4
@@ -83,10 +83,10 @@ class Prepared:
 class DocumentCache:
     """LRU of prepared documents keyed by their text, bounded by count and by bytes."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, limits: QueryLimits) -> None:
+        self.limits = limits
         self.schema: GraphQLSchema | None = None
-        self._rules = validation_rules(settings)
+        self._rules = validation_rules(limits)
         self._items: OrderedDict[str, Prepared] = OrderedDict()
         self.bytes = 0
 
@@ -106,8 +106,8 @@ class DocumentCache:
         self._items[query] = prepared
         self.bytes += prepared.size
         while self._items and (
-            len(self._items) > self.settings.document_cache_size
-            or self.bytes > self.settings.document_cache_bytes
+            len(self._items) > self.limits.document_cache_size
+            or self.bytes > self.limits.document_cache_bytes
         ):
             _, dropped = self._items.popitem(last=False)
             self.bytes -= dropped.size
@@ -119,7 +119,7 @@ class DocumentCache:
         digest = hashlib.sha256(query.encode()).hexdigest()
         size = TEXT_COPIES * sys.getsizeof(query)
         try:
-            document = parse(query, max_tokens=self.settings.max_tokens)
+            document = parse(query, max_tokens=self.limits.max_tokens)
         except GraphQLSyntaxError as error:
             if "tokens" in error.message:
                 error.extensions = {"code": QUERY_TOO_LARGE, "label": "查询过大"}
@@ -143,7 +143,7 @@ class DocumentCache:
         """``QUERY_TOO_COSTLY`` when the operation costs more than ``principal`` may spend."""
         assert self.schema is not None
         cost = prepared.cost(self.schema, operation, variables)
-        limit = cost_limit(self.settings, principal)
+        limit = cost_limit(self.limits, principal)
         return too_costly(cost, limit, operation) if cost > limit else None
 
 
@@ -192,7 +192,7 @@ class PreparedDocuments(SchemaExtension):
         # the response-size cap of a query or mutation (F2); subscriptions stream events
         result = self.execution_context.result
         if isinstance(result, ExecutionResult) and result.data is not None:
-            size, limit = len(orjson.dumps(result.data)), self.documents.settings.max_response_bytes
+            size, limit = len(orjson.dumps(result.data)), self.documents.limits.max_response_bytes
             if size > limit:
                 result.data, result.errors = None, [response_too_large(size, limit)]
 

@@ -9,6 +9,7 @@ from typing import Self, TypeVar
 
 import strawberry
 
+from servicehall import clock
 from servicehall.auth.captcha import data_url
 from servicehall.auth.principal import Principal
 from servicehall.auth.sessions import SsoSession
@@ -85,7 +86,7 @@ class AccountType:
 
     @strawberry.field(description="密码已使用超过90天，建议修改（系统提醒）。")
     def password_change_due(self) -> bool:
-        age = datetime.now(self.password_changed_at.tzinfo) - self.password_changed_at
+        age = clock.now() - self.password_changed_at
         return age.days >= PASSWORD_MAX_AGE_DAYS
 
     @strawberry.field(description="所属部门（工作人员）。")
@@ -219,7 +220,7 @@ class Viewer:
         account = await self.account_row()
         page = await resolvers.login_records(account.id, first, after)
         return Connection.build(
-            [(cursor, LoginRecord.from_model(row)) for cursor, row in page.rows],
+            [(cursor, LoginRecord.from_model(row)) for cursor, row in page.pairs()],
             has_next=page.has_next,
             after=after,
             total=page.total,
@@ -288,7 +289,7 @@ class IdentityQuery:
     ) -> Connection[Announcement]:
         page = await resolvers.announcements(first, after)
         return Connection.build(
-            [(cursor, Announcement.from_model(row)) for cursor, row in page.rows],
+            [(cursor, Announcement.from_model(row)) for cursor, row in page.pairs()],
             has_next=page.has_next,
             after=after,
             total=page.total,

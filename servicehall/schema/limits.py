@@ -28,7 +28,7 @@ from graphql.validation import (
 )
 
 from servicehall.schema.inputs import ControlCharacters
-from servicehall.settings import Settings
+from servicehall.settings import QueryLimits
 
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
@@ -154,18 +154,18 @@ class NoIntrospection(NoSchemaIntrospectionCustomRule):
         )
 
 
-def extra_rules(settings: Settings) -> list[type[ASTValidationRule]]:
+def extra_rules(limits: QueryLimits) -> list[type[ASTValidationRule]]:
     """The hall's rules on top of the specification's."""
     rules: list[type[ASTValidationRule]] = [
-        depth_limit(settings.max_query_depth),
-        alias_limit(settings.max_aliases),
+        depth_limit(limits.max_query_depth),
+        alias_limit(limits.max_aliases),
         ControlCharacters,  # F9: string literals without control characters
     ]
-    if not settings.introspection_enabled:
+    if not limits.introspection_enabled:
         rules.append(NoIntrospection)
     return rules
 
 
-def validation_rules(settings: Settings) -> tuple[type[ASTValidationRule], ...]:
+def validation_rules(limits: QueryLimits) -> tuple[type[ASTValidationRule], ...]:
     """Every rule a document is validated with (the specification's and the hall's)."""
-    return (*specified_rules, *extra_rules(settings))
+    return (*specified_rules, *extra_rules(limits))

@@ -61,7 +61,7 @@ async def limit_lookups(context: Context) -> None:
     signed_in = principal.has_account or principal.kind is PrincipalKind.MACHINE
     await check_rate(
         context.cache,
-        context.settings,
+        context.settings.case_lookup_limits,
         ip=ip_of(context),
         device=principal.client_id if principal.is_kiosk else None,
         who=actor_of(principal) if signed_in else None,

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 import logging
-import time
 from typing import Any
 
 import orjson
@@ -42,9 +41,10 @@ from starlette.types import Receive, Scope, Send
 from strawberry.execution import optimized_is_awaitable
 from strawberry.http.ides import get_graphql_ide_html
 
+from servicehall import clock
 from servicehall.auth.principal import PrincipalKind
 from servicehall.cache.base import CacheUnavailable
-from servicehall.errors import RateLimited, ServiceHallError
+from servicehall.errors import InvalidInput, RateLimited, ServiceHallError
 from servicehall.schema.context import Context
 from servicehall.schema.documents import Prepared
 from servicehall.schema.errors import format_error
@@ -58,19 +58,25 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 
 
-class RequestError(Exception):
-    """The HTTP request is not a GraphQL request we can run (answered with 4xx)."""
+class RequestError(InvalidInput):
+    """The HTTP request is not a GraphQL request we can run (answered with ``status``).
+
+    Its answer carries ``wire_code`` (GraphQL-over-HTTP codes such as ``BAD_REQUEST`` that
+    are no :class:`ErrorCode`) and ``wire_label``; :meth:`of` answers a hall error's own.
+    """
 
     def __init__(self, status: int, code: str, message: str, label: str | None = None) -> None:
         super().__init__(message)
-        self.status, self.code, self.message, self.label = status, code, message, label
+        self.status, self.wire_code, self.wire_label = status, code, label
 
     @classmethod
     def of(cls, status: int, error: ServiceHallError) -> RequestError:
         return cls(status, error.code.value, error.message, error.label)
 
     def body(self) -> bytes:
-        extensions = {"code": self.code} | ({"label": self.label} if self.label else {})
+        extensions = {"code": self.wire_code} | (
+            {"label": self.wire_label} if self.wire_label else {}
+        )
         return orjson.dumps({"errors": [{"message": self.message, "extensions": extensions}]})
 
 
@@ -304,7 +310,7 @@ class GraphQLEndpoint:
         ip = request.client.host if request.client else "unknown"
         try:
             count = await self.runtime.cache.incr(
-                f"apq-rate:{ip}:{int(time.time() // 60)}", ttl=120
+                f"apq-rate:{ip}:{int(clock.timestamp() // 60)}", ttl=120
             )
         except CacheUnavailable:
             count = 0  # nothing can be stored either

@@ -13,13 +13,13 @@ browser, the kiosk process (``servicehall kiosk``) holds it and calls this endpo
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route, Router
 
+from servicehall import clock
 from servicehall.auth.principal import Principal
 from servicehall.cache.base import CacheUnavailable
 from servicehall.errors import DeviceNotRegistered, OperationNotAllowed, RateLimited
@@ -50,7 +50,7 @@ class KioskGraphQLEndpoint(GraphQLEndpoint):
         device = _device(request)
         if device is None:
             raise RequestError.of(401, DeviceNotRegistered(NOT_REGISTERED))
-        minute = int(time.time() // 60)
+        minute = int(clock.timestamp() // 60)
         try:
             count = await self.runtime.cache.incr(
                 f"kiosk-rate:{device.client_id}:{minute}", ttl=120

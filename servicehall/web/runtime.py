@@ -36,7 +36,7 @@ class Runtime:
         self.changes = Changes(self.cache, entity_domains(self.schema._schema))
         self.auth = AuthServices.create(self.settings, self.cache)
         self.notifier = Notifier(self.settings)
-        self.calendar = work_calendar(self.settings)
+        self.calendar = work_calendar(self.settings.holidays_file)
 
     async def context_generation(self, domain: str) -> int | None:
         """A domain's change generation outside a request (None when the cache is down)."""

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from servicehall import db
+from servicehall import clock, db
 from servicehall.auth.principal import Principal
 from servicehall.errors import Forbidden, InvalidInput, Unauthenticated
 from servicehall.models import Account, LabelledEnum, WorkflowStep
@@ -210,7 +210,7 @@ async def apply(
     work that needs the step, such as re-reading a clock from the history).
     """
     decision = check(process, instance, wanted, principal, reason=reason, basis=basis)
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     source = state_of(process, instance)
     values = {process.state_field: decision.action.target, **(changes or {})}
     where: dict[str, Any] = {"id": instance.pk, process.state_field: source}
@@ -250,7 +250,7 @@ async def start(
     """Record the opening of a new ``instance`` (already saved, in the initial state) and
     run the initial state's hooks, in the caller's transaction. Who may open an instance
     is the domain's rule (an applicant, an issuer)."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     async with in_transaction(db.connection().connection_name):
         step = await _record(
             process, instance, START, None, actor, now, role=role, reason=reason.strip(), basis=""

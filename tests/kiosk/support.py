@@ -15,7 +15,7 @@ from tests.auth.flows import basic
 from tests.conftest import HallClient, opened
 
 JINGAN = "440403100"
-MANIFEST: Manifest = load_manifest(build_schema(Settings())._schema)
+MANIFEST: Manifest = load_manifest(build_schema(Settings().query_limits)._schema)
 
 
 async def register(

@@ -101,4 +101,4 @@ def test_a_bad_operation_file_stops_the_start(
 ) -> None:
     (tmp_path / f"{name}.graphql").write_text(text, encoding="utf-8")
     with pytest.raises(ManifestError, match=problem):
-        load_manifest(build_schema(Settings())._schema, tmp_path)
+        load_manifest(build_schema(Settings().query_limits)._schema, tmp_path)

@@ -18,7 +18,8 @@ from servicehall.errors import InvalidCursor, InvalidInput
 from servicehall.models.items import KioskCategory
 from servicehall.resolvers import catalogue_index
 from servicehall.resolvers.catalogue_index import CatalogueIndex, build_index
-from servicehall.resolvers.items import ItemFilter, SearchPage, SearchStats
+from servicehall.resolvers.items import ItemFilter, SearchStats
+from servicehall.resolvers.paging import Page
 from servicehall.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("demo_db")
@@ -33,7 +34,7 @@ class Search:
     def __init__(self, index: CatalogueIndex | None) -> None:
         self.index = index
 
-    async def page(self, flt: ItemFilter, *, first: int, after: str | None) -> SearchPage:
+    async def page(self, flt: ItemFilter, *, first: int, after: str | None) -> Page:
         return await catalogue_index.search_page(flt, first=first, after=after, index=self.index)
 
     async def stats(self, flt: ItemFilter) -> SearchStats:

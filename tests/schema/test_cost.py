@@ -32,7 +32,7 @@ def fragment_bomb(n: int, name: str = "") -> str:
 
 @pytest.fixture(scope="module")
 def schema() -> HallSchema:
-    return build_schema(Settings())
+    return build_schema(Settings().query_limits)
 
 
 def cost(schema: HallSchema, query: str, variables: dict[str, object] | None = None) -> int:
@@ -114,7 +114,7 @@ def test_fragment_fan_out_is_walked_once_per_fragment(schema: HallSchema) -> Non
 
 def test_limits_depend_on_who_asks() -> None:
     """F2: anonymous callers and kiosks < people and staff < machine clients."""
-    settings = Settings()
+    settings = Settings().query_limits
     person = Principal(PrincipalKind.PERSON, subject="p")
     staff = Principal(PrincipalKind.STAFF, subject="s")
     machine = Principal(PrincipalKind.MACHINE, client_id="tax")
@@ -134,7 +134,7 @@ def test_the_document_cache_is_bounded_by_bytes() -> None:
     """F15: 1,100 large distinct documents keep the cache under its byte bound (1,100 took
     a worker from 119 MB to 655 MB when the cache was bounded by count only)."""
     bound = 1024 * 1024
-    documents = build_schema(Settings(document_cache_bytes=bound)).documents
+    documents = build_schema(Settings(document_cache_bytes=bound).query_limits).documents
     for n in range(1100):
         assert not documents.get(_large(n)).errors
     assert documents.bytes <= bound

@@ -29,7 +29,7 @@ from servicehall.schema.policy import (
 from servicehall.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA: GraphQLSchema = build_schema(Settings())._schema
+SCHEMA: GraphQLSchema = build_schema(Settings().query_limits)._schema
 
 #: The decision of every field of the schema as the side tables of schema/cache.py made it
 #: before issue 13 (None: not shareable; else the domains its cached answers are keyed by).

@@ -16,7 +16,6 @@ changed from authlib's:
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from servicehall import clock
 from servicehall.auth.crypto import new_token
 from servicehall.auth.provider.models import AuthorizationCode, Client, Identity
 from servicehall.auth.provider.store import ProviderStore, RefreshRecord
@@ -224,7 +224,7 @@ class HallOpenIDCode(OpenIDCode):  # type: ignore[misc]
         return {
             "iss": self.services.settings.issuer,
             "aud": client.client_id,
-            "exp": int(time.time()) + self.services.settings.access_token_ttl,
+            "exp": int(clock.timestamp()) + self.services.settings.access_token_ttl,
         }
 
     def exists_nonce(self, nonce: str, request: HallRequest) -> bool:
@@ -296,7 +296,7 @@ class AccessTokenRecord:
         return bool(self.claims.get("client_id") == client.client_id)
 
     def is_expired(self) -> bool:
-        return bool(self.claims["exp"] <= time.time())
+        return bool(self.claims["exp"] <= clock.timestamp())
 
     def is_revoked(self) -> bool:
         return self.revoked
@@ -310,7 +310,7 @@ class RefreshTokenRecord:
         return bool(self.row.client.client_id == client.client_id)
 
     def is_expired(self) -> bool:
-        return self.row.expires_at.timestamp() <= time.time()
+        return self.row.expires_at.timestamp() <= clock.timestamp()
 
     def is_revoked(self) -> bool:
         return self.row.revoked_at is not None or self.row.used_at is not None

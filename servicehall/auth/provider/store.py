@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -141,7 +141,7 @@ class ProviderStore:
     # -- refresh tokens ------------------------------------------------------------------
 
     async def save_refresh(self, token: str, record: RefreshRecord) -> None:
-        now = datetime.now(UTC)
+        now = clock.now()
         await RefreshToken.create(
             token_hash=digest(token),
             family=record.family,
@@ -159,7 +159,7 @@ class ProviderStore:
         if not token or len(token) > 256:
             return None
         key = digest(token)
-        now = datetime.now(UTC)
+        now = clock.now()
         row = await RefreshToken.filter(token_hash=key).select_related("client").first()
         if row is None or row.client.client_id != client_id:
             return None
@@ -188,7 +188,7 @@ class ProviderStore:
     async def revoke_family(self, family: str, *, reason: str) -> int:
         """Revoke a refresh-token family and the access tokens issued from it (F13)."""
         revoked = await RefreshToken.filter(family=family, revoked_at=None).update(
-            revoked_at=datetime.now(UTC)
+            revoked_at=clock.now()
         )
         await self._revocations.revoke(RevocationKind.FAMILY, family, self._last_token_expiry())
         if revoked:
@@ -199,7 +199,7 @@ class ProviderStore:
         """End everything issued in an SSO session: refresh tokens now, access tokens by
         revoking the session id for as long as an access token can live."""
         await RefreshToken.filter(session_id=session_id, revoked_at=None).update(
-            revoked_at=datetime.now(UTC)
+            revoked_at=clock.now()
         )
         await self._revocations.revoke(
             RevocationKind.SESSION, session_id, self._last_token_expiry()

@@ -16,7 +16,6 @@ Every page forbids framing (``frame-ancestors 'none'``, clickjacking).
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -35,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from servicehall import clock
 from servicehall.auth import login as login_service
 from servicehall.auth.captcha import data_url
 from servicehall.auth.crypto import new_token
@@ -193,7 +193,7 @@ class Provider:
 
     async def _save_pending(self, query: dict[str, list[str]]) -> str:
         rid = new_token(18)
-        payload = {"query": query, "created": time.time()}
+        payload = {"query": query, "created": clock.timestamp()}
         await self.services.cache.set(f"authz-req:{rid}", orjson.dumps(payload), PENDING_TTL)
         return rid
 
@@ -283,7 +283,7 @@ class Provider:
         )
         max_age = params.get("max_age", "")
         stale = bool(
-            session and max_age.isdigit() and time.time() - session.auth_time > int(max_age)
+            session and max_age.isdigit() and clock.timestamp() - session.auth_time > int(max_age)
         )
         if session is None or (("login" in prompt or stale) and not fresh):
             if "none" in prompt:
