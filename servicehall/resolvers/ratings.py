@@ -47,7 +47,7 @@ from servicehall.models.cases import FINISHED
 from servicehall.notify.outbox import Outgoing, enqueue, in_app
 from servicehall.resolvers import notifications
 from servicehall.resolvers.cases import require_handler
-from servicehall.resolvers.paging import Page, newest_first
+from servicehall.resolvers.paging import Page, newest_first, normalised
 from servicehall.workdays import WorkCalendar
 from servicehall.workflow import (
     NOBODY,
@@ -317,7 +317,8 @@ async def comments(column: str, target_id: int, *, first: int, after: str | None
         f"WHERE {column} = {q.bind(target_id)} AND current = {q.bind(True)} "
         "AND public_comment <> ''"
     )
-    return await newest_first(sql, "created_at", q, first=first, after=after)
+    found = await newest_first(sql, "created_at", q, first=first, after=after)
+    return normalised(found, times=("created_at",))
 
 
 # -- disputes and follow-ups -----------------------------------------------------------------------
