@@ -98,6 +98,29 @@ async def remove_binding(principal: Principal, provider: str, *, ip: str) -> Out
     return outcome(await bindings(account.id))
 
 
+async def start_activation(
+    auth: AuthServices,
+    *,
+    credit_code: str,
+    id_number: str,
+    captcha_id: str,
+    captcha_answer: str,
+    ip: str,
+) -> Outcome[identity.ActivationStarted]:
+    """An anonymous visitor proves an enterprise and its legal representative; the code
+    is texted through the outbox."""
+    return outcome(
+        await identity.start_activation(
+            auth,
+            credit_code=credit_code,
+            id_number=id_number,
+            captcha_id=captcha_id,
+            captcha_answer=captcha_answer,
+            ip=ip,
+        )
+    )
+
+
 async def finish_activation(
     auth: AuthServices, *, activation_id: str, code: str, password: str, ip: str
 ) -> Outcome[Row]:

@@ -436,17 +436,18 @@ class IdentityMutation:
     async def start_enterprise_activation(
         self, info: Info, input: StartEnterpriseActivationInput
     ) -> StartEnterpriseActivationPayload:
-        async def run() -> resolvers.ActivationStarted:
-            return await resolvers.start_activation(
-                info.context.auth,
+        context = info.context
+        started, errors = await perform(
+            context,
+            lambda: services.start_activation(
+                context.auth,
                 credit_code=input.credit_code,
                 id_number=input.legal_representative_id_number,
                 captcha_id=input.captcha_id,
                 captcha_answer=input.captcha_answer,
-                ip=info.context.client_ip,
-            )
-
-        started, errors = await attempt(run)
+                ip=context.client_ip,
+            ),
+        )
         if started is None:
             return StartEnterpriseActivationPayload(errors=errors)
         info.context.notifier.kick()  # the code should not wait for the next round
