@@ -183,17 +183,13 @@ async def write_license_accesses(keys: Sequence[AccessKey]) -> list[bool]:
         details: dict[str, Any] = {"department": dept, "basis": basis}
         details |= {"case": case} if case else {"purpose": purpose}
         events.append(
-            AuditEvent(
-                action="license.read",
-                actor=actor,
-                target=f"license:{number}",
-                ip=ip,
-                details=details,
+            AuditEvent.event(
+                "license.read", actor=actor, target=f"license:{number}", ip=ip, details=details
             )
         )
     async with in_transaction(db.connection().connection_name):
         await LicenseAccess.bulk_create(accesses)
-        await AuditEvent.bulk_create(events)
+        await AuditEvent.record_many(events)
     return [True] * len(keys)
 
 
