@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from servicehall import db, jobs
 from servicehall.app import create_app
+from servicehall.auth.accounts import CLI_OPERATOR
 from servicehall.auth.keys import LICENSES, PURPOSES, TOKENS, KeyInUse, KeyStore
 from servicehall.auth.services import AuthServices
 from servicehall.cache.base import CacheBackend
@@ -36,9 +37,10 @@ from servicehall.demo import accounts
 from servicehall.demo.loader import load_demo
 from servicehall.errors import ServiceHallError
 from servicehall.kiosk import KioskConfig, create_kiosk_app, load_manifest
-from servicehall.models import AuditEvent, ClientKind, SigningKey
+from servicehall.models import ClientKind, SigningKey
 from servicehall.notify.service import Notifier
 from servicehall.resolvers import clients, ingest, kiosks, licenses, stations
+from servicehall.resolvers.outcome import Outcome, settle
 from servicehall.schema import build_schema
 from servicehall.schema.policy import entity_domains
 from servicehall.settings import Settings, SettingsError
@@ -109,7 +111,8 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         cache = create_backend(settings)
         try:
-            await _changes(settings, cache).record(("ServiceItem", "*"), ("Enterprise", "*"))
+            loaded = Outcome(report, (("ServiceItem", "*"), ("Enterprise", "*")))
+            await settle(_changes(settings, cache), loaded)
         finally:
             await cache.close()
         print(
@@ -164,13 +167,7 @@ def cmd_keys_withdraw(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work() -> int:
         await db.require_migrated()
-        await keys.withdraw(args.kid)
-        await AuditEvent.record(
-            "key.withdrawn", actor="operator:cli", target=f"key:{args.kid}", purpose=args.purpose
-        )
-        if keys.purpose is LICENSES:
-            return await licenses.resign_licenses(keys, args.kid)
-        return 0
+        return (await licenses.withdraw_key(CLI_OPERATOR, keys, args.kid)).result
 
     try:
         resigned = _with_database(settings, work)
@@ -257,12 +254,10 @@ def cmd_kiosk(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_kiosk_devices_add(settings: Settings, args: argparse.Namespace) -> int:
     async def work() -> kiosks.RegisteredDevice:
-        return await kiosks.register_device(
-            station_code=args.station,
-            name=args.name,
-            client_id=args.client_id,
-            actor="operator:cli",
+        done = await kiosks.register(
+            CLI_OPERATOR, station_code=args.station, name=args.name, client_id=args.client_id
         )
+        return done.result
 
     registered = _with_database(settings, work)
     client_id = registered.device.client.client_id
@@ -291,8 +286,8 @@ def cmd_kiosk_devices_revoke(settings: Settings, args: argparse.Namespace) -> in
 
     async def work() -> None:
         try:
-            await kiosks.revoke_device(
-                args.client_id, actor="operator:cli", auth=AuthServices.create(settings, cache)
+            await kiosks.revoke(
+                CLI_OPERATOR, args.client_id, auth=AuthServices.create(settings, cache)
             )
         finally:
             await cache.close()
@@ -339,13 +334,14 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     async def work() -> int:
         await db.require_migrated()
         with tqdm(total=len(records), desc=f"写入{feed.label}", unit="条") as bar:
-            result = await ingest.ingest(
+            done = await ingest.submit(
+                CLI_OPERATOR,
                 feed,
                 records,
-                actor="operator:cli",
                 limit=ingest.MAX_FILE_RECORDS,
                 progress=bar.update,
             )
+        result = done.result
         if result.errors:
             for error in result.errors:
                 print(f"第{error.index + 2}行 {error.field}：{error.message}", file=sys.stderr)
@@ -353,9 +349,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         cache = create_backend(settings)
         try:
-            await _changes(settings, cache).record(
-                *(("Enterprise", c) for c in sorted(result.enterprises))
-            )
+            await settle(_changes(settings, cache), done)
         finally:
             await cache.close()
         print(

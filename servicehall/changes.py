@@ -1,11 +1,12 @@
 """Writes name what they changed, in one place, so caches and subscribers hear of it.
 
-Every resolver that writes calls :meth:`Changes.record` with entity references such as
-``("Enterprise", "914403001922038216")`` after its transaction commits. That bumps the
-generation counter of the entity's *domain* (which the response cache folds into its keys,
-so stale entries are never served) and publishes the references on the ``changes`` channel
-for subscriptions. Domains are coarse on purpose: a department's new name must also
-invalidate cached search facets that show it.
+Every service that writes names the entities it changed, such as
+``("Enterprise", "914403001922038216")``, in its ``Outcome``; after its transaction
+commits, ``resolvers.outcome.settle`` (the one caller) hands them to
+:meth:`Changes.record`. That bumps the generation counter of the entity's *domain* (which
+the response cache folds into its keys, so stale entries are never served) and publishes
+the references on the ``changes`` channel for subscriptions. Domains are coarse on
+purpose: a department's new name must also invalidate cached search facets that show it.
 
 Which domain an entity kind belongs to is declared on its schema type
 (``servicehall.schema.policy``) and handed in by whoever builds a :class:`Changes` (the

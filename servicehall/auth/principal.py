@@ -24,6 +24,9 @@ class PrincipalKind(enum.Enum):
     MACHINE = "machine"
     #: A self-service terminal at a station (a registered kiosk device's machine client).
     KIOSK = "kiosk"
+    #: The hall's operator at the command line (``servicehall clients add`` …): trusted
+    #: like an administrator, never carried by a token (``auth/tokens.py`` refuses it).
+    OPERATOR = "operator"
 
 
 @dataclass(frozen=True, slots=True)

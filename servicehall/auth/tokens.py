@@ -96,7 +96,7 @@ class AccessTokenValidator:
             kind = PrincipalKind(claims.get("kind", ""))
         except ValueError as exc:
             raise InvalidToken("unknown principal kind") from exc
-        if kind is PrincipalKind.ANONYMOUS:
+        if kind in (PrincipalKind.ANONYMOUS, PrincipalKind.OPERATOR):
             raise InvalidToken("unknown principal kind")
         station = claims.get("stn")
         if kind is PrincipalKind.KIOSK and not isinstance(station, str):

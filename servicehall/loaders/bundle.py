@@ -27,9 +27,9 @@ AuditKey = tuple[str, str, str, str, str]  # action, actor, target, ip, details 
 
 async def write_audit_events(keys: Sequence[AuditKey]) -> list[bool]:
     """Every audit event a request's resolvers raise in one tick, in one INSERT."""
-    await AuditEvent.bulk_create(
+    await AuditEvent.record_many(
         [
-            AuditEvent(action=a, actor=actor, target=t, ip=ip, details=orjson.loads(d))
+            AuditEvent.event(a, actor=actor, target=t, ip=ip, details=orjson.loads(d))
             for a, actor, t, ip, d in keys
         ]
     )

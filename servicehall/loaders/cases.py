@@ -18,24 +18,36 @@ CASE_COLUMNS = (
 )
 
 
+def case_row(row: Row) -> Row:
+    """Normalise a case row in place (times come back as text on SQLite)."""
+    for name in ("submitted_at", "accepted_at", "completed_at"):
+        row[name] = db.as_datetime(row[name])
+    return row
+
+
 async def load_cases_by_number(numbers: Sequence[str]) -> list[Row | None]:
-    return await rows_by(
+    rows = await rows_by(
         f"SELECT {CASE_COLUMNS} FROM service_case c "
         "JOIN service_item i ON i.id = c.item_id JOIN department d ON d.id = c.department_id "
         "LEFT JOIN account a ON a.id = c.account_id",
         "c.case_number",
         numbers,
     )
+    return [None if row is None else case_row(row) for row in rows]
 
 
 async def load_case_records(case_ids: Sequence[int]) -> list[list[Row]]:
-    return await grouped_by(
+    groups = await grouped_by(
         "SELECT r.case_id, r.id, r.stage, r.at, r.handler, r.note, d.name AS department_name "
         "FROM case_record r LEFT JOIN department d ON d.id = r.department_id "
         "WHERE r.case_id IN ({keys}) ORDER BY r.at, r.id",
         "case_id",
         case_ids,
     )
+    for rows in groups:
+        for row in rows:
+            row["at"] = db.as_datetime(row["at"])
+    return groups
 
 
 async def load_current_ratings(case_ids: Sequence[int]) -> list[Row | None]:
@@ -46,7 +58,12 @@ async def load_current_ratings(case_ids: Sequence[int]) -> list[Row | None]:
         "case_id",
         case_ids,
     )
-    return [rows[0] if rows else None for rows in groups]
+    found = [rows[0] if rows else None for rows in groups]
+    for row in found:
+        if row is not None:
+            row["indicators"] = db.as_json(row["indicators"]) or {}
+            row["created_at"] = db.as_datetime(row["created_at"])
+    return found
 
 
 async def load_case_statistics(enterprise_ids: Sequence[int]) -> list[dict[str, int]]:

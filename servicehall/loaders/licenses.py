@@ -133,8 +133,17 @@ async def load_catalog_events(entry_ids: Sequence[int]) -> list[list[Row]]:
     return groups
 
 
+def grant_row(row: Row) -> Row:
+    """Normalise a grant row in place (dates and times come back as text on SQLite)."""
+    row["expires_on"] = db.as_date(row["expires_on"])
+    for name in ("requested_at", "decided_at", "revoked_at"):
+        row[name] = db.as_datetime(row[name])
+    return row
+
+
 async def load_grants_by_id(ids: Sequence[int]) -> list[Row | None]:
-    return await rows_by(f"SELECT {GRANT_COLUMNS} {GRANT_FROM}", "g.id", ids)
+    rows = await rows_by(f"SELECT {GRANT_COLUMNS} {GRANT_FROM}", "g.id", ids)
+    return [None if row is None else grant_row(row) for row in rows]
 
 
 async def load_granted_entries(department_codes: Sequence[str]) -> list[frozenset[int]]:
@@ -174,17 +183,13 @@ async def write_license_accesses(keys: Sequence[AccessKey]) -> list[bool]:
         details: dict[str, Any] = {"department": dept, "basis": basis}
         details |= {"case": case} if case else {"purpose": purpose}
         events.append(
-            AuditEvent(
-                action="license.read",
-                actor=actor,
-                target=f"license:{number}",
-                ip=ip,
-                details=details,
+            AuditEvent.event(
+                "license.read", actor=actor, target=f"license:{number}", ip=ip, details=details
             )
         )
     async with in_transaction(db.connection().connection_name):
         await LicenseAccess.bulk_create(accesses)
-        await AuditEvent.bulk_create(events)
+        await AuditEvent.record_many(events)
     return [True] * len(keys)
 
 

@@ -27,7 +27,7 @@ from servicehall.models import (
     Theme,
 )
 from servicehall.notify.outbox import enqueue, in_app
-from servicehall.resolvers.paging import Page, check_first, newest_first
+from servicehall.resolvers.paging import Page, check_first, newest_first, normalised
 
 M = TypeVar("M", Message, Reminder)
 #: Who owns a mailbox: an enterprise (its mailbox) or an account (its inbox).
@@ -53,7 +53,8 @@ async def credit_records(enterprise_id: int, *, first: int, after: str | None) -
         f"FROM credit_record WHERE enterprise_id = {q.bind(enterprise_id)} "
         f"AND (publish_until IS NULL OR publish_until >= {today})"
     )
-    return await newest_first(sql, "published_on", q, first=first, after=after)
+    found = await newest_first(sql, "published_on", q, first=first, after=after)
+    return normalised(found, dates=("published_on", "publish_until"))
 
 
 async def non_bank_records(enterprise_id: int, *, first: int, after: str | None) -> Page:
@@ -62,7 +63,8 @@ async def non_bank_records(enterprise_id: int, *, first: int, after: str | None)
         "SELECT id, reference, category, subject, status, amount, period, source, recorded_on "
         f"FROM non_bank_credit_record WHERE enterprise_id = {q.bind(enterprise_id)}"
     )
-    return await newest_first(sql, "recorded_on", q, first=first, after=after)
+    found = await newest_first(sql, "recorded_on", q, first=first, after=after)
+    return normalised(found, dates=("recorded_on",))
 
 
 def _today_value() -> Any:
@@ -126,7 +128,8 @@ async def government_information(flt: InfoFilter, *, first: int, after: str | No
         "LEFT JOIN department d ON d.id = g.department_id "
         f"LEFT JOIN theme t ON t.id = g.topic_id WHERE {' AND '.join(where)}"
     )
-    return await newest_first(sql, "published_at", q, first=first, after=after)
+    found = await newest_first(sql, "published_at", q, first=first, after=after)
+    return normalised(found, times=("published_at",))
 
 
 async def publish_information(
@@ -243,7 +246,8 @@ async def messages(
         "SELECT id, category, title, body, sender, link, created_at, read_at FROM message "
         f"WHERE {owner} = {q.bind(owner_id)}" + (" AND read_at IS NULL" if unread_only else "")
     )
-    return await newest_first(sql, "created_at", q, first=first, after=after)
+    found = await newest_first(sql, "created_at", q, first=first, after=after)
+    return normalised(found, times=("created_at",))
 
 
 async def unread_messages(owner: Owner, owner_id: int) -> int:

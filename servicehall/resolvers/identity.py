@@ -20,7 +20,6 @@ from servicehall.auth.crypto import digest, new_token
 from servicehall.auth.passwords import check_policy
 from servicehall.auth.principal import Principal
 from servicehall.auth.services import AuthServices
-from servicehall.auth.sessions import SsoSession
 from servicehall.codes import parse_enterprise_code, parse_id_number
 from servicehall.errors import (
     AlreadyActive,
@@ -63,13 +62,6 @@ SMS_INTERVAL = 60
 PROOF_ATTEMPTS_PER_HOUR = 5
 
 
-async def account_of(principal: Principal) -> Account:
-    account = await Account.get_or_none(subject=principal.subject)
-    if account is None:
-        raise NotFound("账号不存在或已注销")
-    return account
-
-
 # -- pages ------------------------------------------------------------------------------
 
 
@@ -102,10 +94,6 @@ async def announcements(first: int, after: str | None) -> Page:
 # -- sessions and bindings --------------------------------------------------------------
 
 
-async def sessions_of(auth: AuthServices, account: Account) -> list[SsoSession]:
-    return await auth.sessions.list_for(account.id)
-
-
 async def end_other_sessions(
     auth: AuthServices, account: Account, current_session: str | None, ip: str
 ) -> int:
@@ -125,10 +113,6 @@ async def end_other_sessions(
         count=ended,
     )
     return ended
-
-
-async def bindings_of(account: Account) -> list[AccountBinding]:
-    return await AccountBinding.filter(account=account).select_related("provider").order_by("id")
 
 
 async def remove_binding(account: Account, provider: str, ip: str) -> None:

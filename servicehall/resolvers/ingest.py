@@ -25,9 +25,10 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from servicehall import db
+from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.clock import local_today
 from servicehall.codes import parse_credit_code
-from servicehall.errors import InvalidInput, ServiceHallError
+from servicehall.errors import Forbidden, InvalidInput, ServiceHallError
 from servicehall.models import (
     AuditEvent,
     CreditKind,
@@ -43,6 +44,7 @@ from servicehall.models import (
     TaxType,
 )
 from servicehall.models.base import LabelledEnum
+from servicehall.resolvers.outcome import Outcome
 
 MAX_BATCH = 2000
 MAX_ERRORS = 20
@@ -468,3 +470,24 @@ async def _existing(feed: Feed, part: list[dict[str, Any]]) -> dict[tuple[Any, .
             year__in=list({v["year"] for v in part}),
         )
     return {_key(feed, {name: getattr(row, name) for name in feed.key}): row for row in rows}
+
+
+async def submit(
+    principal: Principal,
+    feed: Feed,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    limit: int = MAX_BATCH,
+    progress: Callable[[int], object] | None = None,
+) -> Outcome[IngestResult]:
+    """A department system's batch (its client needs the feed's scope) or the operator's
+    file: :func:`ingest`, and the enterprises it wrote."""
+    operator = principal.kind is PrincipalKind.OPERATOR
+    if not operator and (
+        principal.kind is not PrincipalKind.MACHINE or feed.scope not in principal.scopes
+    ):
+        raise Forbidden(f"需要部门系统客户端及 {feed.scope} 权限")
+    result = await ingest(feed, records, actor=principal.identity, limit=limit, progress=progress)
+    if result.errors:
+        return Outcome(result)
+    return Outcome(result, tuple(("Enterprise", code) for code in sorted(result.enterprises)))

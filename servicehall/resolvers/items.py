@@ -327,7 +327,7 @@ async def list_business_scopes() -> list[dict[str, Any]]:
 async def rename_item(code: str, name: str) -> None:
     """Change an item's name and its search terms in one transaction.
 
-    The caller records the change (``Changes.record(("ServiceItem", code))``) after commit.
+    The caller announces ``("ServiceItem", code)`` after commit (``outcome.settle``).
     """
     cleaned = " ".join(name.split())
     if not 2 <= len(cleaned) <= 128:

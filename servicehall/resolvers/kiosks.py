@@ -15,10 +15,13 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from servicehall import clock, db
+from servicehall.auth.accounts import require_admin
+from servicehall.auth.principal import Principal
 from servicehall.auth.services import AuthServices
 from servicehall.errors import Conflict, InvalidInput, NotFound
 from servicehall.models import Area, AuditEvent, ClientKind, KioskDevice, OAuthClient
 from servicehall.resolvers import clients
+from servicehall.resolvers.outcome import Outcome, outcome
 from servicehall.resolvers.stations import parse_station_code
 
 KIOSK_SCOPE = "kiosk"
@@ -102,11 +105,43 @@ async def revoke_device(client_id: str, *, actor: str, auth: AuthServices) -> Ki
     return device
 
 
+def device_row(device: KioskDevice) -> dict[str, Any]:
+    """A device (loaded with its client and station) as :func:`list_devices` rows it."""
+    return {
+        "station_code": device.station.code,
+        "client_id": device.client.client_id,
+        "name": device.name,
+        "registered_by": device.registered_by,
+        "created_at": db.as_datetime(device.created_at),
+        "revoked_at": db.as_datetime(device.revoked_at),
+    }
+
+
+async def register(
+    principal: Principal, *, station_code: str, name: str, client_id: str | None
+) -> Outcome[RegisteredDevice]:
+    """An administrator (or the operator) registers a terminal."""
+    actor = require_admin(principal).identity
+    return outcome(
+        await register_device(
+            station_code=station_code, name=name, client_id=client_id, actor=actor
+        )
+    )
+
+
+async def revoke(
+    principal: Principal, client_id: str, *, auth: AuthServices
+) -> Outcome[KioskDevice]:
+    """An administrator (or the operator) revokes a terminal's registration."""
+    actor = require_admin(principal).identity
+    return outcome(await revoke_device(client_id, actor=actor, auth=auth))
+
+
 async def list_devices(station_code: str | None) -> list[dict[str, Any]]:
     query = KioskDevice.all()
     if station_code:
         query = query.filter(station__code=parse_station_code(station_code, field="stationCode"))
-    return await query.order_by("station__code", "id").values(
+    rows = await query.order_by("station__code", "id").values(
         "id",
         "name",
         "registered_by",
@@ -115,3 +150,7 @@ async def list_devices(station_code: str | None) -> list[dict[str, Any]]:
         client_id="client__client_id",
         station_code="station__code",
     )
+    for row in rows:
+        row["created_at"] = db.as_datetime(row["created_at"])
+        row["revoked_at"] = db.as_datetime(row["revoked_at"])
+    return rows

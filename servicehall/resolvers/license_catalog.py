@@ -31,7 +31,7 @@ from servicehall.errors import (
     InvalidInput,
     NotFound,
 )
-from servicehall.loaders.licenses import ENTRY_COLUMNS, ENTRY_FROM
+from servicehall.loaders.licenses import ENTRY_COLUMNS, ENTRY_FROM, entry_row
 from servicehall.models import (
     AuditEvent,
     CatalogState,
@@ -47,6 +47,7 @@ from servicehall.resolvers.license_fields import (
     check_field_list,
     check_validity,
 )
+from servicehall.resolvers.outcome import service
 from servicehall.resolvers.paging import Page, newest_first
 from servicehall.workflow import (
     ADMIN,
@@ -192,6 +193,7 @@ async def _audit(
     )
 
 
+@service(lambda entry: [("LicenseCatalogEntry", entry.code)])
 async def create_entry(
     principal: Principal,
     *,
@@ -249,6 +251,7 @@ def _version_values(
     }
 
 
+@service(lambda entry: [("LicenseCatalogEntry", entry.code)])
 async def edit_draft(
     principal: Principal,
     code: str,
@@ -289,6 +292,7 @@ async def edit_draft(
     return await entry_by_code(entry.code)
 
 
+@service(lambda entry: [("LicenseCatalogEntry", entry.code)])
 async def move(
     principal: Principal,
     code: str,
@@ -406,4 +410,7 @@ async def catalog_page(
     sql = f"SELECT {ENTRY_COLUMNS} {ENTRY_FROM}"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    return await newest_first(sql, "created_at", q, first=first, after=after)
+    page = await newest_first(sql, "created_at", q, first=first, after=after)
+    for row in page.rows:
+        entry_row(row)
+    return page

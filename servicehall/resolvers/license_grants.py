@@ -24,7 +24,7 @@ from servicehall.errors import (
     InvalidInput,
     NotFound,
 )
-from servicehall.loaders.licenses import GRANT_COLUMNS, GRANT_FROM
+from servicehall.loaders.licenses import GRANT_COLUMNS, GRANT_FROM, grant_row
 from servicehall.models import (
     AuditEvent,
     Department,
@@ -39,6 +39,7 @@ from servicehall.resolvers.license_catalog import (
     entry_by_code,
     squash,
 )
+from servicehall.resolvers.outcome import service
 from servicehall.resolvers.paging import Page, newest_first
 from servicehall.workflow import ADMIN, Action, Announce, Need, Needs, Process, State
 
@@ -93,6 +94,7 @@ def _check_end(day: date | None, today: date, field: str) -> date | None:
     return day
 
 
+@service(lambda grant: [("LicenseGrant", str(grant.id))])
 async def request_grant(
     principal: Principal,
     catalog_code: str,
@@ -166,6 +168,7 @@ async def _grant(grant_id: str) -> LicenseGrant:
     return grant
 
 
+@service(lambda grant: [("LicenseGrant", str(grant.id))])
 async def decide_grant(
     principal: Principal,
     grant_id: str,
@@ -218,6 +221,7 @@ async def decide_grant(
     return await _grant(str(grant.id))
 
 
+@service(lambda grant: [("LicenseGrant", str(grant.id))])
 async def revoke_grant(
     principal: Principal,
     grant_id: str,
@@ -291,7 +295,10 @@ async def grants_page(
     sql = f"SELECT {GRANT_COLUMNS} {GRANT_FROM}"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    return await newest_first(sql, "requested_at", q, first=first, after=after)
+    page = await newest_first(sql, "requested_at", q, first=first, after=after)
+    for row in page.rows:
+        grant_row(row)
+    return page
 
 
 def _status_filter(q: db.Sql, statuses: Sequence[GrantStatus], today: date) -> str:

@@ -24,7 +24,8 @@ from datetime import date, datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from servicehall import clock, db, workflow
-from servicehall.auth.keys import KeyStore
+from servicehall.auth.accounts import require_admin, signed_in_account
+from servicehall.auth.keys import LICENSES, KeyStore
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.codes import (
     make_license_number,
@@ -46,7 +47,6 @@ from servicehall.loaders.base import Row
 from servicehall.loaders.licenses import load_licenses_by_number
 from servicehall.models import (
     AccessBasis,
-    Account,
     AuditEvent,
     Case,
     CaseLicense,
@@ -62,7 +62,8 @@ from servicehall.resolvers import cases
 from servicehall.resolvers.license_catalog import ISSUABLE, actor_of, entry_by_code, squash
 from servicehall.resolvers.license_fields import Validity, check_values, validity_of
 from servicehall.resolvers.license_signing import canonical_claims, sign
-from servicehall.resolvers.paging import Page, newest_first
+from servicehall.resolvers.outcome import Outcome, outcome, service
+from servicehall.resolvers.paging import Page, newest_first, normalised
 from servicehall.workflow import Action, AllOf, HasRole, Need, Needs, Process, SameDepartment, State
 
 READ_SCOPE = "licenses:read"
@@ -169,6 +170,7 @@ async def _next_serial(key: str) -> int:
     return int(rows[0]["last_serial"])
 
 
+@service(lambda number: [("License", number)])
 async def issue_license(
     principal: Principal,
     keys: KeyStore,
@@ -221,7 +223,7 @@ async def issue_license(
             "data": data,
         }
         token, kid = await sign(keys, canonical_claims(row))
-        account = await Account.get(subject=principal.subject)
+        account = await signed_in_account(principal)
         licence = await License.create(
             license_number=number,
             entry=entry,
@@ -265,6 +267,7 @@ async def license_by_number(number: str) -> License:
     return found
 
 
+@service(lambda found: [("License", found.license_number)])
 async def revoke_license(
     principal: Principal,
     number: str,
@@ -298,7 +301,20 @@ async def revoke_license(
     return await license_by_number(found.license_number)
 
 
-async def resign_licenses(keys: KeyStore, key_id: str) -> int:
+async def withdraw_key(principal: Principal, keys: KeyStore, key_id: str) -> Outcome[int]:
+    """The operator unpublishes a retired key; licences it signed are signed again with
+    the current key (how many)."""
+    actor = require_admin(principal).identity
+    await keys.withdraw(key_id)
+    await AuditEvent.record(
+        "key.withdrawn", actor=actor, target=f"key:{key_id}", purpose=keys.purpose.name
+    )
+    if keys.purpose is not LICENSES:
+        return outcome(0)
+    return outcome(await resign_licenses(keys, key_id, actor=actor))
+
+
+async def resign_licenses(keys: KeyStore, key_id: str, *, actor: str = "operator:cli") -> int:
     """Sign again, with the current key, every licence a (withdrawn) key signed."""
     numbers = await License.filter(key_id=key_id).values_list("license_number", flat=True)
     count = 0
@@ -314,7 +330,7 @@ async def resign_licenses(keys: KeyStore, key_id: str) -> int:
                 count += 1
     if count:
         await AuditEvent.record(
-            "license.resigned", actor="operator:cli", target=f"key:{key_id}", count=count
+            "license.resigned", actor=actor, target=f"key:{key_id}", count=count
         )
     return count
 
@@ -417,7 +433,7 @@ async def access_log(license_id: int, *, first: int, after: str | None) -> Page:
         "SELECT id, at, actor_name, department_code, department_name, case_number, purpose, "
         f"basis FROM license_access WHERE license_id = {q.bind(license_id)}"
     )
-    return await newest_first(sql, "at", q, first=first, after=after)
+    return normalised(await newest_first(sql, "at", q, first=first, after=after), times=("at",))
 
 
 # -- application material ---------------------------------------------------------------------
@@ -459,3 +475,19 @@ async def attach_license(
             license=found.license_number,
         )
     return case, found
+
+
+async def attach_own_license(
+    principal: Principal, *, case_number: str, license_number: str, today: date
+) -> Outcome[tuple[str, str]]:
+    """:func:`attach_license` for the signed-in applicant: the case and licence numbers."""
+    account = await signed_in_account(principal)
+    case, found = await attach_license(
+        principal,
+        account_id=account.id,
+        id_number=account.id_number,
+        case_number=case_number,
+        license_number=license_number,
+        today=today,
+    )
+    return outcome((case.case_number, found.license_number))

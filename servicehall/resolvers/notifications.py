@@ -14,8 +14,10 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from servicehall import clock, db
+from servicehall.auth.accounts import require_admin
+from servicehall.auth.principal import Principal
 from servicehall.clock import LOCAL_TZ
-from servicehall.errors import Conflict, InvalidInput, NotFound
+from servicehall.errors import Conflict, InvalidId, InvalidInput, NotFound
 from servicehall.models import (
     Account,
     AccountKind,
@@ -40,6 +42,7 @@ from servicehall.notify.templates import (
     render_sms,
     sms_segments,
 )
+from servicehall.resolvers.outcome import Outcome, outcome
 from servicehall.resolvers.paging import Page, newest_first
 
 HALL = "斗门区网上办事大厅"
@@ -109,7 +112,11 @@ def preview_sms(code: str, body: str | None) -> SmsPreview:
     return SmsPreview(text, len(text), sms_segments(text))
 
 
-async def update_sms_template(code: str, body: str, *, actor: str) -> SmsTemplateView:
+async def update_sms_template(
+    principal: Principal, code: str, body: str
+) -> Outcome[SmsTemplateView]:
+    """An administrator rewords an SMS template."""
+    actor = require_admin(principal).identity
     spec = sms_spec(code)
     checked = check_sms_body(spec, body)
     async with in_transaction(db.connection().connection_name):
@@ -117,15 +124,17 @@ async def update_sms_template(code: str, body: str, *, actor: str) -> SmsTemplat
             code=code, defaults={"body": checked, "updated_by": actor}
         )
         await AuditEvent.record("sms_template.updated", actor=actor, target=f"sms_template:{code}")
-    return next(v for v in await sms_templates() if v.spec.code == code)
+    return outcome(next(v for v in await sms_templates() if v.spec.code == code))
 
 
-async def reset_sms_template(code: str, *, actor: str) -> SmsTemplateView:
+async def reset_sms_template(principal: Principal, code: str) -> Outcome[SmsTemplateView]:
+    """An administrator restores an SMS template's built-in wording."""
+    actor = require_admin(principal).identity
     sms_spec(code)
     async with in_transaction(db.connection().connection_name):
         await SmsTemplate.filter(code=code).delete()
         await AuditEvent.record("sms_template.reset", actor=actor, target=f"sms_template:{code}")
-    return next(v for v in await sms_templates() if v.spec.code == code)
+    return outcome(next(v for v in await sms_templates() if v.spec.code == code))
 
 
 # -- messages of changes -------------------------------------------------------------------
@@ -303,12 +312,28 @@ async def outbox_messages(
         "last_error, created_at, next_attempt_at, sent_at, expires_at "
         f"FROM outbox_message WHERE {' AND '.join(where)}"
     )
-    return await newest_first(sql, "created_at", q, first=first, after=after)
+    page = await newest_first(sql, "created_at", q, first=first, after=after)
+    for row in page.rows:
+        message_row(row)
+    return page
 
 
-async def retry_message(message_id: int, *, actor: str) -> OutboxMessage:
-    """Send a dead (or waiting) message again now, with a fresh count of attempts."""
-    message = await OutboxMessage.get_or_none(id=message_id)
+def message_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Normalise an outbox row in place (times come back as text on SQLite)."""
+    for name in ("created_at", "next_attempt_at", "sent_at"):
+        row[name] = db.as_datetime(row[name])
+    return row
+
+
+async def retry_message(principal: Principal, message_id: str) -> Outcome[dict[str, Any]]:
+    """An administrator sends a dead (or waiting) message again now, with a fresh count
+    of attempts: the message's row."""
+    actor = require_admin(principal).identity
+    try:
+        key = int(message_id)
+    except ValueError:
+        raise InvalidId("消息编号格式不正确", field="id") from None
+    message = await OutboxMessage.get_or_none(id=key)
     if message is None:
         raise NotFound("消息不存在", field="id")
     if message.state not in (OutboxState.DEAD, OutboxState.RETRYING):
@@ -327,4 +352,4 @@ async def retry_message(message_id: int, *, actor: str) -> OutboxMessage:
         await AuditEvent.record(
             "outbox.retried", actor=actor, target=f"outbox:{message.message_id}"
         )
-    return message
+    return outcome(message_row(db.model_row(message)))

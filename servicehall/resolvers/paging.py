@@ -113,3 +113,15 @@ async def newest_first(sql: str, order: str, q: db.Sql, *, first: int, after: st
         total = 0
     shown = rows[:first]
     return Page(shown, [_cursor(r[order], r["id"]) for r in shown], len(rows) > first, total)
+
+
+def normalised(found: Page, *, dates: tuple[str, ...] = (), times: tuple[str, ...] = ()) -> Page:
+    """The page's rows with their date and time columns as ``date`` and aware
+    ``datetime`` on both databases (SQLite hands back text), so no schema type needs to
+    know the backend."""
+    for row in found.rows:
+        for name in dates:
+            row[name] = db.as_date(row[name])
+        for name in times:
+            row[name] = db.as_datetime(row[name])
+    return found

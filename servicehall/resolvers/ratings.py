@@ -40,7 +40,7 @@ from servicehall.resolvers.cases import require_handler
 # The daily warning, where callers of this module knew it (it lives with the follow-ups).
 from servicehall.resolvers.follow_ups import follow_up_warnings as follow_up_warnings
 from servicehall.resolvers.follow_ups import open_follow_up
-from servicehall.resolvers.paging import Page, newest_first
+from servicehall.resolvers.paging import Page, newest_first, normalised
 from servicehall.workdays import WorkCalendar
 
 MAX_COMMENT = 300
@@ -188,7 +188,8 @@ async def comments(column: str, target_id: int, *, first: int, after: str | None
         f"WHERE {column} = {q.bind(target_id)} AND current = {q.bind(True)} "
         "AND public_comment <> ''"
     )
-    return await newest_first(sql, "created_at", q, first=first, after=after)
+    found = await newest_first(sql, "created_at", q, first=first, after=after)
+    return normalised(found, times=("created_at",))
 
 
 # -- disputes --------------------------------------------------------------------------------------

@@ -15,35 +15,29 @@ import orjson
 import strawberry
 from strawberry.types import Info as StrawberryInfo
 
-from servicehall import db
-from servicehall.auth.principal import Principal, PrincipalKind
+from servicehall.auth.accounts import require_account, signed_in_account
 from servicehall.clock import local_today
 from servicehall.codes import format_case_number, mask_id_number, parse_case_number
 from servicehall.errors import Forbidden, NotFound, Unauthenticated
 from servicehall.loaders import Loaders, Row
-from servicehall.models import (
-    Account,
+from servicehall.resolvers import case_views, case_writes
+from servicehall.resolvers import cases as resolvers
+from servicehall.resolvers.enums import (
     ApplicantKind,
     CaseChannel,
     CaseOutcome,
     CaseStage,
     ClockLevel,
-    Enterprise,
     RatingIndicator,
     RatingLevel,
 )
-from servicehall.models import Case as CaseModel
-from servicehall.models import CaseRecord as CaseRecordModel
-from servicehall.models import Department as DepartmentModel
-from servicehall.models import ServiceItem as ItemModel
-from servicehall.resolvers import cases as resolvers
 from servicehall.resolvers.paging import Page
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Context, Info
-from servicehall.schema.errors import UserError, attempt
+from servicehall.schema.errors import UserError, attempt, perform
 from servicehall.schema.items import Department, ServiceItem
 from servicehall.schema.licenses import License, case_licenses
-from servicehall.schema.permissions import ip_of, limit_lookups, refused, require_account
+from servicehall.schema.permissions import limit_lookups, refused
 from servicehall.schema.policy import Access, Domain, declare, override, root
 
 for _enum in (
@@ -80,7 +74,7 @@ class CaseRecordType:
     def from_row(cls, row: Row, *, masked: bool) -> Self:
         return cls(
             stage=labelled(CaseStage(row["stage"])),
-            at=local_time(db.as_datetime(row["at"])),  # type: ignore[arg-type]
+            at=local_time(row["at"]),  # type: ignore[arg-type]
             handler=mask_name(row["handler"])
             if masked and row["handler"] not in _ROLES
             else (row["handler"]),
@@ -126,7 +120,7 @@ class CaseRating:
     @classmethod
     def from_row(cls, row: Row, *, public: bool) -> Self:
         level = RatingLevel(row["level"])
-        indicators = db.as_json(row["indicators"]) or {}
+        indicators = row["indicators"]
         return cls(
             level=labelled(level),
             stars=level.stars,
@@ -139,7 +133,7 @@ class CaseRating:
             comment=row["public_comment"] if public else row["comment"],
             channel=labelled(CaseChannel(row["channel"])),
             revision=int(row["revision"]),
-            rated_at=local_time(db.as_datetime(row["created_at"])),  # type: ignore[arg-type]
+            rated_at=local_time(row["created_at"]),  # type: ignore[arg-type]
             disputed=row["disputed_at"] is not None,
         )
 
@@ -170,10 +164,7 @@ class Case:
     def from_row(cls, row: Row, *, masked: bool) -> Self:
         person = row["applicant_kind"] == ApplicantKind.PERSON.value
         name, code = row["applicant_name"], row["applicant_code"]
-        accepted, completed = (
-            db.as_datetime(row["accepted_at"]),
-            db.as_datetime(row["completed_at"]),
-        )
+        accepted, completed = row["accepted_at"], row["completed_at"]
         return cls(
             row_id=row["id"],
             masked=masked,
@@ -189,7 +180,7 @@ class Case:
             applicant_code=mask_id_number(code) if person else code,
             channel=labelled(CaseChannel(row["channel"])),
             stage=labelled(CaseStage(row["stage"])),
-            submitted_at=local_time(db.as_datetime(row["submitted_at"])),  # type: ignore[arg-type]
+            submitted_at=local_time(row["submitted_at"]),  # type: ignore[arg-type]
             accepted_at=local_time(accepted),
             completed_at=local_time(completed),
             outcome=labelled(CaseOutcome(row["outcome"])) if row["outcome"] else None,
@@ -225,13 +216,14 @@ class Case:
         if self.accepted is None:
             return None
         rows = await info.context.loaders.case_records.load(self.row_id)
-        records = [
-            CaseRecordModel(stage=CaseStage(r["stage"]), at=db.as_datetime(r["at"])) for r in rows
-        ]
-        case = CaseModel(
-            accepted_at=self.accepted, completed_at=self.completed, limit_days=self.limit
+        reading = case_views.clock(
+            accepted=self.accepted,
+            completed=self.completed,
+            limit=self.limit,
+            records=rows,
+            calendar=info.context.calendar,
+            today=local_today(),
         )
-        reading = resolvers.clock_of(case, records, info.context.calendar, local_today())
         if reading is None:
             return None
         return CaseClock(
@@ -260,10 +252,8 @@ class Case:
             resolvers.require_handler(principal, self.department_code)
         except Forbidden:
             return []
-        case = CaseModel(
-            stage=self.stage.value, channel=self.channel.value, accepted_at=self.accepted
-        )
-        return [labelled(stage) for stage in resolvers.allowed_next(case)]
+        stages = case_views.next_stages(self.stage.value, self.channel.value, self.accepted)
+        return [labelled(stage) for stage in stages]
 
 
 async def load_case(context: Context, number: str, *, masked: bool) -> Case | None:
@@ -279,22 +269,12 @@ async def load_case(context: Context, number: str, *, masked: bool) -> Case | No
         raise Unauthenticated("请先登录；未登录可凭办件编号和申请人姓名查询进度")
     parsed = parse_case_number(number)
     row = await context.loaders.cases_by_number.load(parsed)
-    if row is not None and _may_read(principal, row):
+    if row is not None and case_views.may_read(principal, row):
         return Case.from_row(row, masked=masked)
     await limit_lookups(context)
     if row is not None:
         await refused(context, "case.read_refused", f"case:{parsed}")
     return None
-
-
-def _may_read(principal: Principal, row: Row) -> bool:
-    if (
-        principal.kind is PrincipalKind.STAFF
-        and principal.department_code != row["department_code"]
-    ):
-        return False
-    case = CaseModel(applicant_code=row["applicant_code"])
-    return resolvers.can_read(principal, case, row["account_subject"])
 
 
 @declare(Access.PER_PRINCIPAL, Domain.CASES)
@@ -310,10 +290,6 @@ async def case_statistics(root: strawberry.Parent[object], info: Info) -> CaseSt
     return CaseStatistics(**counts)
 
 
-def client_ip(info: Info) -> str:
-    return ip_of(info.context)
-
-
 def device_of(info: Info) -> str | None:
     """A kiosk device counts as one device (its residents share its limit, whatever the
     IP says); everyone else is counted by IP."""
@@ -321,14 +297,16 @@ def device_of(info: Info) -> str | None:
     return principal.client_id if principal.is_kiosk else None
 
 
-async def proven(info: Info, case_number: str, applicant_name: str) -> CaseModel:
-    await resolvers.check_rate(
+async def proven(info: Info, case_number: str, applicant_name: str) -> str:
+    """The number of the case proven by its number and applicant name (rate limited)."""
+    return await case_views.proven_number(
         info.context.cache,
         info.context.settings.case_lookup_limits,
-        ip=client_ip(info),
+        ip=info.context.client_ip,
         device=device_of(info),
+        case_number=case_number,
+        applicant_name=applicant_name,
     )
-    return await resolvers.proven_case(case_number, applicant_name)
 
 
 @root(Access.PER_PRINCIPAL)
@@ -341,8 +319,8 @@ class CaseQuery:
         metadata=override(Access.PER_PRINCIPAL),
     )
     async def case_progress(self, info: Info, case_number: str, applicant_name: str) -> Case:
-        case = await proven(info, case_number, applicant_name)
-        row = await info.context.loaders.cases_by_number.load(case.case_number)
+        number = await proven(info, case_number, applicant_name)
+        row = await info.context.loaders.cases_by_number.load(number)
         if row is None:  # removed in between
             raise NotFound(resolvers.NOT_FOUND_MESSAGE, field="caseNumber")
         return Case.from_row(row, masked=True)
@@ -365,7 +343,7 @@ class CaseQuery:
     ) -> Connection[Case]:
         principal = info.context.principal
         resolvers.require_handler(principal)
-        department = await _department_id(principal.department_code)
+        department = await case_views.department_id(principal.department_code)
         page = await resolvers.worklist(
             department,
             stages=stages or (),
@@ -375,13 +353,6 @@ class CaseQuery:
             after=after,
         )
         return await _connection(info.context.loaders, page, after)
-
-
-async def _department_id(code: str | None) -> int:
-    department = await DepartmentModel.get_or_none(code=code or "")
-    if department is None:
-        raise Forbidden("账号未关联部门")
-    return department.id
 
 
 async def _connection(loaders: Loaders, page: Page, after: str | None) -> Connection[Case]:
@@ -434,11 +405,11 @@ class CasePayload:
     case: Case | None = None
 
 
-async def _payload(info: Info, case: CaseModel | None, errors: list[UserError]) -> CasePayload:
-    if case is None:
+async def _payload(info: Info, number: str | None, errors: list[UserError]) -> CasePayload:
+    if number is None:
         return CasePayload(errors=errors)
     info.context.loaders = Loaders()  # what this request read before the write is stale
-    row = await info.context.loaders.cases_by_number.load(case.case_number)
+    row = await info.context.loaders.cases_by_number.load(number)
     return CasePayload(errors=[], case=Case.from_row(row, masked=False))  # type: ignore[arg-type]
 
 
@@ -447,71 +418,45 @@ async def _payload(info: Info, case: CaseModel | None, errors: list[UserError]) 
 class CaseMutation:
     @strawberry.mutation(description="网上申办事项（个人、企业账号）。")
     async def submit_case(self, info: Info, input: SubmitCaseInput) -> CasePayload:
-        async def run() -> CaseModel:
-            principal = require_account(info.context.principal)
-            if input.channel not in (CaseChannel.WEB, CaseChannel.APP):
-                raise Forbidden("网上申办的渠道为网上办事大厅或移动端")
-            account = await Account.get(subject=principal.subject)
-            enterprise = (
-                await Enterprise.get_or_none(credit_code=principal.enterprise_code)
-                if principal.enterprise_code
-                else None
-            )
-            applicant = resolvers.applicant_of_account(account, enterprise)
-            return await resolvers.create_case(
+        context = info.context
+        number, errors = await perform(
+            context,
+            lambda: case_writes.submit_case(
+                context.principal,
                 input.item_code,
-                applicant,
                 input.channel,
-                handler="申请人",
-                handler_account_id=account.id,
                 note=input.note,
-                principal=principal,
-                ip=info.context.client_ip,
-            )
-
-        case, errors = await attempt(run)
-        return await _payload(info, case, errors)
+                ip=context.client_ip,
+            ),
+        )
+        return await _payload(info, number, errors)
 
     @strawberry.mutation(description="窗口收件登记（本部门办件经办人）。")
     async def register_case(self, info: Info, input: RegisterCaseInput) -> CasePayload:
-        async def run() -> CaseModel:
-            principal = info.context.principal
-            resolvers.require_handler(principal)
-            item = await ItemModel.get_or_none(code=input.item_code.strip()).prefetch_related(
-                "department"
-            )
-            if item is None:
-                raise NotFound(f"事项“{input.item_code[:32]}”不存在", field="itemCode")
-            resolvers.require_handler(principal, item.department.code)
-            applicant = await resolvers.window_applicant(
-                input.applicant_kind,
-                input.applicant_name,
-                input.applicant_code,
-                input.applicant_phone,
-            )
-            account = await Account.get(subject=principal.subject)
-            return await resolvers.create_case(
+        context = info.context
+        number, errors = await perform(
+            context,
+            lambda: case_writes.register_case(
+                context.principal,
                 input.item_code,
-                applicant,
-                CaseChannel.WINDOW,
-                handler=account.display_name,
-                handler_account_id=account.id,
+                applicant_kind=input.applicant_kind,
+                applicant_name=input.applicant_name,
+                applicant_code=input.applicant_code,
+                applicant_phone=input.applicant_phone,
                 note=input.note,
-                principal=principal,
-                ip=info.context.client_ip,
-            )
-
-        case, errors = await attempt(run)
-        return await _payload(info, case, errors)
+                ip=context.client_ip,
+            ),
+        )
+        return await _payload(info, number, errors)
 
     @strawberry.mutation(description="办件转入下一环节（本部门办件经办人，CASE-2）。")
     async def advance_case(self, info: Info, input: AdvanceCaseInput) -> CasePayload:
         context = info.context
 
-        async def run() -> CaseModel:
+        async def run() -> str:
             principal = require_account(context.principal)
             resolvers.require_handler(principal)
-            account = await Account.get(subject=principal.subject)
+            account = await signed_in_account(principal)
             moved = await resolvers.advance_case(
                 principal,
                 input.case_number,
@@ -525,10 +470,10 @@ class CaseMutation:
             )
             await resolvers.publish_move(context.cache, moved)
             context.notifier.kick()
-            return moved.case
+            return moved.case.case_number
 
-        case, errors = await attempt(run)
-        return await _payload(info, case, errors)
+        number, errors = await attempt(run)
+        return await _payload(info, number, errors)
 
 
 # -- live progress ---------------------------------------------------------------------------
@@ -550,13 +495,15 @@ class CaseSubscription:
     async def case_progress_changed(
         self, info: StrawberryInfo[Context, None], case_number: str, applicant_name: str
     ) -> AsyncGenerator[CaseProgressEvent, None]:
-        case = await proven(info, case_number, applicant_name)
-        async with info.context.cache.subscribe(f"case:{case.case_number}") as messages:
+        number = await proven(info, case_number, applicant_name)
+        async with info.context.cache.subscribe(f"case:{number}") as messages:
             async for raw in messages:
                 event = orjson.loads(raw)
                 info.context.loaders = Loaders()  # every event reads the case afresh
-                row = await info.context.loaders.cases_by_number.load(case.case_number)
-                records = await info.context.loaders.case_records.load(case.id)
+                row = await info.context.loaders.cases_by_number.load(number)
+                if row is None:
+                    continue
+                records = await info.context.loaders.case_records.load(row["id"])
                 record = next((r for r in records if r["id"] == event["recordId"]), None)
                 if row is None or record is None:
                     continue

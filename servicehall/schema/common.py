@@ -13,7 +13,7 @@ from strawberry.types.scalar import ScalarDefinition
 
 from servicehall.clock import LOCAL_TZ
 from servicehall.loaders import Row
-from servicehall.models.base import LabelledEnum
+from servicehall.resolvers.enums import LabelledEnum
 from servicehall.schema.context import Info
 from servicehall.schema.cost import paged
 

@@ -17,11 +17,11 @@ from typing import Any, Protocol, Self, TypeVar
 import orjson
 import strawberry
 
-from servicehall import db
 from servicehall.clock import local_today
 from servicehall.errors import InvalidInput
 from servicehall.loaders import Row
-from servicehall.models import (
+from servicehall.resolvers import enterprise_page as resolvers
+from servicehall.resolvers.enums import (
     Channel,
     CreditKind,
     InfoKind,
@@ -34,7 +34,6 @@ from servicehall.models import (
     SubscriptionTarget,
     TaxType,
 )
-from servicehall.resolvers import enterprise_page as resolvers
 from servicehall.resolvers.paging import Page
 from servicehall.schema.common import Connection, Labelled, Money, labelled, local_time
 from servicehall.schema.context import Context, Info
@@ -84,13 +83,12 @@ class EnterpriseData(AuditedPermission):
 
 async def audit(context: Context, action: str, target: str, **details: Any) -> None:
     """Write an audit event before the data leaves (a tick's events share one INSERT)."""
-    client = context.connection.client
     await context.loaders.audit.load(
         (
             action,
             context.principal.identity,
             target,
-            client.host if client else "",
+            context.client_ip,
             orjson.dumps(details, option=orjson.OPT_SORT_KEYS).decode(),
         )
     )
@@ -160,8 +158,8 @@ class CreditRecord:
             content=row["content"],
             reason=row["reason"],
             issuer=row["issuer"],
-            published_on=db.as_date(row["published_on"]),  # type: ignore[arg-type]
-            publish_until=db.as_date(row["publish_until"]),
+            published_on=row["published_on"],
+            publish_until=row["publish_until"],
         )
 
 
@@ -367,7 +365,7 @@ async def non_bank_credit(
                 amount=None if r["amount"] is None else _money(r["amount"]),
                 period=r["period"],
                 source=r["source"],
-                recorded_on=db.as_date(r["recorded_on"]),  # type: ignore[arg-type]
+                recorded_on=r["recorded_on"],
             ),
         )
         for cursor, r in zip(page.cursors, page.rows, strict=True)
@@ -416,7 +414,7 @@ class Message:
             body=row["body"],
             sender=row["sender"],
             link=row["link"],
-            created_at=local_time(db.as_datetime(row["created_at"])),  # type: ignore[arg-type]
+            created_at=local_time(row["created_at"]),  # type: ignore[arg-type]
             read=row["read_at"] is not None,
         )
 
@@ -512,7 +510,7 @@ class GovernmentInformation:
             department_name=row["department_name"],
             topic_code=row["topic_code"],
             topic_name=row["topic_name"],
-            published_at=local_time(db.as_datetime(row["published_at"])),  # type: ignore[arg-type]
+            published_at=local_time(row["published_at"]),  # type: ignore[arg-type]
         )
 
 

@@ -12,7 +12,7 @@ from strawberry import relay
 from servicehall.clock import local_today
 from servicehall.codes import CreditCode, parse_enterprise_code
 from servicehall.loaders import Row
-from servicehall.models.enterprises import EnterpriseStatus
+from servicehall.resolvers.enums import EnterpriseStatus
 from servicehall.schema import enterprise_page as page
 from servicehall.schema.cases import case_statistics
 from servicehall.schema.common import Labelled, LoadedNode, labelled, local_time

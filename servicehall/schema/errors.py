@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 
 from servicehall.errors import ErrorCode, ServiceHallError
+from servicehall.loaders import Loaders
+from servicehall.resolvers.outcome import Outcome, settle
 from servicehall.schema.policy import Access, Domain, declare
+
+if TYPE_CHECKING:
+    from servicehall.schema.context import Context
 
 log = logging.getLogger("servicehall.errors")
 T = TypeVar("T")
@@ -47,6 +52,21 @@ async def attempt(run: Callable[[], Awaitable[T]]) -> tuple[T | None, list[UserE
         return await run(), []
     except ServiceHallError as error:
         return None, [UserError.from_error(error)]
+
+
+async def perform(
+    context: Context, run: Callable[[], Awaitable[Outcome[T]]]
+) -> tuple[T | None, list[UserError]]:
+    """The one way a mutation calls its service: expected failures become the payload's
+    ``errors``; after the service committed, the entities it changed are announced
+    (:func:`~servicehall.resolvers.outcome.settle`) and the request's loaders start
+    afresh, since what they read before the write is stale."""
+    done, errors = await attempt(run)
+    if done is None:
+        return None, errors
+    if done.changed:
+        context.loaders = Loaders()
+    return await settle(context.changes, done), []
 
 
 def is_unexpected(error: GraphQLError) -> bool:

@@ -13,19 +13,18 @@ from typing import Any
 
 import strawberry
 
-from servicehall.auth.principal import PrincipalKind
-from servicehall.errors import ErrorCode, Forbidden
-from servicehall.models import (
+from servicehall.errors import ErrorCode
+from servicehall.resolvers import ingest
+from servicehall.resolvers.enums import (
     CreditKind,
     InsuranceType,
     NonBankCategory,
     NonBankStatus,
     TaxType,
 )
-from servicehall.resolvers import ingest
 from servicehall.schema.common import Money
 from servicehall.schema.context import Info
-from servicehall.schema.errors import UserError
+from servicehall.schema.errors import UserError, perform
 from servicehall.schema.policy import Access, Domain, declare, root
 
 
@@ -133,13 +132,13 @@ def _records(batch: Any) -> list[dict[str, Any]]:
 
 
 async def _run(info: Info, feed_name: str, batch: Any) -> IngestPayload:
+    context = info.context
     feed = ingest.FEEDS[feed_name]
-    principal = info.context.principal
-    if principal.kind is not PrincipalKind.MACHINE or feed.scope not in principal.scopes:
-        return IngestPayload(
-            errors=[UserError.from_error(Forbidden(f"需要部门系统客户端及 {feed.scope} 权限"))]
-        )
-    result = await ingest.ingest(feed, _records(batch), actor=principal.identity)
+    result, errors = await perform(
+        context, lambda: ingest.submit(context.principal, feed, _records(batch))
+    )
+    if result is None:
+        return IngestPayload(errors=errors)
     if result.errors:
         return IngestPayload(
             errors=[
@@ -152,9 +151,6 @@ async def _run(info: Info, feed_name: str, batch: Any) -> IngestPayload:
                 for e in result.errors
             ]
         )
-    await info.context.changes.record(
-        *(("Enterprise", code) for code in sorted(result.enterprises))
-    )
     return IngestPayload(
         errors=[], inserted=result.inserted, updated=result.updated, unchanged=result.unchanged
     )

@@ -14,33 +14,21 @@ from servicehall.auth.captcha import data_url
 from servicehall.auth.principal import Principal
 from servicehall.auth.sessions import SsoSession
 from servicehall.codes import mask_id_number
-from servicehall.models import (
-    Account as AccountModel,
-)
-from servicehall.models import (
-    AccountBinding,
-    AccountKind,
-    LoginResult,
-    StaffRole,
-)
-from servicehall.models import (
-    Announcement as AnnouncementModel,
-)
-from servicehall.models import (
-    LoginRecord as LoginRecordModel,
-)
+from servicehall.loaders import Row
 from servicehall.notify.sms import mask_phone
+from servicehall.resolvers import accounts as services
 from servicehall.resolvers import identity as resolvers
 from servicehall.resolvers.enterprise_page import unread_messages
+from servicehall.resolvers.enums import AccountKind, LoginResult, StaffRole
 from servicehall.schema.cases import Case, device_of, viewer_cases
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
 from servicehall.schema.enterprise_page import Message, mailbox
 from servicehall.schema.enterprises import Enterprise
-from servicehall.schema.errors import UserError, attempt
+from servicehall.schema.errors import UserError, attempt, perform
 from servicehall.schema.items import Department
 from servicehall.schema.licenses import License, viewer_licenses
-from servicehall.schema.permissions import Administrator, require_account
+from servicehall.schema.permissions import Administrator
 from servicehall.schema.policy import Access, Domain, declare, override, root
 
 for _enum in (AccountKind, StaffRole, LoginResult):
@@ -48,11 +36,6 @@ for _enum in (AccountKind, StaffRole, LoginResult):
 
 T = TypeVar("T")
 PASSWORD_MAX_AGE_DAYS = 90
-
-
-def client_ip(info: Info) -> str:
-    client = info.context.connection.client
-    return client.host if client else ""
 
 
 @declare(Access.PER_PRINCIPAL, Domain.IDENTITY)
@@ -70,18 +53,18 @@ class AccountType:
     password_changed_at: datetime
 
     @classmethod
-    def from_model(cls, account: AccountModel) -> Self:
+    def from_row(cls, account: Row) -> Self:
         return cls(
-            department_id=account.department_id,  # type: ignore[attr-defined]
-            subject=account.subject,
-            kind=labelled(AccountKind(account.kind)),
-            display_name=account.display_name,
-            phone=mask_phone(account.phone) if account.phone else None,
-            id_number=mask_id_number(account.id_number) if account.id_number else None,
-            email=account.email,
-            username=account.username,
-            roles=[labelled(StaffRole(role)) for role in account.roles],
-            password_changed_at=local_time(account.password_changed_at),  # type: ignore[arg-type]
+            department_id=account["department_id"],
+            subject=account["subject"],
+            kind=labelled(AccountKind(account["kind"])),
+            display_name=account["display_name"],
+            phone=mask_phone(account["phone"]) if account["phone"] else None,
+            id_number=mask_id_number(account["id_number"]) if account["id_number"] else None,
+            email=account["email"],
+            username=account["username"],
+            roles=[labelled(StaffRole(role)) for role in account["roles"]],
+            password_changed_at=local_time(account["password_changed_at"]),  # type: ignore[arg-type]
         )
 
     @strawberry.field(description="密码已使用超过90天，建议修改（系统提醒）。")
@@ -108,14 +91,14 @@ class LoginRecord:
     result: Labelled[LoginResult]
 
     @classmethod
-    def from_model(cls, row: LoginRecordModel) -> Self:
+    def from_row(cls, row: Row) -> Self:
         return cls(
-            at=local_time(row.at),  # type: ignore[arg-type]
-            ip=row.ip,
-            user_agent=row.user_agent,
-            client_id=row.client_id,
-            method=row.method,
-            result=labelled(LoginResult(row.result)),
+            at=local_time(row["at"]),  # type: ignore[arg-type]
+            ip=row["ip"],
+            user_agent=row["user_agent"],
+            client_id=row["client_id"],
+            method=row["method"],
+            result=labelled(LoginResult(row["result"])),
         )
 
 
@@ -152,12 +135,12 @@ class Binding:
     bound_at: datetime
 
     @classmethod
-    def from_model(cls, row: AccountBinding) -> Self:
+    def from_row(cls, row: Row) -> Self:
         return cls(
-            provider=row.provider.slug,
-            provider_name=row.provider.name,
-            display_name=row.display_name,
-            bound_at=local_time(row.bound_at),  # type: ignore[arg-type]
+            provider=row["provider"],
+            provider_name=row["provider_name"],
+            display_name=row["display_name"],
+            bound_at=local_time(row["bound_at"]),  # type: ignore[arg-type]
         )
 
 
@@ -170,12 +153,12 @@ class Announcement:
     published_at: datetime
 
     @classmethod
-    def from_model(cls, row: AnnouncementModel) -> Self:
+    def from_row(cls, row: Row) -> Self:
         return cls(
-            id=strawberry.ID(str(row.id)),
-            title=row.title,
-            body=row.body,
-            published_at=local_time(row.published_at),  # type: ignore[arg-type]
+            id=strawberry.ID(str(row["id"])),
+            title=row["title"],
+            body=row["body"],
+            published_at=local_time(row["published_at"]),  # type: ignore[arg-type]
         )
 
 
@@ -195,18 +178,21 @@ class Viewer:
     principal: strawberry.Private[Principal]
     #: The account row, read once and only when a field needs it (the enterprise page
     #: needs none: the token names the enterprise).
-    loaded: strawberry.Private[dict[str, asyncio.Task[AccountModel]]] = dataclasses.field(
+    loaded: strawberry.Private[dict[str, asyncio.Task[Row]]] = dataclasses.field(
         default_factory=dict
     )
 
-    async def account_row(self) -> AccountModel:
+    async def account_row(self) -> Row:
         if "account" not in self.loaded:
-            self.loaded["account"] = asyncio.ensure_future(resolvers.account_of(self.principal))
+            self.loaded["account"] = asyncio.ensure_future(services.viewer_account(self.principal))
         return await self.loaded["account"]
+
+    async def account_id(self) -> int:
+        return int((await self.account_row())["id"])
 
     @strawberry.field
     async def account(self) -> AccountType:
-        return AccountType.from_model(await self.account_row())
+        return AccountType.from_row(await self.account_row())
 
     @strawberry.field(description="企业账号对应的企业。")
     async def enterprise(self, info: Info) -> Enterprise | None:
@@ -217,10 +203,9 @@ class Viewer:
     async def login_records(
         self, first: int = 20, after: str | None = None
     ) -> Connection[LoginRecord]:
-        account = await self.account_row()
-        page = await resolvers.login_records(account.id, first, after)
+        page = await services.login_records(await self.account_id(), first, after)
         return Connection.build(
-            [(cursor, LoginRecord.from_model(row)) for cursor, row in page.pairs()],
+            [(cursor, LoginRecord.from_row(row)) for cursor, row in page.pairs()],
             has_next=page.has_next,
             after=after,
             total=page.total,
@@ -228,13 +213,11 @@ class Viewer:
 
     @strawberry.field(description="已绑定的其他平台账号。")
     async def bindings(self) -> list[Binding]:
-        account = await self.account_row()
-        return [Binding.from_model(b) for b in await resolvers.bindings_of(account)]
+        return [Binding.from_row(b) for b in await services.bindings(await self.account_id())]
 
     @strawberry.field(description="在线的单点登录会话。")
     async def sessions(self, info: Info) -> list[SessionType]:
-        account = await self.account_row()
-        sessions = await resolvers.sessions_of(info.context.auth, account)
+        sessions = await services.sessions(info.context.auth, await self.account_id())
         current = info.context.principal.session_id
         return [SessionType.from_session(s, current) for s in sessions]
 
@@ -244,8 +227,7 @@ class Viewer:
     async def messages(
         self, first: int = 20, after: str | None = None, unread_only: bool = False
     ) -> Connection[Message]:
-        account = await self.account_row()
-        return await mailbox("account_id", account.id, first, after, unread_only)
+        return await mailbox("account_id", await self.account_id(), first, after, unread_only)
 
     @strawberry.field(description="本人（企业账号为本企业）申办的办件，最新在前。")
     async def cases(
@@ -261,7 +243,7 @@ class Viewer:
 
     @strawberry.field(description="个人收件箱的未读数。")
     async def unread_count(self) -> int:
-        return await unread_messages("account_id", (await self.account_row()).id)
+        return await unread_messages("account_id", await self.account_id())
 
 
 @declare(Access.PER_PRINCIPAL, Domain.IDENTITY)
@@ -287,9 +269,9 @@ class IdentityQuery:
     async def announcements(
         self, first: int = 10, after: str | None = None
     ) -> Connection[Announcement]:
-        page = await resolvers.announcements(first, after)
+        page = await services.announcements(first, after)
         return Connection.build(
-            [(cursor, Announcement.from_model(row)) for cursor, row in page.pairs()],
+            [(cursor, Announcement.from_row(row)) for cursor, row in page.pairs()],
             has_next=page.has_next,
             after=after,
             total=page.total,
@@ -410,65 +392,63 @@ class IdentityMutation:
     ) -> ChangePasswordPayload:
         context = info.context
 
-        async def run() -> tuple[AccountModel, int]:
-            principal = require_account(context.principal)
-            account = await resolvers.account_of(principal)
-            await resolvers.change_password(
-                context.auth, account, input.current_password, input.new_password, client_ip(info)
-            )
-            ended = 0
-            if input.end_other_sessions:
-                ended = await resolvers.end_other_sessions(
-                    context.auth, account, principal.session_id, client_ip(info)
-                )
-            return account, ended
-
-        result, errors = await attempt(run)
-        if result is None:
+        done, errors = await perform(
+            context,
+            lambda: services.change_password(
+                context.principal,
+                context.auth,
+                current=input.current_password,
+                new=input.new_password,
+                end_other_sessions=input.end_other_sessions,
+                ip=context.client_ip,
+            ),
+        )
+        if done is None:
             return ChangePasswordPayload(errors=errors)
+        account, ended = done
         return ChangePasswordPayload(
-            errors=[], account=AccountType.from_model(result[0]), ended_sessions=result[1]
+            errors=[], account=AccountType.from_row(account), ended_sessions=ended
         )
 
     @strawberry.mutation(description="结束当前会话以外的所有登录会话（ASVS 3.3.4）。")
     async def end_other_sessions(self, info: Info) -> EndOtherSessionsPayload:
         context = info.context
-
-        async def run() -> int:
-            principal = require_account(context.principal)
-            account = await resolvers.account_of(principal)
-            return await resolvers.end_other_sessions(
-                context.auth, account, principal.session_id, client_ip(info)
-            )
-
-        ended, errors = await attempt(run)
+        ended, errors = await perform(
+            context,
+            lambda: services.end_other_sessions(
+                context.principal, context.auth, ip=context.client_ip
+            ),
+        )
         return EndOtherSessionsPayload(errors=errors, ended=ended)
 
     @strawberry.mutation(description="解除与其他平台账号的绑定。")
     async def remove_binding(self, info: Info, input: RemoveBindingInput) -> RemoveBindingPayload:
-        async def run() -> list[Binding]:
-            account = await resolvers.account_of(require_account(info.context.principal))
-            await resolvers.remove_binding(account, input.provider, client_ip(info))
-            return [Binding.from_model(b) for b in await resolvers.bindings_of(account)]
-
-        bindings, errors = await attempt(run)
+        context = info.context
+        rows, errors = await perform(
+            context,
+            lambda: services.remove_binding(
+                context.principal, input.provider, ip=context.client_ip
+            ),
+        )
+        bindings = None if rows is None else [Binding.from_row(b) for b in rows]
         return RemoveBindingPayload(errors=errors, bindings=bindings)
 
     @strawberry.mutation(description="企业账号激活第一步：核验企业和法定代表人，发送短信验证码。")
     async def start_enterprise_activation(
         self, info: Info, input: StartEnterpriseActivationInput
     ) -> StartEnterpriseActivationPayload:
-        async def run() -> resolvers.ActivationStarted:
-            return await resolvers.start_activation(
-                info.context.auth,
+        context = info.context
+        started, errors = await perform(
+            context,
+            lambda: services.start_activation(
+                context.auth,
                 credit_code=input.credit_code,
                 id_number=input.legal_representative_id_number,
                 captcha_id=input.captcha_id,
                 captcha_answer=input.captcha_answer,
-                ip=client_ip(info),
-            )
-
-        started, errors = await attempt(run)
+                ip=context.client_ip,
+            ),
+        )
         if started is None:
             return StartEnterpriseActivationPayload(errors=errors)
         info.context.notifier.kick()  # the code should not wait for the next round
@@ -483,36 +463,34 @@ class IdentityMutation:
     async def activate_enterprise_account(
         self, info: Info, input: ActivateEnterpriseAccountInput
     ) -> ActivateEnterpriseAccountPayload:
-        async def run() -> AccountModel:
-            return await resolvers.finish_activation(
-                info.context.auth,
+        context = info.context
+        account, errors = await perform(
+            context,
+            lambda: services.finish_activation(
+                context.auth,
                 activation_id=input.activation_id,
                 code=input.code,
                 password=input.password,
-                ip=client_ip(info),
-            )
-
-        account, errors = await attempt(run)
+                ip=context.client_ip,
+            ),
+        )
         return ActivateEnterpriseAccountPayload(
-            errors=errors, account=None if account is None else AccountType.from_model(account)
+            errors=errors, account=None if account is None else AccountType.from_row(account)
         )
 
     @strawberry.mutation(description="发布认证门户公告（系统管理员、公告发布人）。")
     async def publish_announcement(
         self, info: Info, input: PublishAnnouncementInput
     ) -> PublishAnnouncementPayload:
-        async def run() -> AnnouncementModel:
-            principal = require_account(info.context.principal)
-            account = await resolvers.account_of(principal)
-            notice = await resolvers.publish_announcement(
-                principal, account, input.title, input.body, client_ip(info)
-            )
-            await info.context.changes.record(("Announcement", str(notice.id)))
-            return notice
-
-        notice, errors = await attempt(run)
+        context = info.context
+        notice, errors = await perform(
+            context,
+            lambda: services.publish_announcement(
+                context.principal, title=input.title, body=input.body, ip=context.client_ip
+            ),
+        )
         return PublishAnnouncementPayload(
-            errors=errors, announcement=None if notice is None else Announcement.from_model(notice)
+            errors=errors, announcement=None if notice is None else Announcement.from_row(notice)
         )
 
     @strawberry.mutation(description="获取图形验证码（匿名可用，按来源限流）。")
@@ -521,7 +499,7 @@ class IdentityMutation:
 
         async def run() -> Captcha:
             # a kiosk's residents share its address: count the device, not the address
-            await auth.captcha.allow(device_of(info) or client_ip(info))
+            await auth.captcha.allow(device_of(info) or info.context.client_ip)
             challenge = await auth.captcha.create()
             return Captcha(id=challenge.id, image=data_url(challenge), expires_in=300)
 

@@ -10,7 +10,9 @@ import strawberry
 from strawberry import relay
 
 from servicehall.loaders import Row
-from servicehall.models.items import (
+from servicehall.resolvers import catalogue_index
+from servicehall.resolvers import items as resolvers
+from servicehall.resolvers.enums import (
     ItemKind,
     ItemLevel,
     ItemStatus,
@@ -19,8 +21,6 @@ from servicehall.models.items import (
     ScopeLevel,
     ThemeAudience,
 )
-from servicehall.resolvers import catalogue_index
-from servicehall.resolvers import items as resolvers
 from servicehall.schema.common import Labelled, LoadedNode, labelled, local_time
 from servicehall.schema.context import Info
 from servicehall.schema.cost import list_size, paged

@@ -8,13 +8,11 @@ from typing import Any, Self
 
 import strawberry
 
-from servicehall import db
-from servicehall.models import KioskDevice as DeviceModel
 from servicehall.resolvers import kiosks as resolvers
 from servicehall.schema.common import local_time
 from servicehall.schema.context import Info
-from servicehall.schema.errors import UserError, attempt
-from servicehall.schema.permissions import Administrator, require_admin
+from servicehall.schema.errors import UserError, perform
+from servicehall.schema.permissions import Administrator
 from servicehall.schema.policy import Access, Domain, declare, root
 from servicehall.schema.stations import Station
 
@@ -36,21 +34,8 @@ class KioskDevice:
             client_id=row["client_id"],
             name=row["name"],
             registered_by=row["registered_by"],
-            registered_at=local_time(db.as_datetime(row["created_at"])),  # type: ignore[arg-type]
-            revoked_at=local_time(db.as_datetime(row["revoked_at"])),
-        )
-
-    @classmethod
-    def from_model(cls, device: DeviceModel, client_id: str, station_code: str) -> Self:
-        return cls.from_row(
-            {
-                "station_code": station_code,
-                "client_id": client_id,
-                "name": device.name,
-                "registered_by": device.registered_by,
-                "created_at": device.created_at,
-                "revoked_at": device.revoked_at,
-            }
+            registered_at=local_time(row["created_at"]),  # type: ignore[arg-type]
+            revoked_at=local_time(row["revoked_at"]),
         )
 
     @strawberry.field
@@ -114,22 +99,21 @@ class KioskMutation:
     async def register_kiosk_device(
         self, info: Info, input: RegisterKioskDeviceInput
     ) -> RegisterKioskDevicePayload:
-        async def run() -> resolvers.RegisteredDevice:
-            actor = require_admin(info.context.principal).identity
-            return await resolvers.register_device(
+        context = info.context
+        registered, errors = await perform(
+            context,
+            lambda: resolvers.register(
+                context.principal,
                 station_code=input.station_code,
                 name=input.name,
                 client_id=input.client_id,
-                actor=actor,
-            )
-
-        registered, errors = await attempt(run)
+            ),
+        )
         if registered is None:
             return RegisterKioskDevicePayload(errors=errors)
-        device = registered.device
         return RegisterKioskDevicePayload(
             errors=[],
-            device=KioskDevice.from_model(device, device.client.client_id, device.station.code),
+            device=KioskDevice.from_row(resolvers.device_row(registered.device)),
             client_secret=registered.secret,
         )
 
@@ -138,15 +122,11 @@ class KioskMutation:
         self, info: Info, input: RevokeKioskDeviceInput
     ) -> RevokeKioskDevicePayload:
         context = info.context
-
-        async def run() -> KioskDevice:
-            actor = require_admin(context.principal).identity
-            device = await resolvers.revoke_device(
-                input.client_id,
-                actor=actor,
-                auth=context.auth,
-            )
-            return KioskDevice.from_model(device, device.client.client_id, device.station.code)
-
-        device, errors = await attempt(run)
-        return RevokeKioskDevicePayload(errors=errors, device=device)
+        device, errors = await perform(
+            context,
+            lambda: resolvers.revoke(context.principal, input.client_id, auth=context.auth),
+        )
+        return RevokeKioskDevicePayload(
+            errors=errors,
+            device=None if device is None else KioskDevice.from_row(resolvers.device_row(device)),
+        )

@@ -3,21 +3,21 @@ recorded history, the ``licenseCatalog`` search, and the lifecycle's mutations."
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Self
+from typing import Any, Self
 
 import strawberry
 
-from servicehall import db
 from servicehall.errors import InvalidInput
-from servicehall.loaders import Loaders, Row
-from servicehall.models import CatalogState, FieldType, HolderKind, ValidityRule
-from servicehall.models import LicenseCatalogEntry as EntryModel
+from servicehall.loaders import Row
 from servicehall.resolvers import license_catalog as resolvers
+from servicehall.resolvers.enums import CatalogState, FieldType, HolderKind, ValidityRule
 from servicehall.resolvers.license_fields import FieldSpec, Validity
+from servicehall.resolvers.outcome import Outcome
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
-from servicehall.schema.errors import UserError, attempt
+from servicehall.schema.errors import UserError, perform
 from servicehall.schema.items import Department
 from servicehall.schema.policy import Access, Domain, declare, root
 
@@ -131,10 +131,10 @@ class LicenseCatalogEntry:
             holder_kind=labelled(HolderKind(row["holder_kind"])),
             state=labelled(CatalogState(row["state"])),
             version=int(row["version"]),
-            fields=[LicenseFieldSpec.from_json(f) for f in db.as_json(row["field_list"]) or []],
+            fields=[LicenseFieldSpec.from_json(f) for f in row["field_list"]],
             validity=_validity(row),
-            created_at=local_time(db.as_datetime(row["created_at"])),  # type: ignore[arg-type]
-            updated_at=local_time(db.as_datetime(row["updated_at"])),  # type: ignore[arg-type]
+            created_at=local_time(row["created_at"]),  # type: ignore[arg-type]
+            updated_at=local_time(row["updated_at"]),  # type: ignore[arg-type]
         )
 
     @strawberry.field(description="发证部门。")
@@ -289,12 +289,11 @@ class LicenseCatalogEntryPayload:
 
 
 async def _payload(
-    info: Info, entry: EntryModel | None, errors: list[UserError]
+    info: Info, run: Callable[[], Awaitable[Outcome[Any]]]
 ) -> LicenseCatalogEntryPayload:
+    entry, errors = await perform(info.context, run)
     if entry is None:
         return LicenseCatalogEntryPayload(errors=errors)
-    await info.context.changes.record(("LicenseCatalogEntry", entry.code))
-    info.context.loaders = Loaders()  # what this request read before the write is stale
     row = await info.context.loaders.catalog_entries_by_code.load(entry.code)
     return LicenseCatalogEntryPayload(errors=[], entry=LicenseCatalogEntry.from_row(row))  # type: ignore[arg-type]
 
@@ -310,8 +309,9 @@ class LicenseCatalogMutation:
     async def create_license_catalog_entry(
         self, info: Info, input: CreateLicenseCatalogEntryInput
     ) -> LicenseCatalogEntryPayload:
-        async def run() -> EntryModel:
-            return await resolvers.create_entry(
+        return await _payload(
+            info,
+            lambda: resolvers.create_entry.outcome(
                 info.context.principal,
                 code=input.code,
                 name=input.name,
@@ -321,27 +321,24 @@ class LicenseCatalogMutation:
                 validity=input.validity.validity(),
                 reason=input.reason,
                 ip=info.context.client_ip,
-            )
-
-        entry, errors = await attempt(run)
-        return await _payload(info, entry, errors)
+            ),
+        )
 
     @strawberry.mutation(description="修改编目状态的证照目录条目。")
     async def edit_license_catalog_draft(
         self, info: Info, input: EditLicenseCatalogDraftInput
     ) -> LicenseCatalogEntryPayload:
-        async def run() -> EntryModel:
-            return await resolvers.edit_draft(
+        return await _payload(
+            info,
+            lambda: resolvers.edit_draft.outcome(
                 info.context.principal,
                 input.code,
                 name=input.name,
                 holder_kind=input.holder_kind,
                 field_list=_specs(input.fields),
                 validity=input.validity.validity() if input.validity else None,
-            )
-
-        entry, errors = await attempt(run)
-        return await _payload(info, entry, errors)
+            ),
+        )
 
     @strawberry.mutation(description="注册：编目完成，提交系统管理员审核。")
     async def register_license_catalog_entry(
@@ -390,8 +387,9 @@ async def _step(
     field_list: list[FieldSpec] | None = None,
     validity: Validity | None = None,
 ) -> LicenseCatalogEntryPayload:
-    async def run() -> EntryModel:
-        return await resolvers.move(
+    return await _payload(
+        info,
+        lambda: resolvers.move.outcome(
             info.context.principal,
             code,
             to,
@@ -400,7 +398,5 @@ async def _step(
             field_list=field_list,
             validity=validity,
             ip=info.context.client_ip,
-        )
-
-    entry, errors = await attempt(run)
-    return await _payload(info, entry, errors)
+        ),
+    )

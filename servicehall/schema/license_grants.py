@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Self
+from typing import Any, Self
 
 import strawberry
 
-from servicehall import db
 from servicehall.clock import local_today
-from servicehall.loaders import Loaders, Row
-from servicehall.models import GrantStatus
-from servicehall.models import LicenseGrant as GrantModel
+from servicehall.loaders import Row
 from servicehall.resolvers import license_grants as resolvers
+from servicehall.resolvers.enums import GrantStatus
+from servicehall.resolvers.outcome import Outcome
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
-from servicehall.schema.errors import UserError, attempt
+from servicehall.schema.errors import UserError, perform
 from servicehall.schema.items import Department
 from servicehall.schema.license_catalog import LicenseCatalogEntry
 from servicehall.schema.policy import Access, Domain, declare, root
@@ -43,7 +43,7 @@ class LicenseGrant:
 
     @classmethod
     def from_row(cls, row: Row) -> Self:
-        expires = db.as_date(row["expires_on"])
+        expires = row["expires_on"]
         status = resolvers.effective_status(GrantStatus(row["status"]), expires, local_today())
         return cls(
             entry_id=row["entry_id"],
@@ -52,12 +52,12 @@ class LicenseGrant:
             status=labelled(status),
             reason=row["reason"],
             expires_on=expires,
-            requested_at=local_time(db.as_datetime(row["requested_at"])),  # type: ignore[arg-type]
+            requested_at=local_time(row["requested_at"]),  # type: ignore[arg-type]
             requested_by=row["requested_by_name"],
-            decided_at=local_time(db.as_datetime(row["decided_at"])),
+            decided_at=local_time(row["decided_at"]),
             decided_by=row["decided_by_name"] or None,
             decision_note=row["decision_note"] or None,
-            revoked_at=local_time(db.as_datetime(row["revoked_at"])),
+            revoked_at=local_time(row["revoked_at"]),
             revoked_by=row["revoked_by_name"] or None,
             revoke_reason=row["revoke_reason"] or None,
         )
@@ -137,13 +137,10 @@ class LicenseGrantPayload:
     grant: LicenseGrant | None = None
 
 
-async def _payload(
-    info: Info, grant: GrantModel | None, errors: list[UserError]
-) -> LicenseGrantPayload:
+async def _payload(info: Info, run: Callable[[], Awaitable[Outcome[Any]]]) -> LicenseGrantPayload:
+    grant, errors = await perform(info.context, run)
     if grant is None:
         return LicenseGrantPayload(errors=errors)
-    await info.context.changes.record(("LicenseGrant", str(grant.id)))
-    info.context.loaders = Loaders()  # what this request read before the write is stale
     row = await info.context.loaders.grants_by_id.load(grant.id)
     return LicenseGrantPayload(errors=[], grant=LicenseGrant.from_row(row))  # type: ignore[arg-type]
 
@@ -155,25 +152,25 @@ class LicenseGrantMutation:
     async def request_license_grant(
         self, info: Info, input: RequestLicenseGrantInput
     ) -> LicenseGrantPayload:
-        async def run() -> GrantModel:
-            return await resolvers.request_grant(
+        return await _payload(
+            info,
+            lambda: resolvers.request_grant.outcome(
                 info.context.principal,
                 input.catalog_code,
                 reason=input.reason,
                 until=input.until,
                 today=local_today(),
                 ip=info.context.client_ip,
-            )
-
-        grant, errors = await attempt(run)
-        return await _payload(info, grant, errors)
+            ),
+        )
 
     @strawberry.mutation(description="审核查阅授权申请：授权或不予授权（系统管理员）。")
     async def decide_license_grant(
         self, info: Info, input: DecideLicenseGrantInput
     ) -> LicenseGrantPayload:
-        async def run() -> GrantModel:
-            return await resolvers.decide_grant(
+        return await _payload(
+            info,
+            lambda: resolvers.decide_grant.outcome(
                 info.context.principal,
                 str(input.grant_id),
                 approve=input.approve,
@@ -181,22 +178,19 @@ class LicenseGrantMutation:
                 expires_on=input.expires_on,
                 today=local_today(),
                 ip=info.context.client_ip,
-            )
-
-        grant, errors = await attempt(run)
-        return await _payload(info, grant, errors)
+            ),
+        )
 
     @strawberry.mutation(description="撤销查阅授权，立即生效（系统管理员）。")
     async def revoke_license_grant(
         self, info: Info, input: RevokeLicenseGrantInput
     ) -> LicenseGrantPayload:
-        async def run() -> GrantModel:
-            return await resolvers.revoke_grant(
+        return await _payload(
+            info,
+            lambda: resolvers.revoke_grant.outcome(
                 info.context.principal,
                 str(input.grant_id),
                 reason=input.reason,
                 ip=info.context.client_ip,
-            )
-
-        grant, errors = await attempt(run)
-        return await _payload(info, grant, errors)
+            ),
+        )

@@ -8,13 +8,11 @@ import strawberry
 
 from servicehall.clock import local_today
 from servicehall.loaders import Loaders
-from servicehall.models import Account
 from servicehall.resolvers import licenses as resolvers
 from servicehall.schema.cases import Case
 from servicehall.schema.context import Info
-from servicehall.schema.errors import UserError, attempt
+from servicehall.schema.errors import UserError, perform
 from servicehall.schema.licenses import License
-from servicehall.schema.permissions import require_account
 from servicehall.schema.policy import Access, Domain, declare, root
 
 
@@ -68,8 +66,6 @@ class AttachLicensePayload:
 async def _license(info: Info, number: str | None, errors: list[UserError]) -> LicensePayload:
     if number is None:
         return LicensePayload(errors=errors)
-    await info.context.changes.record(("License", number))
-    info.context.loaders = Loaders()  # what this request read before the write is stale
     row = await info.context.loaders.licenses_by_number.load(number)
     # The issuing department just wrote it: not a read to log.
     return LicensePayload(errors=[], license=License.from_row(row, holder=False))  # type: ignore[arg-type]
@@ -82,8 +78,9 @@ class LicenseMutation:
     async def issue_license(self, info: Info, input: IssueLicenseInput) -> LicensePayload:
         context = info.context
 
-        async def run() -> str:
-            return await resolvers.issue_license(
+        number, errors = await perform(
+            context,
+            lambda: resolvers.issue_license.outcome(
                 context.principal,
                 context.auth.license_keys,
                 catalog_code=input.catalog_code,
@@ -94,24 +91,20 @@ class LicenseMutation:
                 values={f.name.strip(): f.value for f in input.fields},
                 today=local_today(),
                 ip=context.client_ip,
-            )
-
-        number, errors = await attempt(run)
+            ),
+        )
         return await _license(info, number, errors)
 
     @strawberry.mutation(description="撤销证照，核验立即显示已撤销（LIC-3）。")
     async def revoke_license(self, info: Info, input: RevokeLicenseInput) -> LicensePayload:
-        async def run() -> str:
-            found = await resolvers.revoke_license(
-                info.context.principal,
-                input.license_number,
-                reason=input.reason,
-                ip=info.context.client_ip,
-            )
-            return found.license_number
-
-        number, errors = await attempt(run)
-        return await _license(info, number, errors)
+        context = info.context
+        found, errors = await perform(
+            context,
+            lambda: resolvers.revoke_license.outcome(
+                context.principal, input.license_number, reason=input.reason, ip=context.client_ip
+            ),
+        )
+        return await _license(info, None if found is None else found.license_number, errors)
 
     @strawberry.mutation(description="把证照添加为本人办件的申请材料（ENT-14）；重复添加不变。")
     async def attach_license_to_case(
@@ -119,24 +112,19 @@ class LicenseMutation:
     ) -> AttachLicensePayload:
         context = info.context
 
-        async def run() -> tuple[str, str]:
-            principal = require_account(context.principal)
-            account = await Account.get(subject=principal.subject)
-            case, found = await resolvers.attach_license(
-                principal,
-                account_id=account.id,
-                id_number=account.id_number,
+        done, errors = await perform(
+            context,
+            lambda: resolvers.attach_own_license(
+                context.principal,
                 case_number=input.case_number,
                 license_number=input.license_number,
                 today=local_today(),
-            )
-            return case.case_number, found.license_number
-
-        done, errors = await attempt(run)
+            ),
+        )
         if done is None:
             return AttachLicensePayload(errors=errors)
         case_number, number = done
-        context.loaders = Loaders()
+        context.loaders = Loaders()  # what this request read before the write is stale
         case_row = await context.loaders.cases_by_number.load(case_number)
         row = await context.loaders.licenses_by_number.load(number)
         return AttachLicensePayload(

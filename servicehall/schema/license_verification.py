@@ -12,9 +12,9 @@ import strawberry
 
 from servicehall.clock import local_today
 from servicehall.codes import format_license_number
-from servicehall.models import CheckOutcome, HolderKind, LicenseStatus, VerificationCheck
 from servicehall.resolvers import license_signing as signing
 from servicehall.resolvers import licenses as resolvers
+from servicehall.resolvers.enums import CheckOutcome, HolderKind, LicenseStatus, VerificationCheck
 from servicehall.schema.common import Labelled, labelled
 from servicehall.schema.context import Info
 from servicehall.schema.licenses import LicenseFieldValue, field_values

@@ -17,7 +17,6 @@ from urllib.parse import unquote
 
 import strawberry
 
-from servicehall import db
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.clock import local_today
 from servicehall.codes import (
@@ -30,8 +29,8 @@ from servicehall.codes import (
 )
 from servicehall.errors import Forbidden, InvalidInput, Unauthenticated
 from servicehall.loaders import Row
-from servicehall.models import AccessBasis, FieldType, HolderKind, LicenseStatus
 from servicehall.resolvers import licenses as resolvers
+from servicehall.resolvers.enums import AccessBasis, FieldType, HolderKind, LicenseStatus
 from servicehall.resolvers.license_fields import FieldSpec
 from servicehall.resolvers.licenses import Why
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
@@ -91,7 +90,7 @@ class LicenseAccessRecord:
     def from_row(cls, row: Row) -> Self:
         number = row["case_number"]
         return cls(
-            at=local_time(db.as_datetime(row["at"])),  # type: ignore[arg-type]
+            at=local_time(row["at"]),  # type: ignore[arg-type]
             reader=row["actor_name"],
             department_code=row["department_code"],
             department_name=row["department_name"],
@@ -277,7 +276,6 @@ async def _log_read(
         account = await loaders.accounts_by_subject.load(principal.subject or "")
         name = account["display_name"] if account else principal.identity
     department_row = await loaders.departments_by_code.load(department)
-    client_address = context.connection.client
     await loaders.license_accesses.load(
         (
             row["id"],
@@ -289,7 +287,7 @@ async def _log_read(
             why.case_number,
             why.purpose,
             basis.value,
-            client_address.host if client_address else "",
+            context.client_ip,
         )
     )
 

@@ -7,16 +7,14 @@ from typing import Self
 
 import strawberry
 
-from servicehall import db
-from servicehall.errors import InvalidId
 from servicehall.loaders import Row
-from servicehall.models import OutboxChannel, OutboxState
 from servicehall.notify.sms import mask_phone
 from servicehall.resolvers import notifications as resolvers
+from servicehall.resolvers.enums import OutboxChannel, OutboxState
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
-from servicehall.schema.errors import UserError, attempt
-from servicehall.schema.permissions import Administrator, require_admin
+from servicehall.schema.errors import UserError, attempt, perform
+from servicehall.schema.permissions import Administrator
 from servicehall.schema.policy import Access, Domain, declare, root
 
 for _enum in (OutboxChannel, OutboxState):
@@ -71,9 +69,9 @@ class OutboxMessage:
             state=labelled(state),
             attempts=int(row["attempts"]),
             last_error=row["last_error"],
-            created_at=local_time(db.as_datetime(row["created_at"])),  # type: ignore[arg-type]
-            next_attempt_at=local_time(db.as_datetime(row["next_attempt_at"])) if waiting else None,
-            sent_at=local_time(db.as_datetime(row["sent_at"])),
+            created_at=local_time(row["created_at"]),  # type: ignore[arg-type]
+            next_attempt_at=local_time(row["next_attempt_at"]) if waiting else None,
+            sent_at=local_time(row["sent_at"]),
         )
 
 
@@ -213,10 +211,6 @@ class SmsTemplatePayload:
     template: SmsTemplate | None = None
 
 
-def _admin(info: Info) -> str:
-    return require_admin(info.context.principal).identity
-
-
 @root(Access.PER_PRINCIPAL)
 @strawberry.type
 class NotificationMutation:
@@ -224,37 +218,34 @@ class NotificationMutation:
     async def retry_outbox_message(
         self, info: Info, input: RetryOutboxMessageInput
     ) -> RetryOutboxMessagePayload:
-        async def run() -> OutboxMessage:
-            actor = _admin(info)
-            try:
-                message_id = int(str(input.id))
-            except ValueError:
-                raise InvalidId("消息编号格式不正确", field="id") from None
-            message = await resolvers.retry_message(message_id, actor=actor)
-            info.context.notifier.kick()
-            return OutboxMessage.from_row(db.model_row(message))
-
-        message, errors = await attempt(run)
+        context = info.context
+        row, errors = await perform(
+            context, lambda: resolvers.retry_message(context.principal, str(input.id))
+        )
+        if row is not None:
+            context.notifier.kick()
+        message = None if row is None else OutboxMessage.from_row(row)
         return RetryOutboxMessagePayload(errors=errors, message=message)
 
     @strawberry.mutation(description="修改短信模板的措辞（仅系统管理员）。")
     async def update_sms_template(
         self, info: Info, input: UpdateSmsTemplateInput
     ) -> SmsTemplatePayload:
-        async def run() -> SmsTemplate:
-            view = await resolvers.update_sms_template(input.code, input.body, actor=_admin(info))
-            return SmsTemplate.from_view(view)
-
-        template, errors = await attempt(run)
+        context = info.context
+        view, errors = await perform(
+            context,
+            lambda: resolvers.update_sms_template(context.principal, input.code, input.body),
+        )
+        template = None if view is None else SmsTemplate.from_view(view)
         return SmsTemplatePayload(errors=errors, template=template)
 
     @strawberry.mutation(description="恢复短信模板的内置措辞（仅系统管理员）。")
     async def reset_sms_template(
         self, info: Info, input: ResetSmsTemplateInput
     ) -> SmsTemplatePayload:
-        async def run() -> SmsTemplate:
-            view = await resolvers.reset_sms_template(input.code, actor=_admin(info))
-            return SmsTemplate.from_view(view)
-
-        template, errors = await attempt(run)
+        context = info.context
+        view, errors = await perform(
+            context, lambda: resolvers.reset_sms_template(context.principal, input.code)
+        )
+        template = None if view is None else SmsTemplate.from_view(view)
         return SmsTemplatePayload(errors=errors, template=template)

@@ -4,6 +4,9 @@ A refusal is a typed GraphQL error (``UNAUTHENTICATED`` or ``FORBIDDEN``) and th
 null. Mutations check inside their resolvers instead and answer in their payload's
 ``errors``, like every other expected failure of a mutation.
 
+The checks mutations' services make (``require_account``, ``require_admin``) live in
+``auth/accounts.py``; ``require_account`` is re-exported here for existing callers.
+
 A ``FORBIDDEN`` refusal of private data is also an audit event (F16, SEC-2): the classes
 derive from :class:`AuditedPermission`, and resolvers that refuse a private read call
 :func:`refused`; both go through the per-source budget of ``resolvers/refusals.py``.
@@ -15,6 +18,7 @@ from typing import Any, ClassVar
 
 from strawberry.permission import BasePermission
 
+from servicehall.auth.accounts import require_account as require_account
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.errors import Forbidden, Unauthenticated
 from servicehall.resolvers import refusals
@@ -35,11 +39,6 @@ def actor_of(principal: Principal) -> str:
     return "anonymous"
 
 
-def ip_of(context: Context) -> str:
-    client = context.connection.client
-    return client.host if client else ""
-
-
 async def refused(context: Context, action: str, target: str, **details: Any) -> None:
     """Audit a refused read of private data (F16), within the source's budget."""
     await refusals.record(
@@ -48,7 +47,7 @@ async def refused(context: Context, action: str, target: str, **details: Any) ->
         action,
         actor=actor_of(context.principal),
         target=target,
-        ip=ip_of(context),
+        ip=context.client_ip,
         **details,
     )
 
@@ -62,7 +61,7 @@ async def limit_lookups(context: Context) -> None:
     await check_rate(
         context.cache,
         context.settings.case_lookup_limits,
-        ip=ip_of(context),
+        ip=context.client_ip,
         device=principal.client_id if principal.is_kiosk else None,
         who=actor_of(principal) if signed_in else None,
     )
@@ -106,18 +105,3 @@ class Administrator(AuditedPermission):
 
     def allowed(self, source: Any, info: Info) -> bool:
         return info.context.principal.kind is PrincipalKind.ADMIN
-
-
-def require_account(principal: Principal) -> Principal:
-    """For mutations: the signed-in account or a typed :class:`Unauthenticated`."""
-    if not principal.has_account or principal.subject is None:
-        raise Unauthenticated("请先登录后再操作")
-    return principal
-
-
-def require_admin(principal: Principal) -> Principal:
-    """For mutations: a signed-in administrator, or a typed refusal."""
-    require_account(principal)
-    if principal.kind is not PrincipalKind.ADMIN:
-        raise Forbidden("仅系统管理员可操作")
-    return principal

@@ -9,29 +9,18 @@ from typing import Self
 
 import strawberry
 
-from servicehall import db
-from servicehall.auth.principal import Principal
 from servicehall.clock import local_today
-from servicehall.codes import parse_case_number
-from servicehall.errors import CaptchaInvalid, InvalidInput, NotFound
 from servicehall.loaders import Row
-from servicehall.models import (
-    Account,
-    CaseChannel,
-    FollowUpStatus,
-    RatingIndicator,
-    RatingLevel,
-)
-from servicehall.models import Case as CaseModel
-from servicehall.models import FollowUp as FollowUpModel
-from servicehall.resolvers import cases as case_resolvers
 from servicehall.resolvers import follow_ups as follow_up_resolvers
+from servicehall.resolvers import rating_writes as services
 from servicehall.resolvers import ratings as resolvers
+from servicehall.resolvers.enums import CaseChannel, FollowUpStatus, RatingIndicator, RatingLevel
+from servicehall.resolvers.outcome import Outcome
 from servicehall.resolvers.paging import Page
-from servicehall.schema.cases import Case, CaseRating, load_case, proven
+from servicehall.schema.cases import Case, CaseRating, load_case
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
-from servicehall.schema.errors import UserError, attempt
+from servicehall.schema.errors import UserError, perform
 from servicehall.schema.policy import Access, Domain, declare, override, root
 
 strawberry.enum(FollowUpStatus)
@@ -78,7 +67,7 @@ class RatingSummary:
                         level=labelled(RatingLevel(r["level"])),
                         comment=r["public_comment"],
                         channel=labelled(CaseChannel(r["channel"])),
-                        rated_on=local_time(db.as_datetime(r["created_at"])).date(),  # type: ignore[union-attr]
+                        rated_on=local_time(r["created_at"]).date(),  # type: ignore[union-attr]
                         disputed=r["disputed_at"] is not None,
                     ),
                 )
@@ -107,21 +96,21 @@ class FollowUp:
     closed_at: datetime | None
 
     @classmethod
-    def from_model(cls, follow_up: FollowUpModel, case_number: str) -> Self:
-        closed = follow_up.status is FollowUpStatus.CLOSED
+    def from_row(cls, row: Row) -> Self:
+        status = FollowUpStatus(row["status"])
         return cls(
-            id=strawberry.ID(str(follow_up.id)),
-            case_number=case_number,
-            status=labelled(follow_up.status),
-            opened_on=follow_up.opened_on,
-            due_on=follow_up.due_on,
-            overdue=not closed and follow_up.due_on < local_today(),
-            findings=follow_up.findings,
-            founded=follow_up.founded,
-            measures=follow_up.measures,
-            rater_reply=follow_up.rater_reply,
-            rater_satisfied=follow_up.rater_satisfied,
-            closed_at=local_time(follow_up.closed_at),
+            id=strawberry.ID(str(row["id"])),
+            case_number=row["case_number"],
+            status=labelled(status),
+            opened_on=row["opened_on"],
+            due_on=row["due_on"],
+            overdue=status is not FollowUpStatus.CLOSED and row["due_on"] < local_today(),
+            findings=row["findings"],
+            founded=row["founded"],
+            measures=row["measures"],
+            rater_reply=row["rater_reply"],
+            rater_satisfied=row["rater_satisfied"],
+            closed_at=local_time(row["closed_at"]),
         )
 
     @strawberry.field(description="被评价的办件。")
@@ -185,17 +174,9 @@ class RatingQuery:
 
 
 async def _follow_up_connection(page: Page, after: str | None) -> Connection[FollowUp]:
-    by_id = {
-        f.id: f
-        for f in await FollowUpModel.filter(id__in=[r["id"] for r in page.rows]).prefetch_related(
-            "case"
-        )
-    }
+    rows = await services.follow_up_rows([r["id"] for r in page.rows])
     return Connection.build(
-        [
-            (cursor, FollowUp.from_model(by_id[r["id"]], by_id[r["id"]].case.case_number))
-            for cursor, r in zip(page.cursors, page.rows, strict=True)
-        ],
+        [(cursor, FollowUp.from_row(r)) for cursor, r in zip(page.cursors, rows, strict=True)],
         has_next=page.has_next,
         after=after,
         total=page.total,
@@ -273,13 +254,6 @@ class FollowUpPayload:
     follow_up: FollowUp | None = None
 
 
-def _id(raw: strawberry.ID) -> int:
-    try:
-        return int(str(raw))
-    except ValueError:
-        raise InvalidInput("编号格式不正确", field="id") from None
-
-
 @root(Access.PER_PRINCIPAL)
 @strawberry.type
 class RatingMutation:
@@ -290,115 +264,99 @@ class RatingMutation:
     async def rate_case(self, info: Info, input: RateCaseInput) -> RateCasePayload:
         context = info.context
 
-        async def run() -> tuple[Row, bool]:
-            principal = context.principal
-            if principal.is_kiosk and input.channel is not CaseChannel.KIOSK:
-                raise InvalidInput("自助终端上的评价，渠道只能是自助终端", field="channel")
-            case = await proven(info, input.case_number, input.applicant_name)
-            account = (
-                await Account.get_or_none(subject=principal.subject)
-                if principal.has_account
-                else None
-            )
-            own = case_resolvers.is_applicant(principal, case, account.id if account else None)
-            if not own and not await context.auth.captcha.verify(
-                input.captcha_id or "", input.captcha_answer or ""
-            ):
-                raise CaptchaInvalid("图形验证码错误或已过期", field="captchaAnswer")
-            indicators: dict[RatingIndicator, RatingLevel] = {}
-            for entry in input.indicators:
-                if entry.indicator in indicators:
-                    raise InvalidInput(f"指标“{entry.indicator.label}”重复", field="indicators")
-                indicators[entry.indicator] = entry.level
-            _, follow_up = await resolvers.rate(
-                case,
-                resolvers.RatingInput(input.level, indicators, input.comment, input.channel),
-                rater=account if own else None,
+        given = services.RateCase(
+            case_number=input.case_number,
+            applicant_name=input.applicant_name,
+            level=input.level,
+            indicators=[(entry.indicator, entry.level) for entry in input.indicators],
+            comment=input.comment,
+            channel=input.channel,
+            captcha_id=input.captcha_id,
+            captcha_answer=input.captcha_answer,
+        )
+        rated, errors = await perform(
+            context,
+            lambda: services.rate_case(
+                context.principal,
+                given,
+                auth=context.auth,
+                cache=context.cache,
+                limits=context.settings.case_lookup_limits,
                 calendar=context.calendar,
+                ip=context.client_ip,
                 today=local_today(),
-            )
-            await context.changes.record(("Rating", case.case_number))
-            if follow_up is not None:
-                context.notifier.kick()
-            row = await context.loaders.current_ratings.load(case.id)
-            assert row is not None
-            return row, follow_up is not None
-
-        result, errors = await attempt(run)
-        if result is None:
+            ),
+        )
+        if rated is None:
             return RateCasePayload(errors=errors)
+        if rated.follow_up_opened:
+            context.notifier.kick()
+        row = await context.loaders.current_ratings.load(rated.case_id)
+        assert row is not None
         return RateCasePayload(
             errors=[],
-            rating=CaseRating.from_row(result[0], public=False),
-            follow_up_opened=result[1],
+            rating=CaseRating.from_row(row, public=False),
+            follow_up_opened=rated.follow_up_opened,
         )
 
     @strawberry.mutation(description="对评价提出异议并说明理由（本部门办件经办人；不删除评价）。")
     async def dispute_rating(self, info: Info, input: DisputeRatingInput) -> DisputeRatingPayload:
-        async def run() -> Row:
-            number = parse_case_number(input.case_number)
-            case = await CaseModel.get_or_none(case_number=number)
-            if case is None:
-                raise NotFound("办件不存在", field="caseNumber")
-            await resolvers.dispute(info.context.principal, case, input.reason)
-            await info.context.changes.record(("Rating", number))
-            row = await info.context.loaders.current_ratings.load(case.id)
-            assert row is not None
-            return row
-
-        row, errors = await attempt(run)
-        return DisputeRatingPayload(
-            errors=errors, rating=None if row is None else CaseRating.from_row(row, public=False)
+        context = info.context
+        case_id, errors = await perform(
+            context,
+            lambda: services.dispute(context.principal, input.case_number, input.reason),
         )
+        if case_id is None:
+            return DisputeRatingPayload(errors=errors)
+        row = await context.loaders.current_ratings.load(case_id)
+        assert row is not None
+        return DisputeRatingPayload(errors=[], rating=CaseRating.from_row(row, public=False))
 
     @strawberry.mutation(description="登记差评核实情况（本部门办件经办人）。")
     async def verify_follow_up(self, info: Info, input: VerifyFollowUpInput) -> FollowUpPayload:
+        context = info.context
         return await _follow_up_step(
             info,
-            input.id,
-            lambda p, f: follow_up_resolvers.verify(
-                p, f, input.findings, input.founded, ip=info.context.client_ip
+            lambda: services.verify(
+                context.principal,
+                str(input.id),
+                input.findings,
+                input.founded,
+                ip=context.client_ip,
             ),
         )
 
     @strawberry.mutation(description="登记整改措施并告知评价人（本部门办件经办人）。")
     async def rectify_follow_up(self, info: Info, input: RectifyFollowUpInput) -> FollowUpPayload:
+        context = info.context
         return await _follow_up_step(
             info,
-            input.id,
-            lambda p, f: follow_up_resolvers.rectify(
-                p, f, input.measures, ip=info.context.client_ip
+            lambda: services.rectify(
+                context.principal, str(input.id), input.measures, ip=context.client_ip
             ),
             notify=True,
         )
 
     @strawberry.mutation(description="登记回访时评价人的答复，办结回访（本部门办件经办人）。")
     async def record_rater_reply(self, info: Info, input: RecordRaterReplyInput) -> FollowUpPayload:
+        context = info.context
         return await _follow_up_step(
             info,
-            input.id,
-            lambda p, f: follow_up_resolvers.record_reply(
-                p, f, input.reply, input.satisfied, ip=info.context.client_ip
+            lambda: services.record_reply(
+                context.principal,
+                str(input.id),
+                input.reply,
+                input.satisfied,
+                ip=context.client_ip,
             ),
         )
 
 
 async def _follow_up_step(
-    info: Info,
-    raw_id: strawberry.ID,
-    step: Callable[[Principal, FollowUpModel], Awaitable[FollowUpModel]],
-    *,
-    notify: bool = False,
+    info: Info, step: Callable[[], Awaitable[Outcome[Row]]], *, notify: bool = False
 ) -> FollowUpPayload:
     """One step of a follow-up by staff of its department, answered in the payload."""
-
-    async def run() -> FollowUp:
-        principal = info.context.principal
-        follow_up = await follow_up_resolvers.follow_up_for(principal, _id(raw_id))
-        await step(principal, follow_up)
-        if notify:  # the step queued a notice that should not wait for the next round
-            info.context.notifier.kick()
-        return FollowUp.from_model(follow_up, follow_up.case.case_number)
-
-    follow_up, errors = await attempt(run)
-    return FollowUpPayload(errors=errors, follow_up=follow_up)
+    row, errors = await perform(info.context, step)
+    if row is not None and notify:  # the step queued a notice that should not wait
+        info.context.notifier.kick()
+    return FollowUpPayload(errors=errors, follow_up=None if row is None else FollowUp.from_row(row))

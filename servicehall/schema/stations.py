@@ -15,8 +15,8 @@ import strawberry
 from strawberry import relay
 
 from servicehall.loaders import Row
-from servicehall.models import AreaKind, KioskCategory, StationKind
 from servicehall.resolvers import stations as resolvers
+from servicehall.resolvers.enums import AreaKind, KioskCategory, StationKind
 from servicehall.schema.common import Labelled, LoadedNode, labelled
 from servicehall.schema.context import Info
 from servicehall.schema.cost import list_size, paged

@@ -24,9 +24,10 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from servicehall import clock, db
+from servicehall.auth.accounts import signed_in_account
 from servicehall.auth.principal import Principal
-from servicehall.errors import Forbidden, InvalidInput, Unauthenticated
-from servicehall.models import Account, LabelledEnum, WorkflowStep
+from servicehall.errors import Forbidden, InvalidInput
+from servicehall.models import LabelledEnum, WorkflowStep
 from servicehall.notify.outbox import enqueue
 from servicehall.workflow.process import Action, Announce, Need, Notify, Process
 
@@ -59,11 +60,7 @@ SYSTEM = Actor("system", "系统")
 
 async def signed_in(principal: Principal, *, ip: str = "") -> Actor:
     """The signed-in account acting, with the name the history shows."""
-    if not principal.has_account or principal.subject is None:
-        raise Unauthenticated("请先登录后再操作")
-    account = await Account.get_or_none(subject=principal.subject)
-    if account is None:
-        raise Unauthenticated("账号不存在或已停用")
+    account = await signed_in_account(principal)
     return Actor.of(principal, account.display_name, account_id=account.id, ip=ip)
 
 

@@ -1,0 +1,76 @@
+"""What a domain service returns: its result and the entities it changed.
+
+A service commits its own transaction and returns an :class:`Outcome`; its caller hands
+that to :func:`settle`, which announces ``changed`` after the commit (the GraphQL adapter
+``schema.errors.perform`` and the CLI do), so caches and subscribers hear of exactly what
+the service wrote. :func:`settle` is the only caller of ``Changes.record``. ``changed``
+has the shape of the workflow engine's ``Applied.changed``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, ParamSpec, TypeVar
+
+from servicehall.changes import Changes
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+P = ParamSpec("P")
+
+#: ``(entity kind, key)``, e.g. ``("License", "L-2026-000001")``.
+Ref = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome(Generic[T_co]):
+    result: T_co
+    changed: tuple[Ref, ...] = ()
+
+
+def outcome(result: T, *changed: Ref) -> Outcome[T]:
+    return Outcome(result, tuple(changed))
+
+
+async def settle(changes: Changes, done: Outcome[T]) -> T:
+    """After the service committed: announce what it changed; its result."""
+    if done.changed:
+        await changes.record(*done.changed)
+    return done.result
+
+
+class Service(Generic[P, T]):
+    """A service function that also says what it changed.
+
+    Calling it returns its plain result (what the CLI, jobs and tests use); ``.outcome``
+    returns that result with the entities ``changes`` names in it, for the GraphQL
+    adapter to announce after the commit.
+    """
+
+    def __init__(
+        self, run: Callable[P, Awaitable[T]], changes: Callable[[T], Iterable[Ref]]
+    ) -> None:
+        self._run = run
+        self._changes = changes
+        functools.update_wrapper(self, run)
+
+    async def __call__(self, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self._run(*args, **kwargs)
+
+    async def outcome(self, *args: P.args, **kwargs: P.kwargs) -> Outcome[T]:
+        result = await self._run(*args, **kwargs)
+        return Outcome(result, tuple(self._changes(result)))
+
+
+def service(
+    changes: Callable[[Any], Iterable[Ref]],
+) -> Callable[[Callable[P, Awaitable[T]]], Service[P, T]]:
+    """Declare what a service changes, from its result: ``@service(lambda grant:
+    [("LicenseGrant", str(grant.id))])``."""
+
+    def wrap(run: Callable[P, Awaitable[T]]) -> Service[P, T]:
+        return Service(run, changes)
+
+    return wrap
