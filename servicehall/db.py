@@ -19,10 +19,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.context import TortoiseContext, _current_context, require_context
+from tortoise.context import TortoiseContext, require_context
 from tortoise.migrations.executor import MigrationExecutor
 from tortoise.models import Model
 
+from servicehall import seams
 from servicehall.errors import ServiceUnavailable
 from servicehall.settings import Settings
 
@@ -81,17 +82,10 @@ async def open_database(settings: Settings) -> TortoiseContext:
 
 @contextlib.contextmanager
 def use_database(ctx: TortoiseContext) -> Iterator[TortoiseContext]:
-    """Make ``ctx`` the current Tortoise context for the running task.
-
-    ``TortoiseContext.__enter__`` keeps its reset token on the (shared) context object, which
-    concurrent requests would overwrite; setting the context variable directly keeps the
-    token per task.
-    """
-    token = _current_context.set(ctx)
-    try:
+    """Make ``ctx`` the current Tortoise context for the running task (per task: see
+    :func:`servicehall.seams.tortoise_context`)."""
+    with seams.tortoise_context(ctx):
         yield ctx
-    finally:
-        _current_context.reset(token)
 
 
 async def migrate() -> list[str]:
