@@ -24,7 +24,7 @@ import uvicorn
 from tortoise.cli.cli import CLIContext, makemigrations
 from tqdm import tqdm
 
-from servicehall import db, jobs
+from servicehall import db, jobs, seams
 from servicehall.app import create_app
 from servicehall.auth.accounts import CLI_OPERATOR
 from servicehall.auth.keys import LICENSES, PURPOSES, TOKENS, KeyInUse, KeyStore
@@ -52,7 +52,7 @@ log = logging.getLogger("servicehall")
 
 def _changes(settings: Settings, cache: CacheBackend) -> Changes:
     """The change announcer, with each entity kind's domain as the schema declares it."""
-    return Changes(cache, entity_domains(build_schema(settings.query_limits)._schema))
+    return Changes(cache, entity_domains(seams.graphql_schema(build_schema(settings.query_limits))))
 
 
 def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
@@ -246,7 +246,10 @@ def cmd_kiosk(settings: Settings, args: argparse.Namespace) -> int:
         idle_seconds=settings.kiosk_idle_seconds,
     )
     app = create_kiosk_app(
-        config, load_manifest(schema._schema), transport=transport, hall_lifespan=hall_lifespan
+        config,
+        load_manifest(seams.graphql_schema(schema)),
+        transport=transport,
+        hall_lifespan=hall_lifespan,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower())
     return 0

@@ -24,7 +24,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from servicehall import db
+from servicehall import db, seams
 from servicehall.auth.backend import BearerBackend, on_auth_error
 from servicehall.auth.provider.params import ParameterGuard
 from servicehall.auth.provider.web import HALL_NAME, Provider
@@ -155,7 +155,7 @@ def create_app(settings: Settings, *, server: bool = False) -> Starlette:
             Route("/", home),
             Route("/graphql", GraphQLEndpoint(runtime), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", SubscriptionView(runtime)),
-            kiosk_mount(runtime, load_manifest(runtime.schema._schema)),
+            kiosk_mount(runtime, load_manifest(seams.graphql_schema(runtime.schema))),
             Route("/healthz", healthz),
             Route("/readyz", readyz(runtime)),  # type: ignore[arg-type]
             Route(LICENSE_KEYS_PATH, license_keys(runtime)),  # type: ignore[arg-type]

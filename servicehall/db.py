@@ -13,15 +13,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.context import TortoiseContext, _current_context, require_context
+from tortoise.context import TortoiseContext, require_context
 from tortoise.migrations.executor import MigrationExecutor
 from tortoise.models import Model
 
+from servicehall import seams
 from servicehall.errors import ServiceUnavailable
 from servicehall.settings import Settings
 
@@ -80,17 +82,10 @@ async def open_database(settings: Settings) -> TortoiseContext:
 
 @contextlib.contextmanager
 def use_database(ctx: TortoiseContext) -> Iterator[TortoiseContext]:
-    """Make ``ctx`` the current Tortoise context for the running task.
-
-    ``TortoiseContext.__enter__`` keeps its reset token on the (shared) context object, which
-    concurrent requests would overwrite; setting the context variable directly keeps the
-    token per task.
-    """
-    token = _current_context.set(ctx)
-    try:
+    """Make ``ctx`` the current Tortoise context for the running task (per task: see
+    :func:`servicehall.seams.tortoise_context`)."""
+    with seams.tortoise_context(ctx):
         yield ctx
-    finally:
-        _current_context.reset(token)
 
 
 async def migrate() -> list[str]:
@@ -172,6 +167,42 @@ def timestamp(value: datetime) -> Any:
     return str(utc) if dialect() == "sqlite" else utc
 
 
+def sql_date(day: date) -> Any:
+    """A date to bind against a DATE column: PostgreSQL takes a ``date``; SQLite stores and
+    compares ISO text (``YYYY-MM-DD``, whose order is the order of days)."""
+    return day.isoformat() if dialect() == "sqlite" else day
+
+
+def sql_true(dialect: Dialect) -> str:
+    """The literal TRUE in ``dialect``: SQLite has no boolean type and stores 1."""
+    return "1" if dialect == "sqlite" else "TRUE"
+
+
+def sql_local_day(column: str, dialect: Dialect) -> str:
+    """An expression for the China Standard Time day (``YYYY-MM-DD`` text) of a UTC
+    timestamp ``column``; China keeps no daylight saving time, so +8 hours is exact."""
+    if dialect == "sqlite":
+        return f"date({column}, '+8 hours')"
+    return f"to_char({column} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')"
+
+
+def skip_locked(dialect: Dialect) -> str:
+    """The row-lock clause for a claim query: PostgreSQL skips rows another worker holds;
+    SQLite has one writer at a time and no row locks."""
+    return " FOR UPDATE SKIP LOCKED" if dialect == "postgres" else ""
+
+
+def sort_value(text: str, dialect: Dialect) -> Any:
+    """The ISO text of a date or timestamp (as a cursor carries it) as the value to bind
+    against its column: SQLite compares the stored text, PostgreSQL a date or datetime.
+
+    Raises ``ValueError`` on text that is neither (on PostgreSQL, where it is parsed)."""
+    if dialect == "sqlite":
+        return text
+    parsed = datetime.fromisoformat(text)
+    return parsed if "T" in text or ":" in text else parsed.date()
+
+
 def model_row(instance: Model) -> dict[str, Any]:
     """A model instance as the row a read would fetch (column name -> value), for types
     built from rows after a write."""
@@ -183,6 +214,14 @@ def as_date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+def as_decimal(value: Any) -> Decimal | None:
+    """A NUMERIC column as ``Decimal``: PostgreSQL hands back ``Decimal``, SQLite text or a
+    float (read through its text, so 0.1 stays 0.1)."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
 
 
 def as_datetime(value: Any) -> datetime | None:

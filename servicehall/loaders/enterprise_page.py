@@ -61,6 +61,7 @@ async def load_payment_years(keys: Sequence[PaymentKey]) -> list[list[Row]]:
     groups: dict[PaymentKey, list[Row]] = {}
     for row in await db.fetch(sql, q.values):
         _dates(row, "period_start", "period_end")
+        row["amount"] = db.as_decimal(row["amount"])
         groups.setdefault((row["kind"], row["enterprise_id"], int(row["year"])), []).append(row)
     return [groups.get(key, []) for key in keys]
 

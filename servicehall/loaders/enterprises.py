@@ -19,6 +19,7 @@ def _normalise(row: Row | None) -> Row | None:
         for name in ("established_on", "licence_valid_from", "licence_valid_to"):
             row[name] = db.as_date(row[name])
         row["updated_at"] = db.as_datetime(row["updated_at"])
+        row["registered_capital"] = db.as_decimal(row["registered_capital"])
     return row
 
 

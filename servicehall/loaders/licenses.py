@@ -196,7 +196,7 @@ async def write_license_accesses(keys: Sequence[AccessKey]) -> list[bool]:
 async def granted_entries(department_codes: Sequence[str], today: date) -> list[frozenset[int]]:
     """Per department, the catalogue entries it holds a live grant on (one statement)."""
     q = db.Sql(db.dialect())
-    day = q.bind(today.isoformat() if db.dialect() == "sqlite" else today)
+    day = q.bind(db.sql_date(today))
     rows = await db.fetch(
         "SELECT d.code, g.entry_id FROM license_grant g "
         "JOIN department d ON d.id = g.department_id "

@@ -203,7 +203,7 @@ class Outbox:
             f"OR (state = {q.bind(OutboxState.SENDING.value)} "
             f"AND lease_until < {q.bind(db.timestamp(now))})"
         )
-        lock = " FOR UPDATE SKIP LOCKED" if dialect == "postgres" else ""
+        lock = db.skip_locked(dialect)
         rows = await db.fetch(
             f"UPDATE outbox_message SET state = {q.bind(OutboxState.SENDING.value)}, "
             f"lease_until = {q.bind(db.timestamp(now + LEASE))}, attempts = attempts + 1 "

@@ -80,7 +80,7 @@ NOT_FOUND_MESSAGE = "未找到该办件，请核对办件编号和申请人姓�
 
 async def _next_serial(day: date) -> int:
     q = db.Sql(db.dialect())
-    key = q.bind(day.isoformat() if db.dialect() == "sqlite" else day)
+    key = q.bind(db.sql_date(day))
     rows = await db.fetch(
         f"INSERT INTO case_counter (day, last_serial) VALUES ({key}, 1) "
         "ON CONFLICT (day) DO UPDATE SET last_serial = case_counter.last_serial + 1 "
@@ -401,7 +401,7 @@ async def worklist(
     if stages:
         where.append(f"stage IN ({q.bind_all(s.value for s in stages)})")
     if overdue_only:
-        day = today.isoformat() if db.dialect() == "sqlite" else today
+        day = db.sql_date(today)
         where.append(
             f"deadline < {q.bind(day)} AND stage NOT IN ({q.bind_all(s.value for s in FINISHED)})"
         )

@@ -69,7 +69,7 @@ async def non_bank_records(enterprise_id: int, *, first: int, after: str | None)
 
 def _today_value() -> Any:
     today = local_today()
-    return today.isoformat() if db.dialect() == "sqlite" else today
+    return db.sql_date(today)
 
 
 async def related_enterprises(enterprise_id: int, *, first: int) -> list[dict[str, Any]]:

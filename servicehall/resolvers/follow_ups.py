@@ -298,7 +298,7 @@ async def follow_ups(
     if statuses:
         where.append(f"status IN ({q.bind_all(s.value for s in statuses)})")
     if overdue_only:
-        day = today.isoformat() if db.dialect() == "sqlite" else today
+        day = db.sql_date(today)
         where.append(f"due_on < {q.bind(day)} AND status <> {q.bind(FollowUpStatus.CLOSED.value)}")
     sql = f"SELECT id, opened_on AS opened FROM follow_up WHERE {' AND '.join(where)}"
     return await newest_first(sql, "opened", q, first=first, after=after)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -360,7 +360,7 @@ async def publish_announcement(
 
 @dataclass(frozen=True, slots=True)
 class LoginStatistic:
-    day: str
+    day: date
     client_id: str
     client_name: str
     successes: int
@@ -373,13 +373,9 @@ async def login_statistics(days: int) -> list[LoginStatistic]:
         raise InvalidInput("统计天数应在1到366之间", field="days")
     dialect = db.dialect()
     q = db.Sql(dialect)
-    local_day = (
-        "date(at, '+8 hours')"
-        if dialect == "sqlite"
-        else "to_char(at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')"
-    )
+    local_day = db.sql_local_day("at", dialect)
     since = clock.now() - timedelta(days=days)
-    bound_since = q.bind(since if dialect == "postgres" else since.isoformat(sep=" "))
+    bound_since = q.bind(db.timestamp(since))
     rows = await db.fetch(
         f"SELECT {local_day} AS day, client_id, "
         "SUM(CASE WHEN result = 'success' THEN 1 ELSE 0 END) AS successes, "
@@ -391,7 +387,7 @@ async def login_statistics(days: int) -> list[LoginStatistic]:
     names = dict(await OAuthClient.all().values_list("client_id", "name"))
     return [
         LoginStatistic(
-            str(row["day"]),
+            db.as_date(row["day"]),  # type: ignore[arg-type]
             row["client_id"],
             names.get(row["client_id"], "统一认证门户"),
             int(row["successes"]),

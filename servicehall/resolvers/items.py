@@ -251,7 +251,7 @@ def stats_sql(flt: ItemFilter, *, dialect: db.Dialect) -> tuple[str, list[Any]]:
     cond = _Conditions(flt, q, "b")
     common = " AND ".join(cond.common) if cond.common else "1 = 1"
     base = f"SELECT b.id, b.department_id FROM service_item b WHERE {common}"
-    true = "1" if dialect == "sqlite" else "TRUE"
+    true = db.sql_true(dialect)
     branches = [
         "SELECT 'total' AS dim, '' AS code, '' AS name, 0 AS sort, COUNT(*) AS n FROM base b "
         f"WHERE {cond.where(common=False)}"

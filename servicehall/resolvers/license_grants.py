@@ -308,7 +308,7 @@ def _status_filter(q: db.Sql, statuses: Sequence[GrantStatus], today: date) -> s
         parts.append(f"g.status IN ({q.bind_all(s.value for s in stored)})")
     if G.GRANTED in statuses or G.EXPIRED in statuses:
         # bound only when used: PostgreSQL refuses a parameter it cannot type
-        day = q.bind(today.isoformat() if db.dialect() == "sqlite" else today)
+        day = q.bind(db.sql_date(today))
         granted = q.bind(G.GRANTED.value)
         if G.GRANTED in statuses:
             parts.append(

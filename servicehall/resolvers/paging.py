@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from servicehall import db
@@ -80,10 +79,7 @@ def _cursor(value: Any, row_id: int) -> str:
 def _after(cursor: str, dialect: db.Dialect) -> tuple[Any, int]:
     value, row_id = decode_cursor(cursor, 2)
     try:
-        if dialect == "sqlite":
-            return value, int(row_id)
-        parsed = datetime.fromisoformat(value)
-        return (parsed if "T" in value or ":" in value else parsed.date()), int(row_id)
+        return db.sort_value(value, dialect), int(row_id)
     except ValueError:
         raise invalid_cursor(cursor) from None
 

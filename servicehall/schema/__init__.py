@@ -11,6 +11,7 @@ from strawberry.extensions import MaskErrors, MaxTokensLimiter
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.schema.config import StrawberryConfig
 
+from servicehall import seams
 from servicehall.errors import InvalidId
 from servicehall.schema.cases import CaseMutation, CaseQuery, CaseSubscription
 from servicehall.schema.common import SCALAR_MAP
@@ -118,6 +119,6 @@ def build_schema(limits: QueryLimits) -> HallSchema:
             partial(MaskErrors, should_mask_error=is_unexpected, error_message=INTERNAL_MESSAGE),
         ],
     )
-    documents.bind(schema._schema)
+    documents.bind(seams.graphql_schema(schema))
     schema.documents = documents
     return schema

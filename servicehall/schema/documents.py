@@ -31,6 +31,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from servicehall import seams
 from servicehall.auth.principal import ANONYMOUS, Principal
 from servicehall.schema import cache as cache_policy
 from servicehall.schema.cost import Cost, cost_limit, operation_cost, too_costly
@@ -165,17 +166,17 @@ class PreparedDocuments(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        if context.graphql_document is None and context.query:
+        if seams.parsed_document(context) is None and context.query:
             self.prepared = self.documents.get(context.query)
             # None when it does not parse: strawberry parses it again and reports why
-            context.graphql_document = self.prepared.document
+            seams.use_parsed_document(context, self.prepared.document)
         yield
 
     def on_validate(self) -> Iterator[None]:
         context, prepared = self.execution_context, self.prepared
-        if prepared is not None and context.graphql_document is not None:
+        if prepared is not None and seams.parsed_document(context) is not None:
             if prepared.errors:
-                context.pre_execution_errors = list(prepared.errors)
+                seams.refuse_execution(context, prepared.errors)
             else:
                 operation = _operation(prepared, context.operation_name)
                 principal = getattr(context.context, "principal", ANONYMOUS)
@@ -184,7 +185,7 @@ class PreparedDocuments(SchemaExtension):
                     error = self.documents.check_cost(
                         prepared, operation, context.variables, principal
                     )
-                context.pre_execution_errors = [error] if error else []
+                seams.refuse_execution(context, [error] if error else [])
         yield
 
     def on_execute(self) -> Iterator[None]:

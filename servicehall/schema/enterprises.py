@@ -56,9 +56,7 @@ class Enterprise(LoadedNode):
             name=row["name"],
             entity_type=row["entity_type"],
             legal_representative=row["legal_representative"],
-            registered_capital=(
-                None if row["registered_capital"] is None else Decimal(row["registered_capital"])
-            ),
+            registered_capital=row["registered_capital"],
             established_on=row["established_on"],
             licence_valid_from=row["licence_valid_from"],
             licence_valid_to=row["licence_valid_to"],

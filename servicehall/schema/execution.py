@@ -33,6 +33,7 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from servicehall import seams
 from servicehall.schema.limits import execution_timeout
 
 
@@ -55,7 +56,7 @@ def _plan(field: GraphQLField) -> _Leaf | None:
     if isinstance(kind, GraphQLNonNull):
         kind, non_null = kind.of_type, True
     plan = None
-    if getattr(field.resolve, "_is_default", False) and not field.args and is_leaf_type(kind):
+    if seams.is_default_resolver(field.resolve) and not field.args and is_leaf_type(kind):
         plan = _Leaf(field, field.resolve, kind, non_null)
     _PLANS[key] = plan
     return plan

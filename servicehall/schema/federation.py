@@ -18,6 +18,7 @@ from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key
 from strawberry.types.base import StrawberryObjectDefinition
 
+from servicehall import seams
 from servicehall.errors import InvalidRepresentation
 from servicehall.schema.context import Info
 from servicehall.schema.documents import DocumentCache
@@ -34,8 +35,7 @@ class HallSchema(strawberry.federation.Schema):
         """Entity type name -> its keys (each a list of top-level field names)."""
         if self._entity_keys is None:
             keys: dict[str, list[list[str]]] = {}
-            for name, converted in self.schema_converter.type_map.items():
-                definition = converted.definition
+            for name, definition in seams.strawberry_definitions(self).items():
                 if not isinstance(definition, StrawberryObjectDefinition):
                     continue
                 found = [

@@ -283,7 +283,7 @@ class IdentityQuery:
     async def login_statistics(self, days: int = 30) -> list[LoginStatistic]:
         return [
             LoginStatistic(
-                day=date.fromisoformat(s.day),
+                day=s.day,
                 client_id=s.client_id,
                 client_name=s.client_name,
                 successes=s.successes,

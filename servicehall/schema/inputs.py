@@ -36,6 +36,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from servicehall import seams
 from servicehall.errors import InvalidCharacters
 
 #: What no input may contain (see the module docstring for the policy).
@@ -155,8 +156,8 @@ class InputGuard(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        if not context.pre_execution_errors:
+        if not seams.pre_execution_errors(context):
             error = variable_error(context.variables)
             if error is not None:
-                context.pre_execution_errors = [error]
+                seams.refuse_execution(context, [error])
         yield

@@ -41,7 +41,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.execution import optimized_is_awaitable
 from strawberry.http.ides import get_graphql_ide_html
 
-from servicehall import clock
+from servicehall import clock, seams
 from servicehall.auth.principal import PrincipalKind
 from servicehall.cache.base import CacheUnavailable
 from servicehall.errors import InvalidInput, RateLimited, ServiceHallError
@@ -217,7 +217,7 @@ class GraphQLEndpoint:
 
         assert prepared.document is not None
         outcome = execute(
-            self.schema._schema,
+            seams.graphql_schema(self.schema),
             prepared.document,
             context_value=context,
             variable_values=variables,

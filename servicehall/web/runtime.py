@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from starlette.requests import HTTPConnection
 from tortoise.context import TortoiseContext
 
+from servicehall import seams
 from servicehall.auth.principal import ANONYMOUS, Principal
 from servicehall.auth.services import AuthServices
 from servicehall.cache.base import CacheBackend, CacheUnavailable
@@ -33,7 +34,7 @@ class Runtime:
     db: TortoiseContext | None = None
 
     def __post_init__(self) -> None:
-        self.changes = Changes(self.cache, entity_domains(self.schema._schema))
+        self.changes = Changes(self.cache, entity_domains(seams.graphql_schema(self.schema)))
         self.auth = AuthServices.create(self.settings, self.cache)
         self.notifier = Notifier(self.settings)
         self.calendar = work_calendar(self.settings.holidays_file)
