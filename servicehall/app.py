@@ -26,8 +26,9 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from servicehall import db, seams
 from servicehall.auth.backend import BearerBackend, on_auth_error
+from servicehall.auth.provider.pages import HALL_NAME
 from servicehall.auth.provider.params import ParameterGuard
-from servicehall.auth.provider.web import HALL_NAME, Provider
+from servicehall.auth.provider.web import Provider
 from servicehall.auth.upstream import Upstream
 from servicehall.cache.factory import create_backend
 from servicehall.jobs import JOBS, JobContext

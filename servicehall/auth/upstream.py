@@ -26,7 +26,8 @@ from starlette.routing import BaseRoute, Route
 from servicehall import clock
 from servicehall.auth.csrf import TOKEN_FIELD
 from servicehall.auth.login import record_login
-from servicehall.auth.provider.web import PENDING_COOKIE, Provider
+from servicehall.auth.provider.pages import PENDING_COOKIE
+from servicehall.auth.provider.web import Provider
 from servicehall.auth.sessions import COOKIE, SsoSession
 from servicehall.auth.throttle import account_key
 from servicehall.cache.base import CacheBackend
