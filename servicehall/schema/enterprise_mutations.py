@@ -7,12 +7,8 @@ import strawberry
 from servicehall.resolvers import enterprise_writes as services
 from servicehall.resolvers.enums import Channel, InfoKind, SubscriptionTarget
 from servicehall.schema.context import Info
-from servicehall.schema.enterprise_page import (
-    GovernmentInformation,
-    Message,
-    Reminder,
-    Subscription,
-)
+from servicehall.schema.enterprise_mailbox import Message, Reminder, Subscription
+from servicehall.schema.enterprise_page import GovernmentInformation
 from servicehall.schema.errors import UserError, perform
 from servicehall.schema.policy import Access, Domain, declare, root
 

@@ -1,14 +1,16 @@
-"""The enterprise dedicated page (ENT-4..12): types and the resolvers ``Enterprise`` wires in.
+"""The enterprise dedicated page (ENT-4..12): shared parts, public types and the query root.
 
 Public (anyone): qualifications, credit records, related enterprises. Private (the
 enterprise's own accounts, and staff with the ``enterprise_data_reader`` role): tax,
 insurance, non-bank credit, subscriptions, mailbox, reminders — guarded by
 :class:`EnterpriseData`; every tax and insurance read is audited with the reader.
+
+The private parts live beside it: ``enterprise_records.py`` (tax, insurance, non-bank
+credit) and ``enterprise_mailbox.py`` (subscriptions, messages, reminders).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,7 +20,6 @@ import orjson
 import strawberry
 
 from servicehall.clock import local_today
-from servicehall.errors import InvalidInput
 from servicehall.loaders import Row
 from servicehall.resolvers import enterprise_page as resolvers
 from servicehall.resolvers.enums import (
@@ -204,281 +205,6 @@ async def related_enterprises(
         )
         for r in rows
     ]
-
-
-# -- private: tax and insurance ----------------------------------------------------------
-
-
-@declare(Access.PRIVATE, Domain.ENTERPRISE)
-@strawberry.type(description="一笔纳税明细。")
-class TaxLine:
-    tax_type: Labelled[TaxType]
-    amount: Money
-    period_start: date = strawberry.field(description="税款所属期起。")
-    period_end: date = strawberry.field(description="税款所属期止。")
-    authority: str = strawberry.field(description="征收机关。")
-    voucher_number: str = strawberry.field(description="完税凭证号。")
-
-
-@declare(Access.PRIVATE, Domain.ENTERPRISE)
-@strawberry.type(description="某月纳税（无缴纳的月份金额为0）。")
-class TaxMonth:
-    month: int
-    total: Money
-    lines: list[TaxLine]
-
-
-@declare(Access.PRIVATE, Domain.ENTERPRISE)
-@strawberry.type(description="某年逐月纳税信息（ENT-6）。")
-class TaxYear:
-    year: int
-    total: Money
-    months: list[TaxMonth]
-
-
-@declare(Access.PRIVATE, Domain.ENTERPRISE)
-@strawberry.type(description="一个险种的参保明细。")
-class InsuranceLine:
-    insurance_type: Labelled[InsuranceType]
-    insured_count: int = strawberry.field(description="参保人数。")
-    amount: Money = strawberry.field(description="单位与个人缴费合计。")
-    authority: str
-
-
-@declare(Access.PRIVATE, Domain.ENTERPRISE)
-@strawberry.type(description="某月参保情况。")
-class InsuranceMonth:
-    month: int
-    insured_count: int = strawberry.field(description="参保人数（各险种中最多者）。")
-    total: Money
-    lines: list[InsuranceLine]
-
-
-@declare(Access.PRIVATE, Domain.ENTERPRISE)
-@strawberry.type(description="某年逐月参保信息（ENT-7）。")
-class InsuranceYear:
-    year: int
-    total: Money
-    months: list[InsuranceMonth]
-
-
-#: Lines of a month in the order of the tax and insurance types' declarations (养老、医疗、
-#: 失业、工伤、生育), as the departments' own statements list them.
-_DECLARED = {m.value: n for kind in (TaxType, InsuranceType) for n, m in enumerate(kind)}
-
-
-def _in_declared_order(row: Row) -> tuple[int, int]:
-    return int(row["month"]), _DECLARED[row["category"]]
-
-
-def _check_year(year: int) -> None:
-    this_year = local_today().year
-    if not FIRST_YEAR <= year <= this_year:
-        raise InvalidInput(f"年度应在{FIRST_YEAR}到{this_year}之间", field="year")
-
-
-async def tax_year(root: strawberry.Parent[EnterpriseKey], info: Info, year: int) -> TaxYear | None:
-    _check_year(year)
-    await audit(info.context, "tax.read", f"enterprise:{root.credit_code}", year=year)
-    rows = await info.context.loaders.payment_years.load(("tax", root.row_id, year))
-    rows = sorted(rows, key=_in_declared_order)
-    by_month: dict[int, list[TaxLine]] = defaultdict(list)
-    for row in rows:
-        by_month[int(row["month"])].append(
-            TaxLine(
-                tax_type=labelled(TaxType(row["category"])),
-                amount=_money(row["amount"]),
-                period_start=row["period_start"],
-                period_end=row["period_end"],
-                authority=row["authority"],
-                voucher_number=row["reference"],
-            )
-        )
-    months = [
-        TaxMonth(
-            month=m,
-            total=_total(line.amount for line in by_month[m]),
-            lines=by_month[m],
-        )
-        for m in range(1, 13)
-    ]
-    return TaxYear(year=year, total=_total(m.total for m in months), months=months)
-
-
-async def insurance_year(
-    root: strawberry.Parent[EnterpriseKey], info: Info, year: int
-) -> InsuranceYear | None:
-    _check_year(year)
-    await audit(info.context, "insurance.read", f"enterprise:{root.credit_code}", year=year)
-    rows = await info.context.loaders.payment_years.load(("insurance", root.row_id, year))
-    rows = sorted(rows, key=_in_declared_order)
-    by_month: dict[int, list[InsuranceLine]] = defaultdict(list)
-    for row in rows:
-        by_month[int(row["month"])].append(
-            InsuranceLine(
-                insurance_type=labelled(InsuranceType(row["category"])),
-                insured_count=int(row["insured_count"]),
-                amount=_money(row["amount"]),
-                authority=row["authority"],
-            )
-        )
-    months = [
-        InsuranceMonth(
-            month=m,
-            insured_count=max((line.insured_count for line in by_month[m]), default=0),
-            total=_total(line.amount for line in by_month[m]),
-            lines=by_month[m],
-        )
-        for m in range(1, 13)
-    ]
-    return InsuranceYear(year=year, total=_total(m.total for m in months), months=months)
-
-
-# -- private: non-bank credit, subscriptions, mailbox, reminders --------------------------
-
-
-@declare(Access.PRIVATE, Domain.ENTERPRISE)
-@strawberry.type(description="非银信用信息（ENT-8）。")
-class NonBankCreditRecord:
-    reference: str
-    category: Labelled[NonBankCategory]
-    subject: str
-    status: Labelled[NonBankStatus]
-    amount: Money | None
-    period: str
-    source: str = strawberry.field(description="信息来源单位。")
-    recorded_on: date
-
-
-async def non_bank_credit(
-    root: strawberry.Parent[EnterpriseKey], first: int = 20, after: str | None = None
-) -> Connection[NonBankCreditRecord] | None:
-    page = await resolvers.non_bank_records(root.row_id, first=first, after=after)
-    nodes = [
-        (
-            cursor,
-            NonBankCreditRecord(
-                reference=r["reference"],
-                category=labelled(NonBankCategory(r["category"])),
-                subject=r["subject"],
-                status=labelled(NonBankStatus(r["status"])),
-                amount=None if r["amount"] is None else _money(r["amount"]),
-                period=r["period"],
-                source=r["source"],
-                recorded_on=r["recorded_on"],
-            ),
-        )
-        for cursor, r in zip(page.cursors, page.rows, strict=True)
-    ]
-    return _page(nodes, page, after)
-
-
-@declare(Access.PRIVATE, Domain.ENTERPRISE)
-@strawberry.type(name="InformationSubscription", description="一项信息订阅（ENT-11）。")
-class Subscription:
-    target: Labelled[SubscriptionTarget]
-    code: str = strawberry.field(description="部门代码或主题代码。")
-    name: str = strawberry.field(description="部门或主题名称。")
-    channels: list[Labelled[Channel]]
-
-    @classmethod
-    def from_row(cls, row: Row) -> Self:
-        channels = [Channel.IN_APP] if row["in_app"] else []
-        channels += [Channel.EMAIL] if row["email"] else []
-        return cls(
-            target=labelled(SubscriptionTarget(row["target"])),
-            code=row["code"],
-            name=row["name"],
-            channels=[labelled(c) for c in channels],
-        )
-
-
-@declare(Access.PRIVATE, Domain.ENTERPRISE)
-@strawberry.type(description="站内信（ENT-12）。")
-class Message:
-    id: strawberry.ID
-    category: Labelled[MessageCategory]
-    title: str
-    body: str
-    sender: str
-    link: str
-    created_at: datetime
-    read: bool
-
-    @classmethod
-    def from_row(cls, row: Row) -> Self:
-        return cls(
-            id=strawberry.ID(str(row["id"])),
-            category=labelled(MessageCategory(row["category"])),
-            title=row["title"],
-            body=row["body"],
-            sender=row["sender"],
-            link=row["link"],
-            created_at=local_time(row["created_at"]),  # type: ignore[arg-type]
-            read=row["read_at"] is not None,
-        )
-
-
-@declare(Access.PRIVATE, Domain.ENTERPRISE)
-@strawberry.type(description="温馨提示：业务、邮件或系统提醒（ENT-12），由数据自动生成。")
-class Reminder:
-    id: strawberry.ID
-    kind: Labelled[ReminderKind]
-    topic: str = strawberry.field(description="如 qualification_expiring、annual_report。")
-    text: str
-    due_on: date | None
-    link: str
-    read: bool
-
-    @classmethod
-    def from_row(cls, row: Row) -> Self:
-        return cls(
-            id=strawberry.ID(str(row["id"])),
-            kind=labelled(ReminderKind(row["kind"])),
-            topic=row["topic"],
-            text=row["text"],
-            due_on=row["due_on"],
-            link=row["link"],
-            read=row["read_at"] is not None,
-        )
-
-
-async def subscriptions(
-    root: strawberry.Parent[EnterpriseKey], info: Info
-) -> list[Subscription] | None:
-    rows = await info.context.loaders.subscriptions.load(root.row_id)
-    return [Subscription.from_row(row) for row in rows]
-
-
-async def messages(
-    root: strawberry.Parent[EnterpriseKey],
-    first: int = 20,
-    after: str | None = None,
-    unread_only: bool = False,
-) -> Connection[Message] | None:
-    return await mailbox("enterprise_id", root.row_id, first, after, unread_only)
-
-
-async def mailbox(
-    owner: resolvers.Owner, owner_id: int, first: int, after: str | None, unread_only: bool
-) -> Connection[Message]:
-    page = await resolvers.messages(
-        owner, owner_id, unread_only=unread_only, first=first, after=after
-    )
-    return _page(
-        [(c, Message.from_row(r)) for c, r in zip(page.cursors, page.rows, strict=True)],
-        page,
-        after,
-    )
-
-
-async def unread_count(root: strawberry.Parent[EnterpriseKey], info: Info) -> int | None:
-    return await info.context.loaders.unread_counts.load(root.row_id)
-
-
-async def reminders(root: strawberry.Parent[EnterpriseKey], info: Info) -> list[Reminder] | None:
-    rows = await info.context.loaders.reminders.load(root.row_id)
-    return [Reminder.from_row(row) for row in rows]
 
 
 # -- government information (ENT-9), public -----------------------------------------------

@@ -13,7 +13,9 @@ from servicehall.clock import local_today
 from servicehall.codes import CreditCode, parse_enterprise_code
 from servicehall.loaders import Row
 from servicehall.resolvers.enums import EnterpriseStatus
+from servicehall.schema import enterprise_mailbox as mailbox
 from servicehall.schema import enterprise_page as page
+from servicehall.schema import enterprise_records as records
 from servicehall.schema.cases import case_statistics
 from servicehall.schema.common import Labelled, LoadedNode, labelled, local_time
 from servicehall.schema.context import Info
@@ -93,33 +95,33 @@ class Enterprise(LoadedNode):
         resolver=page.related_enterprises, description="经营范围相关的本区企业（商情信息）。"
     )
     tax_year = strawberry.field(
-        resolver=page.tax_year,
+        resolver=records.tax_year,
         permission_classes=[page.EnterpriseData],
         description="某年逐月纳税信息（仅本企业及授权人员，读取留痕）。",
     )
     insurance_year = strawberry.field(
-        resolver=page.insurance_year,
+        resolver=records.insurance_year,
         permission_classes=[page.EnterpriseData],
         description="某年逐月参保信息（仅本企业及授权人员，读取留痕）。",
     )
     non_bank_credit = strawberry.field(
-        resolver=page.non_bank_credit,
+        resolver=records.non_bank_credit,
         permission_classes=[page.EnterpriseData],
         description="非银信用信息。",
     )
     subscriptions = strawberry.field(
-        resolver=page.subscriptions, permission_classes=[page.EnterpriseData]
+        resolver=mailbox.subscriptions, permission_classes=[page.EnterpriseData]
     )
     messages = strawberry.field(
-        resolver=page.messages, permission_classes=[page.EnterpriseData], description="站内信。"
+        resolver=mailbox.messages, permission_classes=[page.EnterpriseData], description="站内信。"
     )
     unread_count = strawberry.field(
-        resolver=page.unread_count,
+        resolver=mailbox.unread_count,
         permission_classes=[page.EnterpriseData],
         description="未读站内信数。",
     )
     reminders = strawberry.field(
-        resolver=page.reminders,
+        resolver=mailbox.reminders,
         permission_classes=[page.EnterpriseData],
         description="温馨提示（未处理的在前，按到期日排序）。",
     )

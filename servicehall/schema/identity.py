@@ -23,7 +23,7 @@ from servicehall.resolvers.enums import AccountKind, LoginResult, StaffRole
 from servicehall.schema.cases import Case, device_of, viewer_cases
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
-from servicehall.schema.enterprise_page import Message, mailbox
+from servicehall.schema.enterprise_mailbox import Message, mailbox
 from servicehall.schema.enterprises import Enterprise
 from servicehall.schema.errors import UserError, attempt, perform
 from servicehall.schema.items import Department
