@@ -13,7 +13,8 @@ from strawberry.schema.config import StrawberryConfig
 
 from servicehall import seams
 from servicehall.errors import InvalidId
-from servicehall.schema.cases import CaseMutation, CaseQuery, CaseSubscription
+from servicehall.schema.case_mutations import CaseMutation, CaseSubscription
+from servicehall.schema.cases import CaseQuery
 from servicehall.schema.common import SCALAR_MAP
 from servicehall.schema.context import Context, Info
 from servicehall.schema.documents import DocumentCache, PreparedDocuments

@@ -7,20 +7,16 @@ applicant's name and ID number and the handlers' names masked.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 from datetime import date, datetime
 from typing import Self
 
-import orjson
 import strawberry
-from strawberry.types import Info as StrawberryInfo
 
-from servicehall.auth.accounts import require_account, signed_in_account
 from servicehall.clock import local_today
 from servicehall.codes import format_case_number, mask_id_number, parse_case_number
 from servicehall.errors import Forbidden, NotFound, Unauthenticated
 from servicehall.loaders import Loaders, Row
-from servicehall.resolvers import case_views, case_writes
+from servicehall.resolvers import case_views
 from servicehall.resolvers import cases as resolvers
 from servicehall.resolvers.enums import (
     ApplicantKind,
@@ -34,7 +30,6 @@ from servicehall.resolvers.enums import (
 from servicehall.resolvers.paging import Page
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Context, Info
-from servicehall.schema.errors import UserError, attempt, perform
 from servicehall.schema.items import Department, ServiceItem
 from servicehall.schema.licenses import License, case_licenses
 from servicehall.schema.permissions import limit_lookups, refused
@@ -368,146 +363,3 @@ async def _connection(loaders: Loaders, page: Page, after: str | None) -> Connec
 async def viewer_cases(principal_info: Info, first: int, after: str | None) -> Connection[Case]:
     page = await resolvers.cases_of(principal_info.context.principal, first=first, after=after)
     return await _connection(principal_info.context.loaders, page, after)
-
-
-# -- mutations ---------------------------------------------------------------------------------
-
-
-@strawberry.input
-class SubmitCaseInput:
-    item_code: str
-    channel: CaseChannel = CaseChannel.WEB
-    note: str = ""
-
-
-@strawberry.input
-class RegisterCaseInput:
-    item_code: str
-    applicant_kind: ApplicantKind
-    applicant_name: str
-    applicant_code: str = strawberry.field(description="身份证号码或统一社会信用代码。")
-    applicant_phone: str = ""
-    note: str = ""
-
-
-@strawberry.input
-class AdvanceCaseInput:
-    case_number: str
-    stage: CaseStage
-    note: str = ""
-    outcome: CaseOutcome | None = strawberry.field(default=None, description="办结时必填。")
-
-
-@declare(Access.PER_PRINCIPAL, Domain.CASES)
-@strawberry.type
-class CasePayload:
-    errors: list[UserError]
-    case: Case | None = None
-
-
-async def _payload(info: Info, number: str | None, errors: list[UserError]) -> CasePayload:
-    if number is None:
-        return CasePayload(errors=errors)
-    info.context.loaders = Loaders()  # what this request read before the write is stale
-    row = await info.context.loaders.cases_by_number.load(number)
-    return CasePayload(errors=[], case=Case.from_row(row, masked=False))  # type: ignore[arg-type]
-
-
-@root(Access.PER_PRINCIPAL)
-@strawberry.type
-class CaseMutation:
-    @strawberry.mutation(description="网上申办事项（个人、企业账号）。")
-    async def submit_case(self, info: Info, input: SubmitCaseInput) -> CasePayload:
-        context = info.context
-        number, errors = await perform(
-            context,
-            lambda: case_writes.submit_case(
-                context.principal,
-                input.item_code,
-                input.channel,
-                note=input.note,
-                ip=context.client_ip,
-            ),
-        )
-        return await _payload(info, number, errors)
-
-    @strawberry.mutation(description="窗口收件登记（本部门办件经办人）。")
-    async def register_case(self, info: Info, input: RegisterCaseInput) -> CasePayload:
-        context = info.context
-        number, errors = await perform(
-            context,
-            lambda: case_writes.register_case(
-                context.principal,
-                input.item_code,
-                applicant_kind=input.applicant_kind,
-                applicant_name=input.applicant_name,
-                applicant_code=input.applicant_code,
-                applicant_phone=input.applicant_phone,
-                note=input.note,
-                ip=context.client_ip,
-            ),
-        )
-        return await _payload(info, number, errors)
-
-    @strawberry.mutation(description="办件转入下一环节（本部门办件经办人，CASE-2）。")
-    async def advance_case(self, info: Info, input: AdvanceCaseInput) -> CasePayload:
-        context = info.context
-
-        async def run() -> str:
-            principal = require_account(context.principal)
-            resolvers.require_handler(principal)
-            account = await signed_in_account(principal)
-            moved = await resolvers.advance_case(
-                principal,
-                input.case_number,
-                input.stage,
-                handler=account.display_name,
-                handler_account_id=account.id,
-                note=input.note,
-                outcome=input.outcome,
-                calendar=context.calendar,
-                ip=context.client_ip,
-            )
-            await resolvers.publish_move(context.cache, moved)
-            context.notifier.kick()
-            return moved.case.case_number
-
-        number, errors = await attempt(run)
-        return await _payload(info, number, errors)
-
-
-# -- live progress ---------------------------------------------------------------------------
-
-
-@declare(Access.PER_PRINCIPAL, Domain.CASES)
-@strawberry.type(description="办件进度的一次变化。")
-class CaseProgressEvent:
-    case: Case
-    record: CaseRecordType = strawberry.field(description="新增的过程记录。")
-
-
-@root(Access.PER_PRINCIPAL)
-@strawberry.type
-class CaseSubscription:
-    @strawberry.subscription(
-        description="订阅办件进度（凭办件编号和申请人姓名）：每新增一条过程记录推送一次。"
-    )
-    async def case_progress_changed(
-        self, info: StrawberryInfo[Context, None], case_number: str, applicant_name: str
-    ) -> AsyncGenerator[CaseProgressEvent, None]:
-        number = await proven(info, case_number, applicant_name)
-        async with info.context.cache.subscribe(f"case:{number}") as messages:
-            async for raw in messages:
-                event = orjson.loads(raw)
-                info.context.loaders = Loaders()  # every event reads the case afresh
-                row = await info.context.loaders.cases_by_number.load(number)
-                if row is None:
-                    continue
-                records = await info.context.loaders.case_records.load(row["id"])
-                record = next((r for r in records if r["id"] == event["recordId"]), None)
-                if row is None or record is None:
-                    continue
-                yield CaseProgressEvent(
-                    case=Case.from_row(row, masked=True),
-                    record=CaseRecordType.from_row(record, masked=True),
-                )
