@@ -25,7 +25,8 @@ from servicehall.schema.errors import INTERNAL_MESSAGE, is_unexpected
 from servicehall.schema.execution import ExecutionContext
 from servicehall.schema.federation import HallSchema
 from servicehall.schema.feeds import FeedMutation
-from servicehall.schema.identity import IdentityMutation, IdentityQuery
+from servicehall.schema.identity import IdentityQuery
+from servicehall.schema.identity_mutations import IdentityMutation
 from servicehall.schema.inputs import InputGuard
 from servicehall.schema.items import ItemQuery
 from servicehall.schema.kiosks import KioskMutation, KioskQuery
