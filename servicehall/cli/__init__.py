@@ -1,0 +1,1 @@
+"""The ``servicehall`` command's subcommands by group; ``servicehall/__main__.py`` parses."""
