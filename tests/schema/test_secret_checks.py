@@ -4,6 +4,7 @@ reserved attempt, and wrong codes and proofs leave audit events."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -11,7 +12,8 @@ from servicehall.db import use_database
 from servicehall.demo.enterprises import generate_enterprises
 from servicehall.models import AuditEvent, OutboxMessage
 from servicehall.resolvers import identity
-from tests.conftest import HallClient, gql
+from servicehall.settings import Settings
+from tests.conftest import HallClient, gql, running
 from tests.schema.test_identity import FINISH, RecordingSms, _start
 
 GUESSES = 120
@@ -42,11 +44,21 @@ async def _finish(hall: HallClient, activation: str, code: str) -> dict[str, obj
     return payload
 
 
+@pytest.fixture
+async def patient_hall(hall_settings: Settings) -> AsyncIterator[HallClient]:
+    """A hall whose Redis calls wait long: 120 requests at once in the test's one event
+    loop delay Redis answers past the default timeout, and the circuit breaker (F5) would
+    then refuse guesses as SERVICE_UNAVAILABLE. The counting, not the breaker, is tested."""
+    async with running(hall_settings.replace(redis_timeout_ms=10_000)) as client:
+        yield client
+
+
 async def test_parallel_guesses_evaluate_at_most_the_limit(
-    hall: HallClient, monkeypatch: pytest.MonkeyPatch
+    patient_hall: HallClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """F3, SEC-3: 120 parallel guesses of the texted code compare at most 5 times; the
     rest are refused unevaluated, and the activation is spent (even the right code fails)."""
+    hall = patient_hall
     activation, one_time = await _started(hall)
     compared: list[str] = []
     real = identity.code_matches
@@ -61,15 +73,7 @@ async def test_parallel_guesses_evaluate_at_most_the_limit(
     codes = [a["errors"][0]["code"] for a in answers]  # type: ignore[index]
     assert len(compared) <= identity.ACTIVATION_ATTEMPTS
     assert codes.count("CODE_INVALID") == len(compared)
-    # The rest are refused unevaluated. On a machine loaded enough for Redis calls to time
-    # out, the circuit breaker (F5) refuses some as SERVICE_UNAVAILABLE instead: refused
-    # all the same, and never compared.
-    refused = codes.count("RATE_LIMITED") + codes.count("SERVICE_UNAVAILABLE")
-    assert refused == GUESSES - len(compared)
-    assert codes.count("RATE_LIMITED") > 0
-    if (hall.runtime.cache.breaker() or "closed") != "closed":
-        # wait for the probe that closes it, so the late guess below reaches Redis
-        await asyncio.sleep(hall.runtime.settings.redis_breaker_cooldown + 0.2)
+    assert codes.count("RATE_LIMITED") == GUESSES - len(compared)
     late = await _finish(hall, activation, one_time)
     assert late["errors"][0]["code"] == "RATE_LIMITED"  # type: ignore[index]
     assert len(compared) <= identity.ACTIVATION_ATTEMPTS
