@@ -8,6 +8,7 @@ Env:  BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/), BENCH_RE
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import shutil
@@ -118,7 +119,16 @@ async def serving(
     command: Sequence[str], env: dict[str, str], port: int, ready: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Run a server process until the block ends; yields a client once ``ready`` answers."""
-    server = subprocess.Popen(list(command), env=env, cwd=BENCH_DIR.parent)
+    async with served(command, env, port, ready) as (client, _):
+        yield client
+
+
+@asynccontextmanager
+async def served(
+    command: Sequence[str], env: dict[str, str], port: int, ready: str, cwd: Path | None = None
+) -> AsyncIterator[tuple[httpx.AsyncClient, int]]:
+    """:func:`serving` run from ``cwd`` (another checkout), yielding the server's pid too."""
+    server = subprocess.Popen(list(command), env=env, cwd=cwd or BENCH_DIR.parent)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             for _ in range(300):
@@ -130,10 +140,26 @@ async def serving(
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.1)
-            yield client
+            yield client, server.pid
     finally:
         server.terminate()
         server.wait(10)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and every live descendant (/proc), in seconds."""
+    ticks = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def hall_command(port: int, workers: int) -> list[str]:
@@ -175,6 +201,10 @@ class Figures:
     p95: float
     p99: float
     rps: float
+    #: Requests answered during the measurement (to divide server CPU by).
+    requests: int = 0
+    #: Server CPU (user + system, all its processes) per request, in ms; 0 when not read.
+    cpu_ms: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,9 +228,10 @@ end
 done = function(summary, latency, requests)
   local bad = summary.errors.status + summary.errors.connect + summary.errors.read
               + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT %%.3f %%.3f %%.3f %%.1f %%d\\n",
+  io.write(string.format("RESULT %%.3f %%.3f %%.3f %%.1f %%d %%d\\n",
            latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-           latency:percentile(99) / 1000, summary.requests / (summary.duration / 1e6), bad))
+           latency:percentile(99) / 1000, summary.requests / (summary.duration / 1e6), bad,
+           summary.requests))
 end
 """
 
@@ -225,6 +256,8 @@ def _wrk(port: int, calls: Sequence[Call], seconds: int, concurrency: int) -> Fi
                 str(concurrency),
                 "-d",
                 f"{seconds}s",
+                "--timeout",
+                "10s",  # a loaded shared machine queues requests past wrk's 2 s default
                 "-s",
                 handle.name,
                 f"http://127.0.0.1:{port}",
@@ -236,10 +269,10 @@ def _wrk(port: int, calls: Sequence[Call], seconds: int, concurrency: int) -> Fi
     finally:
         os.unlink(handle.name)
     line = next(line for line in out.splitlines() if line.startswith("RESULT"))
-    _, p50, p95, p99, rps, bad = line.split()
+    _, p50, p95, p99, rps, bad, requests = line.split()
     if int(bad):
         raise RuntimeError(f"{bad} failed requests:\n{out}")
-    return Figures(float(p50), float(p95), float(p99), float(rps))
+    return Figures(float(p50), float(p95), float(p99), float(rps), int(requests))
 
 
 async def measure(
@@ -264,13 +297,20 @@ async def measure(
         latencies[int(len(latencies) * 0.95) - 1],
         latencies[int(len(latencies) * 0.99) - 1],
         requests / elapsed,
+        requests,
     )
 
 
 async def load(
-    client: httpx.AsyncClient, port: int, calls: Sequence[Call], seconds: int, concurrency: int
+    client: httpx.AsyncClient,
+    port: int,
+    calls: Sequence[Call],
+    seconds: int,
+    concurrency: int,
+    pid: int | None = None,
 ) -> Figures:
-    """Load a server with the mix for ``seconds`` (wrk), after checking every answer once."""
+    """Load a server with the mix for ``seconds`` (wrk), after checking every answer once;
+    with the server's ``pid``, the figures include its CPU per request (from /proc)."""
 
     async def one(n: int) -> None:
         call = calls[n % len(calls)]
@@ -283,9 +323,15 @@ async def load(
             raise RuntimeError(body)
 
     await measure(min(len(calls), 400), concurrency, one)  # warm up, check answers
+    cpu_before = cpu_seconds(pid) if pid else 0.0
     if shutil.which("wrk"):
-        return await asyncio.to_thread(_wrk, port, calls, seconds, concurrency)
-    return await measure(seconds * 100, concurrency, one)
+        figures = await asyncio.to_thread(_wrk, port, calls, seconds, concurrency)
+    else:
+        figures = await measure(seconds * 100, concurrency, one)
+    if not pid:
+        return figures
+    cpu_ms = (cpu_seconds(pid) - cpu_before) * 1000 / max(figures.requests, 1)
+    return dataclasses.replace(figures, cpu_ms=cpu_ms)
 
 
 def client_name() -> str:

@@ -78,8 +78,24 @@ def paged() -> dict[str, bool]:
 @dataclass(frozen=True, slots=True)
 class Cost:
     value: int
-    #: The value depends on the request's variables (a size argument is a variable).
-    uses_variables: bool
+    #: The variables the value depends on (a size argument given as a variable), by name.
+    inputs: tuple[str, ...] = ()
+
+
+def cost_key(
+    inputs: tuple[str, ...], variables: Mapping[str, Any] | None
+) -> tuple[Any, ...] | None:
+    """What of ``variables`` a cost depending on ``inputs`` can differ by (a list's length,
+    an integer), or None when a value is neither (the cost is then not worth keeping)."""
+    key: list[Any] = []
+    for name in inputs:
+        value = (variables or {}).get(name)
+        if isinstance(value, list | tuple):
+            value = len(value)
+        elif not (value is None or isinstance(value, int)):
+            return None
+        key.append(value)
+    return tuple(key)
 
 
 def operation_cost(
@@ -92,7 +108,7 @@ def operation_cost(
     walk = _Walk(schema, document, operation, variables or {})
     root = schema.get_root_type(operation.operation)
     value = 0 if root is None else walk.selections(operation.selection_set, root)
-    return Cost(value, walk.uses_variables)
+    return Cost(value, tuple(sorted(walk.inputs)))
 
 
 def cost_limit(limits: QueryLimits, principal: Principal) -> int:
@@ -137,7 +153,7 @@ class _Walk:
         self.defaults = {
             d.variable.name.value: d.default_value for d in operation.variable_definitions or ()
         }
-        self.uses_variables = False
+        self.inputs: set[str] = set()
         self._own: dict[tuple[str, int | None], int] = {}
         self._reach: dict[str, frozenset[str]] = {}
 
@@ -205,8 +221,8 @@ class _Walk:
 
     def _value(self, node: ValueNode | None) -> Any:
         if isinstance(node, VariableNode):
-            self.uses_variables = True
             name = node.name.value
+            self.inputs.add(name)
             if name in self.variables:
                 return self.variables[name]
             return self._value(self.defaults.get(name))

@@ -34,13 +34,15 @@ from strawberry.extensions import SchemaExtension
 from servicehall import seams
 from servicehall.auth.principal import ANONYMOUS, Principal
 from servicehall.schema import cache as cache_policy
-from servicehall.schema.cost import Cost, cost_limit, operation_cost, too_costly
+from servicehall.schema.cost import cost_key, cost_limit, operation_cost, too_costly
 from servicehall.schema.limits import QUERY_TOO_LARGE, response_too_large, validation_rules
 from servicehall.settings import QueryLimits
 
 #: Estimated copies of its text and bytes per token a cached entry holds.
 TEXT_COPIES = 4
 BYTES_PER_TOKEN = 1024
+#: Costs kept per document for distinct values of its size variables (``first`` …).
+KEPT_COSTS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +57,10 @@ class Prepared:
     errors: tuple[GraphQLError, ...]
     cache: cache_policy.CacheDecision
     size: int
-    #: Costs per operation name that do not depend on variables, once computed.
-    costs: dict[str | None, Cost] = field(default_factory=dict)
+    #: Per operation name, the variables its cost depends on (once computed) ...
+    cost_inputs: dict[str | None, tuple[str, ...]] = field(default_factory=dict)
+    #: ... and its cost per operation name and values of those variables (a few kept).
+    costs: dict[tuple[str | None, tuple[Any, ...]], int] = field(default_factory=dict)
 
     def operations(self) -> list[OperationDefinitionNode]:
         assert self.document is not None
@@ -68,16 +72,20 @@ class Prepared:
         operation: OperationDefinitionNode,
         variables: Mapping[str, Any] | None,
     ) -> int:
-        """The operation's cost with these variables (linear; kept when variables do not
-        matter)."""
+        """The operation's cost with these variables (linear in the document; kept per
+        values of the variables it depends on, such as ``first``)."""
         name = operation.name.value if operation.name else None
-        known = self.costs.get(name)
-        if known is not None:
-            return known.value
+        inputs = self.cost_inputs.get(name)
+        if inputs is not None:
+            key = cost_key(inputs, variables)
+            if key is not None and (name, key) in self.costs:
+                return self.costs[name, key]
         assert self.document is not None
         cost = operation_cost(schema, self.document, operation, variables)
-        if not cost.uses_variables:
-            self.costs[name] = cost
+        self.cost_inputs[name] = cost.inputs
+        key = cost_key(cost.inputs, variables)
+        if key is not None and len(self.costs) < KEPT_COSTS:
+            self.costs[name, key] = cost.value
         return cost.value
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,8 @@ import pytest
 
 from servicehall.auth.principal import ANONYMOUS, Principal, PrincipalKind
 from servicehall.schema import HallSchema, build_schema
+from servicehall.schema import cost as cost_module
+from servicehall.schema import documents as documents_module
 from servicehall.schema.cost import DEFAULT_LIST_SIZE, cost_limit
 from servicehall.settings import Settings
 
@@ -100,16 +101,61 @@ def test_the_128_character_query_costs_far_above_every_limit(schema: HallSchema)
     assert cost(schema, COST_BOMB) > 100 * Settings().max_cost_machine
 
 
-def test_fragment_fan_out_is_walked_once_per_fragment(schema: HallSchema) -> None:
-    """F1: 40 chained fragments, each spread twice, prepare and cost in well under 100 ms
-    (2**40 walks before); each fragment counts once per selection set, as it runs."""
+def test_fragment_fan_out_is_walked_once_per_fragment(
+    schema: HallSchema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F1: 40 chained fragments, each spread twice, cost a walk of each selection set once
+    (2**40 walks before: the counter stops a regression long before it would hang); each
+    fragment counts once per selection set, as it runs."""
+    walked = 0
+    fields = cost_module._Walk._fields
+
+    def counted(self: Any, *args: Any) -> int:
+        nonlocal walked
+        walked += 1
+        if walked > 10_000:
+            raise AssertionError("the fragment walk is not memoised")
+        return fields(self, *args)
+
+    monkeypatch.setattr(cost_module._Walk, "_fields", counted)
     for n in (31, 40):
-        started = time.perf_counter()
+        walked = 0
         prepared = schema.documents.prepare(fragment_bomb(n))
         (operation,) = prepared.operations()
         value = prepared.cost(schema._schema, operation, None)
-        assert time.perf_counter() - started < 0.1
         assert not prepared.errors and value == 1 + 40
+        assert walked <= 2 * (n + 2)
+
+
+def test_costs_are_kept_per_value_of_the_size_variables(
+    schema: HallSchema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F2: a document whose cost depends on ``$first`` is walked once per distinct value
+    (persisted searches repeat a few page sizes) and never answers with another value's
+    cost; a variable the cost does not read does not split the memo."""
+    query = "query($n: Int!, $k: String) { serviceItems(first: $n) { edges { cursor } } }"
+    prepared = schema.documents.prepare(query)
+    (operation,) = prepared.operations()
+    walks = 0
+    operation_cost = cost_module.operation_cost
+
+    def counted(*args: Any) -> Any:
+        nonlocal walks
+        walks += 1
+        return operation_cost(*args)
+
+    monkeypatch.setattr(documents_module, "operation_cost", counted)
+    assert prepared.cost(schema._schema, operation, {"n": 3, "k": "证"}) == 1 + (1 + 3)
+    assert prepared.cost(schema._schema, operation, {"n": 3, "k": "营业"}) == 1 + (1 + 3)
+    assert prepared.cost(schema._schema, operation, {"n": 9}) == 1 + (1 + 9)
+    assert prepared.cost(schema._schema, operation, {"n": 3}) == 1 + (1 + 3)
+    assert walks == 2
+    odd = {"n": "3"}  # not an Int (execution refuses it): walked, not kept
+    assert prepared.document is not None
+    fresh = operation_cost(schema._schema, prepared.document, operation, odd).value
+    assert prepared.cost(schema._schema, operation, odd) == fresh != 1 + (1 + 3)
+    assert prepared.cost(schema._schema, operation, odd) == fresh
+    assert walks == 4
 
 
 def test_limits_depend_on_who_asks() -> None:
