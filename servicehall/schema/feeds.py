@@ -14,7 +14,7 @@ from typing import Any
 import strawberry
 
 from servicehall.errors import ErrorCode
-from servicehall.resolvers import ingest
+from servicehall.resolvers import feeds, ingest
 from servicehall.resolvers.enums import (
     CreditKind,
     InsuranceType,
@@ -126,14 +126,14 @@ class IngestPayload:
 
 def _records(batch: Any) -> list[dict[str, Any]]:
     return [
-        {ingest.camel(f.name): getattr(record, f.name) for f in dataclasses.fields(record)}
+        {feeds.camel(f.name): getattr(record, f.name) for f in dataclasses.fields(record)}
         for record in batch.records
     ]
 
 
 async def _run(info: Info, feed_name: str, batch: Any) -> IngestPayload:
     context = info.context
-    feed = ingest.FEEDS[feed_name]
+    feed = feeds.FEEDS[feed_name]
     result, errors = await perform(
         context, lambda: ingest.submit(context.principal, feed, _records(batch))
     )
