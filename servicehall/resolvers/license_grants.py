@@ -39,7 +39,7 @@ from servicehall.resolvers.license_catalog import (
     entry_by_code,
     squash,
 )
-from servicehall.resolvers.outcome import service
+from servicehall.resolvers.outcome import Outcome, stepped
 from servicehall.resolvers.paging import Page, newest_first
 from servicehall.workflow import ADMIN, Action, Announce, Need, Needs, Process, State
 
@@ -57,7 +57,7 @@ PROCESS = Process(
     illegal=IllegalGrantTransition,
     department=lambda grant: grant.department_id,
     states=(
-        State(G.REQUESTED),
+        State(G.REQUESTED, on_enter=_CHANGED),
         State(G.GRANTED, on_enter=_CHANGED),
         State(G.REFUSED, terminal=True, on_enter=_CHANGED),
         State(G.REVOKED, terminal=True, on_enter=_CHANGED),
@@ -94,7 +94,7 @@ def _check_end(day: date | None, today: date, field: str) -> date | None:
     return day
 
 
-@service(lambda grant: [("LicenseGrant", str(grant.id))])
+@stepped
 async def request_grant(
     principal: Principal,
     catalog_code: str,
@@ -104,7 +104,7 @@ async def request_grant(
     today: date,
     now: datetime | None = None,
     ip: str = "",
-) -> LicenseGrant:
+) -> Outcome[LicenseGrant]:
     """A department applies for browse rights on a published entry."""
     now = now or clock.now()
     if principal.kind is not PrincipalKind.STAFF or (
@@ -143,7 +143,7 @@ async def request_grant(
             requested_by=actor.identity,
             requested_by_name=actor.name,
         )
-        await workflow.start(
+        started = await workflow.start(
             PROCESS, grant, actor, reason=reason, role=StaffRole.LICENSE_READER.value, now=now
         )
         await AuditEvent.record(
@@ -154,7 +154,7 @@ async def request_grant(
             department=department.code,
             reason=reason,
         )
-    return grant
+    return Outcome(grant, started.changed)
 
 
 async def _grant(grant_id: str) -> LicenseGrant:
@@ -168,7 +168,7 @@ async def _grant(grant_id: str) -> LicenseGrant:
     return grant
 
 
-@service(lambda grant: [("LicenseGrant", str(grant.id))])
+@stepped
 async def decide_grant(
     principal: Principal,
     grant_id: str,
@@ -179,7 +179,7 @@ async def decide_grant(
     today: date,
     now: datetime | None = None,
     ip: str = "",
-) -> LicenseGrant:
+) -> Outcome[LicenseGrant]:
     """An administrator grants (until ``expires_on``, or the end the department asked
     for) or refuses an application."""
     now = now or clock.now()
@@ -193,7 +193,7 @@ async def decide_grant(
         if end is not None and end < today:
             raise InvalidInput("申请的截止日期已过，请另定截止日期", field="expiresOn")
     async with in_transaction(db.connection().connection_name):
-        await workflow.apply(
+        applied = await workflow.apply(
             PROCESS,
             grant,
             action,
@@ -218,10 +218,10 @@ async def decide_grant(
             note=note,
             expires_on=end.isoformat() if approve and end else None,
         )
-    return await _grant(str(grant.id))
+    return Outcome(await _grant(str(grant.id)), applied.changed)
 
 
-@service(lambda grant: [("LicenseGrant", str(grant.id))])
+@stepped
 async def revoke_grant(
     principal: Principal,
     grant_id: str,
@@ -229,14 +229,14 @@ async def revoke_grant(
     reason: str,
     now: datetime | None = None,
     ip: str = "",
-) -> LicenseGrant:
+) -> Outcome[LicenseGrant]:
     """An administrator withdraws a right (it stops opening licences at once)."""
     now = now or clock.now()
     grant = await _grant(grant_id)
     reason = workflow.check(PROCESS, grant, "revoke", principal, reason=squash(reason)).reason
     actor = await actor_of(principal, ip=ip)
     async with in_transaction(db.connection().connection_name):
-        await workflow.apply(
+        applied = await workflow.apply(
             PROCESS,
             grant,
             "revoke",
@@ -259,7 +259,7 @@ async def revoke_grant(
             department=grant.department.code,
             reason=reason,
         )
-    return await _grant(str(grant.id))
+    return Outcome(await _grant(str(grant.id)), applied.changed)
 
 
 # -- reading ----------------------------------------------------------------------------------

@@ -49,8 +49,18 @@ from servicehall.resolvers.license_access import holder_code_of
 from servicehall.resolvers.license_catalog import ISSUABLE, actor_of, entry_by_code, squash
 from servicehall.resolvers.license_fields import Validity, check_values, validity_of
 from servicehall.resolvers.license_signing import canonical_claims, sign
-from servicehall.resolvers.outcome import Outcome, outcome, service
-from servicehall.workflow import Action, AllOf, HasRole, Need, Needs, Process, SameDepartment, State
+from servicehall.resolvers.outcome import Outcome, outcome, stepped
+from servicehall.workflow import (
+    Action,
+    AllOf,
+    Announce,
+    HasRole,
+    Need,
+    Needs,
+    Process,
+    SameDepartment,
+    State,
+)
 
 #: Licences ending within this many days show as expiring (and become reminders).
 EXPIRING_WITHIN = timedelta(days=90)
@@ -80,6 +90,7 @@ def is_expiring(status: str, valid_until: date | None, today: date) -> bool:
 # -- issuing and revoking ---------------------------------------------------------------------
 
 L = LicenseStatus
+_CHANGED = (Announce("License", lambda licence: licence.license_number),)
 #: A licence's life (LIC-3) on the workflow engine: issued valid, revoked by an issuer of its
 #: own department with a reason. EXPIRED is derived when read and takes no step; revoking
 #: twice (or meanwhile by someone else) is ``LICENSE_REVOKED``, as it always was.
@@ -93,7 +104,11 @@ PROCESS = Process(
     illegal=LicenseRevoked,
     conflict=LicenseRevoked,
     department=lambda licence: licence.department_id,
-    states=(State(L.VALID), State(L.REVOKED, terminal=True), State(L.EXPIRED, terminal=True)),
+    states=(
+        State(L.VALID, on_enter=_CHANGED),
+        State(L.REVOKED, terminal=True, on_enter=_CHANGED),
+        State(L.EXPIRED, terminal=True),
+    ),
     actions=(
         Action(
             "revoke",
@@ -154,7 +169,7 @@ async def _next_serial(key: str) -> int:
     return int(rows[0]["last_serial"])
 
 
-@service(lambda number: [("License", number)])
+@stepped
 async def issue_license(
     principal: Principal,
     keys: KeyStore,
@@ -168,7 +183,7 @@ async def issue_license(
     today: date,
     now: datetime | None = None,
     ip: str = "",
-) -> str:
+) -> Outcome[str]:
     """Issue and sign a licence under the entry's current version; its number."""
     now = now or clock.now()
     entry = await entry_by_code(catalog_code)
@@ -229,7 +244,7 @@ async def issue_license(
             created_at=now,
         )
         role = StaffRole.LICENSE_ISSUER.value
-        await workflow.start(PROCESS, licence, actor, role=role, now=now)
+        started = await workflow.start(PROCESS, licence, actor, role=role, now=now)
         await AuditEvent.record(
             "license.issued",
             actor=actor.identity,
@@ -239,7 +254,7 @@ async def issue_license(
             holder=holder.code,
             key=kid,
         )
-    return number
+    return Outcome(number, started.changed)
 
 
 async def license_by_number(number: str) -> License:
@@ -251,7 +266,7 @@ async def license_by_number(number: str) -> License:
     return found
 
 
-@service(lambda found: [("License", found.license_number)])
+@stepped
 async def revoke_license(
     principal: Principal,
     number: str,
@@ -259,14 +274,14 @@ async def revoke_license(
     reason: str,
     now: datetime | None = None,
     ip: str = "",
-) -> License:
+) -> Outcome[License]:
     """Revoke a valid (or expired) licence, with its reason; verification shows it at once."""
     now = now or clock.now()
     found = await license_by_number(number)
     reason = workflow.check(PROCESS, found, "revoke", principal, reason=squash(reason)).reason
     actor = await actor_of(principal, ip=ip)
     async with in_transaction(db.connection().connection_name):
-        await workflow.apply(
+        applied = await workflow.apply(
             PROCESS,
             found,
             "revoke",
@@ -282,7 +297,7 @@ async def revoke_license(
             target=f"license:{found.license_number}",
             reason=reason,
         )
-    return await license_by_number(found.license_number)
+    return Outcome(await license_by_number(found.license_number), applied.changed)
 
 
 # -- application material ---------------------------------------------------------------------

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("servicehall.errors")
 T = TypeVar("T")
+P = TypeVar("P")
 
 ErrorCodeEnum = strawberry.enum(ErrorCode, description="可预期错误的代码，前端据此分支处理。")
 
@@ -67,6 +68,22 @@ async def perform(
     if done.changed:
         context.loaders = Loaders()
     return await settle(context.changes, done), []
+
+
+async def respond(
+    context: Context,
+    run: Callable[[], Awaitable[Outcome[T]]],
+    payload: Callable[..., P],
+    present: Callable[[T], Awaitable[P]],
+) -> P:
+    """A mutation in one line: ``run`` calls the service with the mapped input
+    (:func:`perform`); an expected failure is ``payload(errors=[…])``, a success what
+    ``present`` makes of the service's result (read afresh through the loaders)."""
+    done, errors = await perform(context, run)
+    if errors:
+        return payload(errors=errors)
+    context.loaders = Loaders()  # what this request read before the write is stale
+    return await present(done)  # type: ignore[arg-type]  # no errors: the service returned
 
 
 def is_unexpected(error: GraphQLError) -> bool:

@@ -12,6 +12,7 @@ import strawberry
 from servicehall.errors import InvalidInput
 from servicehall.loaders import Row
 from servicehall.resolvers import license_catalog as resolvers
+from servicehall.resolvers import license_catalog_reads
 from servicehall.resolvers.enums import CatalogState, FieldType, HolderKind, ValidityRule
 from servicehall.resolvers.license_fields import FieldSpec, Validity
 from servicehall.resolvers.outcome import Outcome
@@ -159,7 +160,7 @@ class LicenseCatalogEntry:
 
 async def entry_for(info: Info, row: Row | None) -> LicenseCatalogEntry | None:
     """The entry if the principal may see it (drafts: their department and admins)."""
-    if row is None or not resolvers.can_see(
+    if row is None or not license_catalog_reads.can_see(
         info.context.principal, CatalogState(row["state"]), row["department_code"]
     ):
         return None
@@ -189,7 +190,7 @@ class LicenseCatalogQuery:
         after: str | None = None,
     ) -> Connection[LicenseCatalogEntry]:
         chosen = filter or LicenseCatalogFilter()
-        page = await resolvers.catalog_page(
+        page = await license_catalog_reads.catalog_page(
             info.context.principal,
             name=chosen.name,
             department_code=chosen.department_code,
