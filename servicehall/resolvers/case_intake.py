@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 from servicehall import db, workflow
 from servicehall.auth.principal import Principal
 from servicehall.clock import now as utc_now
-from servicehall.codes import make_case_number, parse_credit_code, parse_id_number
+from servicehall.codes import parse_credit_code, parse_id_number
 from servicehall.errors import Forbidden, InvalidInput, NotFound
 from servicehall.models import (
     Account,
@@ -25,6 +25,7 @@ from servicehall.models import (
     Enterprise,
     ServiceItem,
 )
+from servicehall.numbering import make_case_number
 from servicehall.resolvers.case_process import PROCESS, local_day, step_actor
 from servicehall.resolvers.cases import MAX_NOTE
 

@@ -27,7 +27,6 @@ from typing import Protocol
 
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.clock import LOCAL_TZ, cn_date
-from servicehall.codes import format_case_number
 from servicehall.errors import IllegalTransition
 from servicehall.models import (
     Case,
@@ -39,6 +38,7 @@ from servicehall.models import (
 )
 from servicehall.notify.outbox import Outgoing, in_app
 from servicehall.notify.templates import SIGNATURE, render_sms
+from servicehall.numbering import format_case_number
 from servicehall.resolvers import notifications
 from servicehall.workdays import ClockReading, Pause, WorkCalendar, read_clock
 from servicehall.workflow import (

@@ -24,9 +24,6 @@ from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.cache.base import CacheBackend, CacheUnavailable
 from servicehall.clock import now as utc_now
 from servicehall.clock import timestamp
-from servicehall.codes import (
-    parse_case_number,
-)
 from servicehall.errors import (
     Forbidden,
     InvalidInput,
@@ -41,6 +38,7 @@ from servicehall.models import (
     WorkflowStep,
 )
 from servicehall.models.cases import FINISHED
+from servicehall.numbering import parse_case_number
 from servicehall.resolvers.case_process import (
     PROCESS,
     history,

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 from servicehall import db
 from servicehall.auth.principal import Principal, PrincipalKind
-from servicehall.codes import parse_case_number
 from servicehall.errors import Forbidden, InvalidInput, PurposeRequired
 from servicehall.loaders.base import Row
 from servicehall.models import AccessBasis, Case, StaffRole
+from servicehall.numbering import parse_case_number
 from servicehall.resolvers.paging import Page, newest_first, normalised
 
 READ_SCOPE = "licenses:read"

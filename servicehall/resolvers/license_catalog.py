@@ -23,7 +23,7 @@ from tortoise.transactions import in_transaction
 
 from servicehall import clock, db, workflow
 from servicehall.auth.principal import Principal, PrincipalKind
-from servicehall.codes import CATALOG_CODE, normalize_code
+from servicehall.codes import normalize_code
 from servicehall.errors import (
     Conflict,
     Forbidden,
@@ -40,6 +40,7 @@ from servicehall.models import (
     LicenseCatalogVersion,
     StaffRole,
 )
+from servicehall.numbering import CATALOG_CODE
 from servicehall.resolvers.license_fields import (
     FieldSpec,
     Validity,

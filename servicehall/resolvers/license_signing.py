@@ -41,7 +41,7 @@ from servicehall.auth.accounts import require_admin
 from servicehall.auth.keys import LICENSES, KeyStore
 from servicehall.auth.principal import Principal
 from servicehall.clock import LOCAL_TZ
-from servicehall.codes import format_license_number, mask_id_number
+from servicehall.codes import mask_id_number
 from servicehall.loaders.base import Row
 from servicehall.loaders.licenses import load_licenses_by_number
 from servicehall.models import (
@@ -52,6 +52,7 @@ from servicehall.models import (
     LicenseStatus,
     VerificationCheck,
 )
+from servicehall.numbering import format_license_number
 from servicehall.resolvers.outcome import Outcome, outcome
 
 FORMAT = 1

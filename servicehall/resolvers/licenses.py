@@ -16,13 +16,7 @@ from servicehall import clock, db, workflow
 from servicehall.auth.accounts import signed_in_account
 from servicehall.auth.keys import KeyStore
 from servicehall.auth.principal import Principal, PrincipalKind
-from servicehall.codes import (
-    make_license_number,
-    parse_case_number,
-    parse_credit_code,
-    parse_id_number,
-    parse_license_number,
-)
+from servicehall.codes import parse_credit_code, parse_id_number
 from servicehall.errors import (
     CaseClosed,
     Forbidden,
@@ -44,6 +38,7 @@ from servicehall.models import (
     StaffRole,
 )
 from servicehall.models.cases import FINISHED
+from servicehall.numbering import make_license_number, parse_case_number, parse_license_number
 from servicehall.resolvers import cases
 from servicehall.resolvers.license_access import holder_code_of
 from servicehall.resolvers.license_catalog import ISSUABLE, actor_of, entry_by_code, squash

@@ -16,13 +16,9 @@ from typing import Any, Self
 import strawberry
 
 from servicehall.clock import local_today
-from servicehall.codes import (
-    format_case_number,
-    format_license_number,
-    parse_license_number,
-)
 from servicehall.errors import Forbidden, Unauthenticated
 from servicehall.loaders import Row
+from servicehall.numbering import format_case_number, format_license_number, parse_license_number
 from servicehall.resolvers import license_access, licenses
 from servicehall.resolvers.enums import AccessBasis, FieldType, HolderKind, LicenseStatus
 from servicehall.resolvers.license_access import Why
