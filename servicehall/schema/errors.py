@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -74,16 +75,17 @@ async def respond(
     context: Context,
     run: Callable[[], Awaitable[Outcome[T]]],
     payload: Callable[..., P],
-    present: Callable[[T], Awaitable[P]],
+    present: Callable[[T], P | Awaitable[P]],
 ) -> P:
     """A mutation in one line: ``run`` calls the service with the mapped input
     (:func:`perform`); an expected failure is ``payload(errors=[…])``, a success what
-    ``present`` makes of the service's result (read afresh through the loaders)."""
+    ``present`` makes of the service's result (reading afresh through the loaders)."""
     done, errors = await perform(context, run)
     if errors:
         return payload(errors=errors)
     context.loaders = Loaders()  # what this request read before the write is stale
-    return await present(done)  # type: ignore[arg-type]  # no errors: the service returned
+    made = present(done)  # type: ignore[arg-type]  # no errors: the service returned
+    return await made if inspect.isawaitable(made) else made
 
 
 def is_unexpected(error: GraphQLError) -> bool:
