@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from servicehall import seams
 from servicehall.auth.principal import ANONYMOUS, Principal, PrincipalKind
 from servicehall.schema import HallSchema, build_schema
 from servicehall.schema.cost import DEFAULT_LIST_SIZE, cost_limit
@@ -39,7 +40,7 @@ def cost(schema: HallSchema, query: str, variables: dict[str, object] | None = N
     prepared = schema.documents.prepare(query)
     assert not prepared.errors, prepared.errors
     (operation,) = prepared.operations()
-    return prepared.cost(schema._schema, operation, variables)
+    return prepared.cost(seams.graphql_schema(schema), operation, variables)
 
 
 def shipped() -> list[Path]:
@@ -56,7 +57,7 @@ def test_every_shipped_operation_is_well_under_its_limit(schema: HallSchema, pat
     assert not prepared.errors
     for operation in prepared.operations():
         assert operation.name is not None
-        value = prepared.cost(schema._schema, operation, {"year": 2024})
+        value = prepared.cost(seams.graphql_schema(schema), operation, {"year": 2024})
         limit = (
             settings.max_cost_signed_in
             if operation.name.value in SIGNED_IN
@@ -107,7 +108,7 @@ def test_fragment_fan_out_is_walked_once_per_fragment(schema: HallSchema) -> Non
         started = time.perf_counter()
         prepared = schema.documents.prepare(fragment_bomb(n))
         (operation,) = prepared.operations()
-        value = prepared.cost(schema._schema, operation, None)
+        value = prepared.cost(seams.graphql_schema(schema), operation, None)
         assert time.perf_counter() - started < 0.1
         assert not prepared.errors and value == 1 + 40
 
