@@ -48,6 +48,7 @@ from servicehall.resolvers.license_fields import (
     check_validity,
 )
 from servicehall.resolvers.outcome import Outcome, service, stepped
+from servicehall.text import squash
 from servicehall.workflow import (
     ADMIN,
     Action,
@@ -140,11 +141,6 @@ def can_edit(principal: Principal, department_code: str) -> bool:
 def require_editor(principal: Principal, department_code: str) -> None:
     if not can_edit(principal, department_code):
         raise Forbidden("仅本部门证照签发人或系统管理员可编目、注册证照目录")
-
-
-def squash(text: str) -> str:
-    """A reason as recorded: runs of white space become one space."""
-    return " ".join(text.split())
 
 
 def check_reason(reason: str, *, required: bool = True) -> str:

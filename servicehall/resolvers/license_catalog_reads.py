@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from servicehall import db
+from servicehall import db, text
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.loaders.licenses import ENTRY_COLUMNS, ENTRY_FROM, entry_row
 from servicehall.models import CatalogState
@@ -24,11 +24,6 @@ def can_see(principal: Principal, state: CatalogState, department_code: str) -> 
     if state in PUBLIC or principal.kind is PrincipalKind.ADMIN:
         return True
     return principal.kind is PrincipalKind.STAFF and principal.department_code == department_code
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 async def catalog_page(
@@ -53,7 +48,8 @@ async def catalog_page(
         where.append(f"(e.state IN ({q.bind_all(s.value for s in PUBLIC)}){own})")
     keyword = " ".join((name or "").split())
     if keyword:
-        where.append(f"e.name LIKE {q.bind(_like(keyword))} ESCAPE '\\'")
+        pattern = q.bind(f"%{text.like_escape(keyword)}%")
+        where.append(f"e.name LIKE {pattern} ESCAPE '\\'")
     if department_code:
         where.append(f"d.code = {q.bind(department_code.strip().upper())}")
     if states:

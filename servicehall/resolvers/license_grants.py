@@ -37,10 +37,11 @@ from servicehall.resolvers.license_catalog import (
     actor_of,
     check_reason,
     entry_by_code,
-    squash,
 )
 from servicehall.resolvers.outcome import Outcome, stepped
 from servicehall.resolvers.paging import Page, newest_first
+from servicehall.resolvers.revoking import revoke
+from servicehall.text import squash
 from servicehall.workflow import ADMIN, Action, Announce, Need, Needs, Process, State
 
 G = GrantStatus
@@ -231,34 +232,19 @@ async def revoke_grant(
     ip: str = "",
 ) -> Outcome[LicenseGrant]:
     """An administrator withdraws a right (it stops opening licences at once)."""
-    now = now or clock.now()
     grant = await _grant(grant_id)
-    reason = workflow.check(PROCESS, grant, "revoke", principal, reason=squash(reason)).reason
-    actor = await actor_of(principal, ip=ip)
-    async with in_transaction(db.connection().connection_name):
-        applied = await workflow.apply(
-            PROCESS,
-            grant,
-            "revoke",
-            principal,
-            actor,
-            reason=reason,
-            now=now,
-            changes={
-                "revoked_at": now,
-                "revoked_by": actor.identity,
-                "revoked_by_name": actor.name,
-                "revoke_reason": reason,
-            },
-        )
-        await AuditEvent.record(
-            "license_grant.revoked",
-            actor=actor.identity,
-            target=f"license_grant:{grant.id}",
-            catalog=grant.entry.code,
-            department=grant.department.code,
-            reason=reason,
-        )
+    applied = await revoke(
+        PROCESS,
+        grant,
+        principal,
+        reason=reason,
+        audit="license_grant.revoked",
+        target=f"license_grant:{grant.id}",
+        details={"catalog": grant.entry.code, "department": grant.department.code},
+        record_name=True,
+        now=now,
+        ip=ip,
+    )
     return Outcome(await _grant(str(grant.id)), applied.changed)
 
 

@@ -41,10 +41,11 @@ from servicehall.models.cases import FINISHED
 from servicehall.numbering import make_license_number, parse_case_number, parse_license_number
 from servicehall.resolvers import cases
 from servicehall.resolvers.license_access import holder_code_of
-from servicehall.resolvers.license_catalog import ISSUABLE, actor_of, entry_by_code, squash
+from servicehall.resolvers.license_catalog import ISSUABLE, actor_of, entry_by_code
 from servicehall.resolvers.license_fields import Validity, check_values, validity_of
 from servicehall.resolvers.license_signing import canonical_claims, sign
 from servicehall.resolvers.outcome import Outcome, outcome, stepped
+from servicehall.resolvers.revoking import revoke
 from servicehall.workflow import (
     Action,
     AllOf,
@@ -271,27 +272,17 @@ async def revoke_license(
     ip: str = "",
 ) -> Outcome[License]:
     """Revoke a valid (or expired) licence, with its reason; verification shows it at once."""
-    now = now or clock.now()
     found = await license_by_number(number)
-    reason = workflow.check(PROCESS, found, "revoke", principal, reason=squash(reason)).reason
-    actor = await actor_of(principal, ip=ip)
-    async with in_transaction(db.connection().connection_name):
-        applied = await workflow.apply(
-            PROCESS,
-            found,
-            "revoke",
-            principal,
-            actor,
-            reason=reason,
-            now=now,
-            changes={"revoked_at": now, "revoked_by": actor.identity, "revoke_reason": reason},
-        )
-        await AuditEvent.record(
-            "license.revoked",
-            actor=actor.identity,
-            target=f"license:{found.license_number}",
-            reason=reason,
-        )
+    applied = await revoke(
+        PROCESS,
+        found,
+        principal,
+        reason=reason,
+        audit="license.revoked",
+        target=f"license:{found.license_number}",
+        now=now,
+        ip=ip,
+    )
     return Outcome(await license_by_number(found.license_number), applied.changed)
 
 
