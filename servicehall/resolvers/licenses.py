@@ -218,7 +218,6 @@ async def issue_license(
             "data": data,
         }
         token, kid = await sign(keys, canonical_claims(row))
-        account = await signed_in_account(principal)
         licence = await License.create(
             license_number=number,
             entry=entry,
@@ -228,7 +227,7 @@ async def issue_license(
             holder_name=holder.name,
             enterprise_id=holder.enterprise_id,
             department=entry.department,
-            issued_by=account,
+            issued_by_id=actor.account_id,
             issuer_name=actor.name,
             issued_on=issued_on,
             valid_from=start,

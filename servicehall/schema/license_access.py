@@ -41,12 +41,18 @@ def why_of(context: Context, case_number: str | None, purpose: str | None) -> Wh
     return license_access.check_why(case_number, purpose)
 
 
+async def _account(context: Context) -> Row | None:
+    """The signed-in account's row, through the request's loader (None without one)."""
+    subject = context.principal.subject
+    return await context.loaders.accounts_by_subject.load(subject) if subject else None
+
+
 async def own_holder_code(context: Context) -> str | None:
     """The holder code the signed-in account owns (credit code or ID number)."""
     principal = context.principal
     id_number = None
-    if principal.kind is PrincipalKind.PERSON and principal.subject:
-        account = await context.loaders.accounts_by_subject.load(principal.subject)
+    if principal.kind is PrincipalKind.PERSON:
+        account = await _account(context)
         id_number = account["id_number"] if account else None
     return license_access.holder_code_of(principal, id_number)
 
@@ -60,7 +66,7 @@ async def log_read(
         client = principal.client_id or ""
         name = await loaders.client_names.load(client) or client
     else:
-        account = await loaders.accounts_by_subject.load(principal.subject or "")
+        account = await _account(context)
         name = account["display_name"] if account else principal.identity
     department_row = await loaders.departments_by_code.load(department)
     await loaders.license_accesses.load(
