@@ -72,7 +72,8 @@ from servicehall.codes import make_id_number
 from servicehall.demo.loader import load_demo
 from servicehall.models import Account, ApplicantKind, CaseChannel, CaseStage, ServiceItem
 from servicehall.models.identity import StaffRole
-from servicehall.resolvers.cases import Applicant, advance_case, create_case
+from servicehall.resolvers.case_intake import Applicant, create_case
+from servicehall.resolvers.cases import advance_case
 from servicehall.workdays import WorkCalendar
 
 URL = database_url("servicehall_bench_progress")

@@ -16,7 +16,7 @@ from servicehall.auth.keys import LICENSES, PURPOSES, TOKENS
 from servicehall.cli import admin, data, server
 from servicehall.errors import ServiceHallError
 from servicehall.models import ClientKind
-from servicehall.resolvers import ingest
+from servicehall.resolvers import feeds
 from servicehall.settings import Settings, SettingsError
 
 
@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     imports = commands.add_parser(
         "import", help="import a department's CSV file (header row of field names)"
     )
-    imports.add_argument("kind", choices=[name.replace("_", "-") for name in ingest.FEEDS])
+    imports.add_argument("kind", choices=[name.replace("_", "-") for name in feeds.FEEDS])
     imports.add_argument("file")
     imports.add_argument("--encoding", default="utf-8-sig", help="e.g. gb18030 for Excel files")
     imports.set_defaults(handler=data.cmd_import)

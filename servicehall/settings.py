@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
@@ -29,6 +29,16 @@ DEFAULT_DATABASE_URL = "sqlite://servicehall.sqlite3"
 _DB_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg")
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
 PREFIX = "SERVICEHALL_"
+
+
+def positive(default: int) -> int:
+    """A setting that must be at least 1 (checked when :class:`Settings` is built)."""
+    return field(default=default, metadata={"at_least": 1})
+
+
+def not_negative(default: int) -> int:
+    """A setting that may be 0 but not less."""
+    return field(default=default, metadata={"at_least": 0})
 
 
 class SettingsError(ValueError):
@@ -74,65 +84,65 @@ class Settings:
     graphiql: bool | None = None
     #: Schema introspection; defaults to on in ``dev`` and off in ``prod``.
     introspection: bool | None = None
-    max_query_depth: int = 12
-    max_aliases: int = 30
-    max_tokens: int = 4000
-    max_body_bytes: int = 256 * 1024
+    max_query_depth: int = positive(12)
+    max_aliases: int = positive(30)
+    max_tokens: int = positive(4000)
+    max_body_bytes: int = positive(256 * 1024)
     #: Request body limit for department systems (machine clients) pushing feed batches:
     #: a full batch of 2000 records is about 600 KiB of JSON.
-    feed_max_body_bytes: int = 4 * 1024 * 1024
+    feed_max_body_bytes: int = positive(4 * 1024 * 1024)
     #: Distinct operation texts kept parsed and validated per process, and the bytes they
     #: may take (estimated per entry from its length and tokens) (F15).
-    document_cache_size: int = 1024
-    document_cache_bytes: int = 16 * 1024 * 1024
+    document_cache_size: int = positive(1024)
+    document_cache_bytes: int = positive(16 * 1024 * 1024)
     #: The most one operation may cost (``schema/cost.py``: 1 per field, lists multiply),
     #: by who asks (F2): anonymous callers and kiosks, people and staff signed in, and
     #: machine clients (department systems, the federation router's own calls).
-    max_cost_anonymous: int = 10_000
-    max_cost_signed_in: int = 50_000
-    max_cost_machine: int = 200_000
+    max_cost_anonymous: int = positive(10_000)
+    max_cost_signed_in: int = positive(50_000)
+    max_cost_machine: int = positive(200_000)
     #: Second line behind the cost limit: seconds an operation may run before it is
     #: cancelled, and the largest answer sent (F2).
     execution_timeout: float = 10.0
-    max_response_bytes: int = 4 * 1024 * 1024
+    max_response_bytes: int = positive(4 * 1024 * 1024)
     #: Seconds a public response stays in the response cache (0 disables it), and the
     #: largest answer stored there (F4).
-    response_cache_ttl: int = 300
-    response_cache_max_bytes: int = 256 * 1024
+    response_cache_ttl: int = not_negative(300)
+    response_cache_max_bytes: int = positive(256 * 1024)
     #: Seconds an automatic persisted query (APQ) text is kept: registered by someone
     #: signed in, and anonymously (F4).
-    persisted_query_ttl: int = 7 * 24 * 3600
-    persisted_query_anonymous_ttl: int = 24 * 3600
+    persisted_query_ttl: int = not_negative(7 * 24 * 3600)
+    persisted_query_anonymous_ttl: int = not_negative(24 * 3600)
     #: The longest APQ text stored, and APQ registrations per minute from one IP (F4).
-    persisted_query_max_bytes: int = 32 * 1024
-    persisted_queries_per_ip: int = 30
+    persisted_query_max_bytes: int = positive(32 * 1024)
+    persisted_queries_per_ip: int = positive(30)
     #: Pool size per process for PostgreSQL.
-    database_pool_size: int = 10
+    database_pool_size: int = positive(10)
     #: Key prefix in Redis, so several halls (or test runs) can share one server.
     cache_prefix: str = "servicehall:"
     #: Milliseconds Redis gets to connect and to answer each command (a hung Redis must
     #: not stall every request); also the wait for a free pooled connection.
-    redis_timeout_ms: int = 500
+    redis_timeout_ms: int = positive(500)
     #: Consecutive Redis failures that open the circuit breaker, and the seconds it stays
     #: open (calls fail at once) before one probe call is let through.
-    redis_breaker_failures: int = 3
-    redis_breaker_cooldown: int = 5
+    redis_breaker_failures: int = positive(3)
+    redis_breaker_cooldown: int = positive(5)
     #: Seconds a token's revocation answer read from the database is reused in-process
     #: while Redis is unavailable.
-    revocation_cache_seconds: int = 5
+    revocation_cache_seconds: int = positive(5)
     #: The hall's external base URL: the OpenID Connect issuer and the base of its links.
     public_url: str = "http://127.0.0.1:8000"
     #: Encrypts signing keys and upstream client secrets at rest; required in prod.
     secret_key: str | None = None
     #: Lifetimes in seconds.
-    access_token_ttl: int = 600
-    refresh_token_ttl: int = 7 * 24 * 3600
-    session_idle_ttl: int = 30 * 60
-    session_max_ttl: int = 12 * 3600
+    access_token_ttl: int = positive(600)
+    refresh_token_ttl: int = positive(7 * 24 * 3600)
+    session_idle_ttl: int = positive(30 * 60)
+    session_max_ttl: int = positive(12 * 3600)
     #: argon2id cost (RFC 9106 second recommendation: t=3, 64 MiB).
-    argon2_time_cost: int = 3
-    argon2_memory_kib: int = 65536
-    argon2_parallelism: int = 4
+    argon2_time_cost: int = positive(3)
+    argon2_memory_kib: int = positive(65536)
+    argon2_parallelism: int = positive(4)
     #: Outgoing mail: ``smtp://[user:password@]host[:port]`` (STARTTLS when offered;
     #: ``?starttls=required|off``) or ``smtps://``. Unset: mail is written to the log.
     smtp_url: str | None = None
@@ -152,16 +162,16 @@ class Settings:
     holidays_file: str | None = None
     #: Public progress lookups (CASE-1) per minute from one IP, and from one kiosk device
     #: (a device serves many residents).
-    case_lookups_per_ip: int = 20
-    case_lookups_per_device: int = 120
+    case_lookups_per_ip: int = positive(20)
+    case_lookups_per_device: int = positive(120)
     #: Refusals of private data and failed secret checks written to the audit log per
     #: minute for one actor and address (F16); past it one ``audit.suppressed`` event.
-    audit_refusals_per_minute: int = 30
+    audit_refusals_per_minute: int = positive(30)
     #: Kiosk mode (STA-4): seconds without a touch before a terminal wipes everything
     #: entered and shown and returns home (a countdown shows before).
     kiosk_idle_seconds: int = 90
     #: Requests per minute one kiosk device may send to ``/kiosk/graphql``.
-    kiosk_requests_per_device: int = 300
+    kiosk_requests_per_device: int = positive(300)
     #: The kiosk process (``servicehall kiosk``): the hall it calls, e.g.
     #: ``https://zwfw.doumen.gov.cn`` (unset: a hall inside the kiosk process, on this
     #: process's database), and its device's client credentials (``servicehall
@@ -170,7 +180,7 @@ class Settings:
     kiosk_client_id: str | None = None
     kiosk_client_secret: str | None = None
     #: Delivery attempts before the outbox gives a message up (state ``dead``).
-    outbox_max_attempts: int = 8
+    outbox_max_attempts: int = positive(8)
     #: Run the outbox worker and the periodic jobs in the app (every replica takes part;
     #: claims and locks make each message go once and each job run once per period).
     scheduler: bool = True
@@ -189,30 +199,13 @@ class Settings:
                 f"SERVICEHALL_REDIS_URL must be a redis://, rediss:// or unix:// URL, "
                 f"not {self.redis_url!r}"
             )
-        for name in (
-            "max_query_depth",
-            "max_aliases",
-            "max_tokens",
-            "max_body_bytes",
-            "feed_max_body_bytes",
-            "document_cache_size",
-            "document_cache_bytes",
-            "database_pool_size",
-            "max_cost_anonymous",
-            "max_cost_signed_in",
-            "max_cost_machine",
-            "max_response_bytes",
-            "response_cache_max_bytes",
-            "persisted_query_max_bytes",
-            "persisted_queries_per_ip",
-        ):
-            if getattr(self, name) < 1:
+        for spec in fields(self):
+            low = spec.metadata.get("at_least")
+            if low is not None and getattr(self, spec.name) < low:
+                rule = "must not be negative" if low == 0 else f"must be at least {low}"
                 raise SettingsError(
-                    f"{_env_name(name)} must be at least 1, not {getattr(self, name)}"
+                    f"{_env_name(spec.name)} {rule}, not {getattr(self, spec.name)}"
                 )
-        for name in ("response_cache_ttl", "persisted_query_ttl", "persisted_query_anonymous_ttl"):
-            if getattr(self, name) < 0:
-                raise SettingsError(f"{_env_name(name)} must not be negative")
         if not 0 < self.execution_timeout <= 600:
             raise SettingsError(
                 "SERVICEHALL_EXECUTION_TIMEOUT must be above 0 and at most 600 seconds, "
@@ -241,26 +234,6 @@ class Settings:
             raise SettingsError(
                 "SERVICEHALL_SECRET_KEY of at least 32 characters is required in prod"
             )
-        for name in (
-            "access_token_ttl",
-            "refresh_token_ttl",
-            "session_idle_ttl",
-            "session_max_ttl",
-            "argon2_time_cost",
-            "argon2_memory_kib",
-            "argon2_parallelism",
-            "outbox_max_attempts",
-            "case_lookups_per_ip",
-            "case_lookups_per_device",
-            "audit_refusals_per_minute",
-            "kiosk_requests_per_device",
-            "redis_timeout_ms",
-            "redis_breaker_failures",
-            "redis_breaker_cooldown",
-            "revocation_cache_seconds",
-        ):
-            if getattr(self, name) < 1:
-                raise SettingsError(f"{_env_name(name)} must be at least 1")
         self._check_kiosk()
         self._check_messaging()
 

@@ -60,6 +60,11 @@ def query_terms(token: str) -> list[str]:
     return [bigrams[0], bigrams[len(bigrams) // 2], bigrams[-1]]
 
 
+def squash(text: str) -> str:
+    """A reason or name as recorded: runs of white space become one space."""
+    return " ".join(text.split())
+
+
 def like_escape(text: str) -> str:
     """Escape ``%``, ``_`` and ``\\`` for a ``LIKE ... ESCAPE '\\'`` pattern."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

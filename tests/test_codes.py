@@ -7,19 +7,11 @@ from datetime import date
 import pytest
 
 from servicehall.codes import (
-    ALPHANUMERIC,
-    format_case_number,
-    format_license_number,
-    make_case_number,
     make_credit_code,
-    make_license_number,
     make_registration_number,
     mod11_10_check_digit,
-    mod37_36_check_character,
     org_code_check_character,
-    parse_case_number,
     parse_credit_code,
-    parse_license_number,
     parse_registration_number,
     uscc_check_character,
 )
@@ -29,6 +21,16 @@ from servicehall.errors import (
     InvalidCreditCode,
     InvalidLicenseNumber,
     InvalidRegistrationNumber,
+)
+from servicehall.numbering import (
+    ALPHANUMERIC,
+    format_case_number,
+    format_license_number,
+    make_case_number,
+    make_license_number,
+    mod37_36_check_character,
+    parse_case_number,
+    parse_license_number,
 )
 
 # Published codes of well-known enterprises: independent evidence the algorithms are right.

@@ -16,7 +16,7 @@ from servicehall.cache.factory import create_backend
 from servicehall.cache.memory import MemoryBackend
 from servicehall.cli.common import with_database
 from servicehall.models import ClientKind, SigningKey
-from servicehall.resolvers import clients, kiosks, licenses
+from servicehall.resolvers import clients, kiosks, license_signing
 from servicehall.settings import Settings
 
 
@@ -41,7 +41,7 @@ def cmd_keys_withdraw(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work() -> int:
         await db.require_migrated()
-        return (await licenses.withdraw_key(CLI_OPERATOR, keys, args.kid)).result
+        return (await license_signing.withdraw_key(CLI_OPERATOR, keys, args.kid)).result
 
     try:
         resigned = with_database(settings, work)

@@ -13,7 +13,7 @@ from servicehall.auth.accounts import CLI_OPERATOR
 from servicehall.cache.factory import create_backend
 from servicehall.cli.common import changes_announcer, with_database
 from servicehall.notify.service import Notifier
-from servicehall.resolvers import ingest
+from servicehall.resolvers import feeds, ingest
 from servicehall.resolvers.outcome import settle
 from servicehall.settings import Settings
 from servicehall.workdays import work_calendar
@@ -21,7 +21,7 @@ from servicehall.workdays import work_calendar
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import a department's CSV file with the rules of the feed mutations (ENT-15)."""
-    feed = ingest.FEEDS[args.kind.replace("-", "_")]
+    feed = feeds.FEEDS[args.kind.replace("-", "_")]
     try:
         records = ingest.read_csv(feed, Path(args.file), encoding=args.encoding)
     except ingest.FileInvalid as error:

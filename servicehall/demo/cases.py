@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from servicehall.clock import LOCAL_TZ
-from servicehall.codes import make_case_number, make_id_number
+from servicehall.codes import make_id_number
 from servicehall.demo.accounts import PERSON_ID
 from servicehall.demo.enterprises import DEMO_CREDIT_CODE
 from servicehall.models import (
@@ -36,6 +36,7 @@ from servicehall.models import (
     StaffRole,
     WorkflowStep,
 )
+from servicehall.numbering import make_case_number
 from servicehall.resolvers.case_process import PROCESS, Mark, action_to, clock_of
 from servicehall.resolvers.ratings import indicators_for, public_comment
 from servicehall.workdays import WorkCalendar

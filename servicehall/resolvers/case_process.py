@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.clock import LOCAL_TZ, cn_date
-from servicehall.codes import format_case_number
 from servicehall.errors import IllegalTransition
 from servicehall.models import (
     Case,
@@ -38,10 +38,12 @@ from servicehall.models import (
 )
 from servicehall.notify.outbox import Outgoing, in_app
 from servicehall.notify.templates import SIGNATURE, render_sms
+from servicehall.numbering import format_case_number
 from servicehall.resolvers import notifications
 from servicehall.workdays import ClockReading, Pause, WorkCalendar, read_clock
 from servicehall.workflow import (
     Action,
+    Actor,
     AllOf,
     Clock,
     Deadline,
@@ -312,3 +314,14 @@ async def notices(case: Case, template: str, stage: CaseStage, note: str) -> lis
             )
         )
     return messages
+
+
+def step_actor(
+    principal: Principal | None, name: str, account_id: int | None, ip: str
+) -> tuple[Actor, str]:
+    """Who a step records, and the role they act in: the applicant ("owner") or a case
+    handler; without a principal (imports, benches) only the name shown is known."""
+    if principal is None:
+        return Actor("", name, account_id, ip=ip), ""
+    role = StaffRole.CASE_HANDLER.value if principal.kind is PrincipalKind.STAFF else "owner"
+    return Actor.of(principal, name, account_id=account_id, ip=ip), role

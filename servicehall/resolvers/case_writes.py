@@ -1,15 +1,26 @@
-"""Applying for a case, online or at a window (CASE-1), as services that take the
-principal and return the new case's number. Moving a case through its stages stays in
-``resolvers/cases.py`` (the case process)."""
+"""The case services the mutations call: applying for a case, online or at a window
+(CASE-1), and a handler moving it one stage on (CASE-2). Each takes the principal and
+returns the case's number; the rules of a move are the case process (``cases.py``,
+``case_process.py``)."""
 
 from __future__ import annotations
 
 from servicehall.auth.accounts import require_account, signed_in_account
 from servicehall.auth.principal import Principal
+from servicehall.cache.base import CacheBackend
 from servicehall.errors import Forbidden, NotFound
-from servicehall.models import ApplicantKind, CaseChannel, Enterprise, ServiceItem
-from servicehall.resolvers import cases
+from servicehall.models import (
+    ApplicantKind,
+    CaseChannel,
+    CaseOutcome,
+    CaseStage,
+    Enterprise,
+    ServiceItem,
+)
+from servicehall.notify.service import Notifier
+from servicehall.resolvers import case_intake, cases
 from servicehall.resolvers.outcome import Outcome, outcome
+from servicehall.workdays import WorkCalendar
 
 
 async def submit_case(
@@ -25,8 +36,8 @@ async def submit_case(
         if principal.enterprise_code
         else None
     )
-    applicant = cases.applicant_of_account(account, enterprise)
-    case = await cases.create_case(
+    applicant = case_intake.applicant_of_account(account, enterprise)
+    case = await case_intake.create_case(
         item_code,
         applicant,
         channel,
@@ -56,11 +67,11 @@ async def register_case(
     if item is None:
         raise NotFound(f"事项“{item_code[:32]}”不存在", field="itemCode")
     cases.require_handler(principal, item.department.code)
-    applicant = await cases.window_applicant(
+    applicant = await case_intake.window_applicant(
         applicant_kind, applicant_name, applicant_code, applicant_phone
     )
     account = await signed_in_account(principal)
-    case = await cases.create_case(
+    case = await case_intake.create_case(
         item_code,
         applicant,
         CaseChannel.WINDOW,
@@ -71,3 +82,37 @@ async def register_case(
         ip=ip,
     )
     return outcome(case.case_number)
+
+
+async def advance(
+    principal: Principal,
+    case_number: str,
+    to: CaseStage,
+    *,
+    note: str,
+    outcome: CaseOutcome | None,
+    calendar: WorkCalendar,
+    cache: CacheBackend,
+    notifier: Notifier,
+    ip: str = "",
+) -> Outcome[str]:
+    """A case handler of the handling department moves the case one stage on; after the
+    commit the move is published to the case's subscribers and the outbox worker woken
+    for the applicant's notices."""
+    principal = require_account(principal)
+    cases.require_handler(principal)
+    account = await signed_in_account(principal)
+    moved = await cases.advance_case(
+        principal,
+        case_number,
+        to,
+        handler=account.display_name,
+        handler_account_id=account.id,
+        note=note,
+        outcome=outcome,
+        calendar=calendar,
+        ip=ip,
+    )
+    await cases.publish_move(cache, moved)
+    notifier.kick()
+    return Outcome(moved.case.case_number)

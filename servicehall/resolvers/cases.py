@@ -4,7 +4,8 @@ The ten stages are the workflow process ``resolvers.case_process.PROCESS``: staf
 handling department with the case-handler role move cases, and ``servicehall.workflow``
 takes each move in one transaction (the case's new stage, the step in ``workflow_step``,
 the statutory clock re-read, the applicant told through the outbox). A move is then
-published to subscribers of the case through the cache backend's pub/sub.
+published to subscribers of the case through the cache backend's pub/sub. Opening a
+case is ``case_intake.py``; the services the mutations call are ``case_writes.py``.
 """
 
 from __future__ import annotations
@@ -17,19 +18,12 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
-from tortoise.transactions import in_transaction
 
 from servicehall import db, workflow
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.cache.base import CacheBackend, CacheUnavailable
 from servicehall.clock import now as utc_now
 from servicehall.clock import timestamp
-from servicehall.codes import (
-    make_case_number,
-    parse_case_number,
-    parse_credit_code,
-    parse_id_number,
-)
 from servicehall.errors import (
     Forbidden,
     InvalidInput,
@@ -37,23 +31,19 @@ from servicehall.errors import (
     RateLimited,
 )
 from servicehall.models import (
-    Account,
-    AccountKind,
-    ApplicantKind,
     Case,
-    CaseChannel,
     CaseOutcome,
     CaseStage,
-    Enterprise,
-    ServiceItem,
     StaffRole,
     WorkflowStep,
 )
 from servicehall.models.cases import FINISHED
+from servicehall.numbering import parse_case_number
 from servicehall.resolvers.case_process import (
     PROCESS,
     history,
     local_day,
+    step_actor,
 )
 
 # The stage machine, as callers of this module knew it (declared in ``case_process``).
@@ -73,122 +63,6 @@ S = CaseStage
 MAX_NOTE = MAX_TEXT
 
 NOT_FOUND_MESSAGE = "未找到该办件，请核对办件编号和申请人姓名"
-
-
-# -- creating cases -------------------------------------------------------------------------
-
-
-async def _next_serial(day: date) -> int:
-    q = db.Sql(db.dialect())
-    key = q.bind(db.sql_date(day))
-    rows = await db.fetch(
-        f"INSERT INTO case_counter (day, last_serial) VALUES ({key}, 1) "
-        "ON CONFLICT (day) DO UPDATE SET last_serial = case_counter.last_serial + 1 "
-        "RETURNING last_serial",
-        q.values,
-    )
-    return int(rows[0]["last_serial"])
-
-
-@dataclass(frozen=True, slots=True)
-class Applicant:
-    kind: ApplicantKind
-    name: str
-    code: str
-    phone: str = ""
-    enterprise_id: int | None = None
-    account_id: int | None = None
-
-
-def applicant_of_account(account: Account, enterprise: Enterprise | None) -> Applicant:
-    """The applicant a signed-in person or enterprise applies as."""
-    if account.kind is AccountKind.ENTERPRISE and enterprise is not None:
-        return Applicant(
-            ApplicantKind.ENTERPRISE,
-            enterprise.name,
-            enterprise.credit_code,
-            enterprise.contact_phone,
-            enterprise.id,
-            account.id,
-        )
-    if account.kind is AccountKind.PERSON and account.id_number:
-        return Applicant(
-            ApplicantKind.PERSON,
-            account.display_name,
-            account.id_number,
-            account.phone or "",
-            None,
-            account.id,
-        )
-    raise Forbidden("仅个人和企业账号可以申办事项")
-
-
-async def window_applicant(kind: ApplicantKind, name: str, code: str, phone: str) -> Applicant:
-    """An applicant at a window, checked: a valid ID number or a registered enterprise."""
-    name = " ".join(name.split())
-    if not 2 <= len(name) <= 64:
-        raise InvalidInput("申请人姓名或名称应为2到64个字", field="applicantName")
-    phone = phone.strip()
-    if phone and not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
-        raise InvalidInput("手机号码应为11位数字", field="applicantPhone")
-    if kind is ApplicantKind.PERSON:
-        return Applicant(kind, name, parse_id_number(code, field="applicantCode"), phone)
-    credit_code = parse_credit_code(code, field="applicantCode").value
-    enterprise = await Enterprise.get_or_none(credit_code=credit_code)
-    return Applicant(kind, name, credit_code, phone, enterprise.id if enterprise else None)
-
-
-def _actor(
-    principal: Principal | None, name: str, account_id: int | None, ip: str
-) -> tuple[workflow.Actor, str]:
-    """Who a step records, and the role they act in: the applicant ("owner") or a case
-    handler; without a principal (imports, benches) only the name shown is known."""
-    if principal is None:
-        return workflow.Actor("", name, account_id, ip=ip), ""
-    role = StaffRole.CASE_HANDLER.value if principal.kind is PrincipalKind.STAFF else "owner"
-    return workflow.Actor.of(principal, name, account_id=account_id, ip=ip), role
-
-
-async def create_case(
-    item_code: str,
-    applicant: Applicant,
-    channel: CaseChannel,
-    *,
-    handler: str,
-    handler_account_id: int | None,
-    note: str = "",
-    now: datetime | None = None,
-    principal: Principal | None = None,
-    ip: str = "",
-) -> Case:
-    """A new case at 申办, its first step recorded and the applicant told. ``handler`` is
-    the name the history shows ("申请人", or the window's staff member)."""
-    now = now or utc_now()
-    item = await ServiceItem.get_or_none(code=item_code.strip()).prefetch_related("department")
-    if item is None:
-        raise NotFound(f"事项“{item_code[:32]}”不存在", field="itemCode")
-    if len(note) > MAX_NOTE:
-        raise InvalidInput(f"备注不能超过{MAX_NOTE}字", field="note")
-    actor, role = _actor(principal, handler, handler_account_id, ip)
-    async with in_transaction(db.connection().connection_name):
-        number = make_case_number(local_day(now), await _next_serial(local_day(now)))
-        case = await Case.create(
-            case_number=number,
-            item=item,
-            department=item.department,
-            applicant_kind=applicant.kind,
-            applicant_name=applicant.name,
-            applicant_code=applicant.code,
-            applicant_phone=applicant.phone,
-            enterprise_id=applicant.enterprise_id,
-            account_id=applicant.account_id,
-            channel=channel,
-            stage=S.SUBMITTED,
-            submitted_at=now,
-            limit_days=max(item.statutory_limit_days, 1),
-        )
-        await workflow.start(PROCESS, case, actor, reason=note, role=role, now=now)
-    return case
 
 
 # -- moving cases ---------------------------------------------------------------------------
@@ -256,7 +130,7 @@ async def advance_case(
         await Case.filter(id=moved.id).update(deadline=moved.deadline, paused=moved.paused)
         readings.append(clock)
 
-    actor, _ = _actor(principal, handler, handler_account_id, ip)
+    actor, _ = step_actor(principal, handler, handler_account_id, ip)
     applied = await workflow.apply(
         PROCESS,
         case,

@@ -23,7 +23,7 @@ from tortoise.transactions import in_transaction
 
 from servicehall import clock, db, workflow
 from servicehall.auth.principal import Principal, PrincipalKind
-from servicehall.codes import CATALOG_CODE, normalize_code
+from servicehall.codes import normalize_code
 from servicehall.errors import (
     Conflict,
     Forbidden,
@@ -31,7 +31,6 @@ from servicehall.errors import (
     InvalidInput,
     NotFound,
 )
-from servicehall.loaders.licenses import ENTRY_COLUMNS, ENTRY_FROM, entry_row
 from servicehall.models import (
     AuditEvent,
     CatalogState,
@@ -41,14 +40,15 @@ from servicehall.models import (
     LicenseCatalogVersion,
     StaffRole,
 )
+from servicehall.numbering import CATALOG_CODE
 from servicehall.resolvers.license_fields import (
     FieldSpec,
     Validity,
     check_field_list,
     check_validity,
 )
-from servicehall.resolvers.outcome import service
-from servicehall.resolvers.paging import Page, newest_first
+from servicehall.resolvers.outcome import Outcome, service, stepped
+from servicehall.text import squash
 from servicehall.workflow import (
     ADMIN,
     Action,
@@ -143,11 +143,6 @@ def require_editor(principal: Principal, department_code: str) -> None:
         raise Forbidden("仅本部门证照签发人或系统管理员可编目、注册证照目录")
 
 
-def squash(text: str) -> str:
-    """A reason as recorded: runs of white space become one space."""
-    return " ".join(text.split())
-
-
 def check_reason(reason: str, *, required: bool = True) -> str:
     text = squash(reason)
     if required and not text:
@@ -193,7 +188,7 @@ async def _audit(
     )
 
 
-@service(lambda entry: [("LicenseCatalogEntry", entry.code)])
+@stepped
 async def create_entry(
     principal: Principal,
     *,
@@ -206,7 +201,7 @@ async def create_entry(
     reason: str = "",
     now: datetime | None = None,
     ip: str = "",
-) -> LicenseCatalogEntry:
+) -> Outcome[LicenseCatalogEntry]:
     """A new entry in 编目 (draft) with its first version."""
     now = now or clock.now()
     department_code = department_code or principal.department_code
@@ -234,9 +229,11 @@ async def create_entry(
         )
         await LicenseCatalogVersion.create(entry=entry, version=1, created_at=now, **values)
         role = "admin" if principal.kind is PrincipalKind.ADMIN else StaffRole.LICENSE_ISSUER.value
-        await workflow.start(PROCESS, entry, actor, reason=reason or "新建编目", role=role, now=now)
+        started = await workflow.start(
+            PROCESS, entry, actor, reason=reason or "新建编目", role=role, now=now
+        )
         await _audit(entry, None, actor, reason or "新建编目")
-    return entry
+    return Outcome(entry, started.changed)
 
 
 def _version_values(
@@ -292,7 +289,7 @@ async def edit_draft(
     return await entry_by_code(entry.code)
 
 
-@service(lambda entry: [("LicenseCatalogEntry", entry.code)])
+@stepped
 async def move(
     principal: Principal,
     code: str,
@@ -304,7 +301,7 @@ async def move(
     validity: Validity | None = None,
     now: datetime | None = None,
     ip: str = "",
-) -> LicenseCatalogEntry:
+) -> Outcome[LicenseCatalogEntry]:
     """Take one step of the lifecycle, recorded; a change (→ 变更) adds a version built
     from the current one and what is given."""
     now = now or clock.now()
@@ -334,7 +331,7 @@ async def move(
         updates: dict[str, Any] = {"version": version, "updated_at": now}
         if values is not None:
             updates["name"] = values["name"]
-        await workflow.apply(
+        applied = await workflow.apply(
             PROCESS,
             entry,
             decision.action.name,
@@ -349,7 +346,7 @@ async def move(
                 entry=entry, version=version, created_at=now, **values
             )
         await _audit(entry, source, actor, decision.reason)
-    return await entry_by_code(entry.code)
+    return Outcome(await entry_by_code(entry.code), applied.changed)
 
 
 def _same_version(current: LicenseCatalogVersion, values: dict[str, Any]) -> bool:
@@ -359,58 +356,3 @@ def _same_version(current: LicenseCatalogVersion, values: dict[str, Any]) -> boo
         and current.validity_rule is values["validity_rule"]
         and current.term_months == values["term_months"]
     )
-
-
-# -- reading ----------------------------------------------------------------------------------
-
-
-def visible_states(principal: Principal) -> frozenset[CatalogState] | None:
-    """States the principal sees in every department (None: all of them)."""
-    return None if principal.kind is PrincipalKind.ADMIN else PUBLIC
-
-
-def can_see(principal: Principal, state: CatalogState, department_code: str) -> bool:
-    if state in PUBLIC or principal.kind is PrincipalKind.ADMIN:
-        return True
-    return principal.kind is PrincipalKind.STAFF and principal.department_code == department_code
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-async def catalog_page(
-    principal: Principal,
-    *,
-    name: str | None,
-    department_code: str | None,
-    states: Sequence[CatalogState],
-    first: int,
-    after: str | None,
-) -> Page:
-    """Entries by name (any part of it, one character or more), department and state,
-    newest first; drafts and registered entries only for their department and admins."""
-    q = db.Sql(db.dialect())
-    where = []
-    if principal.kind is not PrincipalKind.ADMIN:
-        own = (
-            f" OR d.code = {q.bind(principal.department_code)}"
-            if principal.kind is PrincipalKind.STAFF and principal.department_code
-            else ""
-        )
-        where.append(f"(e.state IN ({q.bind_all(s.value for s in PUBLIC)}){own})")
-    keyword = " ".join((name or "").split())
-    if keyword:
-        where.append(f"e.name LIKE {q.bind(_like(keyword))} ESCAPE '\\'")
-    if department_code:
-        where.append(f"d.code = {q.bind(department_code.strip().upper())}")
-    if states:
-        where.append(f"e.state IN ({q.bind_all(s.value for s in states)})")
-    sql = f"SELECT {ENTRY_COLUMNS} {ENTRY_FROM}"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    page = await newest_first(sql, "created_at", q, first=first, after=after)
-    for row in page.rows:
-        entry_row(row)
-    return page

@@ -37,10 +37,11 @@ from servicehall.resolvers.license_catalog import (
     actor_of,
     check_reason,
     entry_by_code,
-    squash,
 )
-from servicehall.resolvers.outcome import service
+from servicehall.resolvers.outcome import Outcome, stepped
 from servicehall.resolvers.paging import Page, newest_first
+from servicehall.resolvers.revoking import revoke
+from servicehall.text import squash
 from servicehall.workflow import ADMIN, Action, Announce, Need, Needs, Process, State
 
 G = GrantStatus
@@ -57,7 +58,7 @@ PROCESS = Process(
     illegal=IllegalGrantTransition,
     department=lambda grant: grant.department_id,
     states=(
-        State(G.REQUESTED),
+        State(G.REQUESTED, on_enter=_CHANGED),
         State(G.GRANTED, on_enter=_CHANGED),
         State(G.REFUSED, terminal=True, on_enter=_CHANGED),
         State(G.REVOKED, terminal=True, on_enter=_CHANGED),
@@ -94,7 +95,7 @@ def _check_end(day: date | None, today: date, field: str) -> date | None:
     return day
 
 
-@service(lambda grant: [("LicenseGrant", str(grant.id))])
+@stepped
 async def request_grant(
     principal: Principal,
     catalog_code: str,
@@ -104,7 +105,7 @@ async def request_grant(
     today: date,
     now: datetime | None = None,
     ip: str = "",
-) -> LicenseGrant:
+) -> Outcome[LicenseGrant]:
     """A department applies for browse rights on a published entry."""
     now = now or clock.now()
     if principal.kind is not PrincipalKind.STAFF or (
@@ -143,7 +144,7 @@ async def request_grant(
             requested_by=actor.identity,
             requested_by_name=actor.name,
         )
-        await workflow.start(
+        started = await workflow.start(
             PROCESS, grant, actor, reason=reason, role=StaffRole.LICENSE_READER.value, now=now
         )
         await AuditEvent.record(
@@ -154,7 +155,7 @@ async def request_grant(
             department=department.code,
             reason=reason,
         )
-    return grant
+    return Outcome(grant, started.changed)
 
 
 async def _grant(grant_id: str) -> LicenseGrant:
@@ -168,7 +169,7 @@ async def _grant(grant_id: str) -> LicenseGrant:
     return grant
 
 
-@service(lambda grant: [("LicenseGrant", str(grant.id))])
+@stepped
 async def decide_grant(
     principal: Principal,
     grant_id: str,
@@ -179,7 +180,7 @@ async def decide_grant(
     today: date,
     now: datetime | None = None,
     ip: str = "",
-) -> LicenseGrant:
+) -> Outcome[LicenseGrant]:
     """An administrator grants (until ``expires_on``, or the end the department asked
     for) or refuses an application."""
     now = now or clock.now()
@@ -193,7 +194,7 @@ async def decide_grant(
         if end is not None and end < today:
             raise InvalidInput("申请的截止日期已过，请另定截止日期", field="expiresOn")
     async with in_transaction(db.connection().connection_name):
-        await workflow.apply(
+        applied = await workflow.apply(
             PROCESS,
             grant,
             action,
@@ -218,10 +219,10 @@ async def decide_grant(
             note=note,
             expires_on=end.isoformat() if approve and end else None,
         )
-    return await _grant(str(grant.id))
+    return Outcome(await _grant(str(grant.id)), applied.changed)
 
 
-@service(lambda grant: [("LicenseGrant", str(grant.id))])
+@stepped
 async def revoke_grant(
     principal: Principal,
     grant_id: str,
@@ -229,37 +230,22 @@ async def revoke_grant(
     reason: str,
     now: datetime | None = None,
     ip: str = "",
-) -> LicenseGrant:
+) -> Outcome[LicenseGrant]:
     """An administrator withdraws a right (it stops opening licences at once)."""
-    now = now or clock.now()
     grant = await _grant(grant_id)
-    reason = workflow.check(PROCESS, grant, "revoke", principal, reason=squash(reason)).reason
-    actor = await actor_of(principal, ip=ip)
-    async with in_transaction(db.connection().connection_name):
-        await workflow.apply(
-            PROCESS,
-            grant,
-            "revoke",
-            principal,
-            actor,
-            reason=reason,
-            now=now,
-            changes={
-                "revoked_at": now,
-                "revoked_by": actor.identity,
-                "revoked_by_name": actor.name,
-                "revoke_reason": reason,
-            },
-        )
-        await AuditEvent.record(
-            "license_grant.revoked",
-            actor=actor.identity,
-            target=f"license_grant:{grant.id}",
-            catalog=grant.entry.code,
-            department=grant.department.code,
-            reason=reason,
-        )
-    return await _grant(str(grant.id))
+    applied = await revoke(
+        PROCESS,
+        grant,
+        principal,
+        reason=reason,
+        audit="license_grant.revoked",
+        target=f"license_grant:{grant.id}",
+        details={"catalog": grant.entry.code, "department": grant.department.code},
+        record_name=True,
+        now=now,
+        ip=ip,
+    )
+    return Outcome(await _grant(str(grant.id)), applied.changed)
 
 
 # -- reading ----------------------------------------------------------------------------------

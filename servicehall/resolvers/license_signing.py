@@ -1,5 +1,6 @@
 """Signed e-licences (LIC-4, 电子签名法): the canonical form of a licence, its signature at
-issue, and verification that says which check failed.
+issue, verification that says which check failed, and signing again when a key is
+withdrawn.
 
 The token (the QR payload) is a JWS in compact serialisation (RFC 7515) signed with the
 hall's licence key (RFC 9864's ``Ed25519``), protected header
@@ -33,13 +34,26 @@ from typing import Any
 import orjson
 from joserfc import jws
 from joserfc.errors import JoseError
+from tortoise.transactions import in_transaction
 
-from servicehall.auth.keys import KeyStore
+from servicehall import db
+from servicehall.auth.accounts import require_admin
+from servicehall.auth.keys import LICENSES, KeyStore
+from servicehall.auth.principal import Principal
 from servicehall.clock import LOCAL_TZ
-from servicehall.codes import format_license_number, mask_id_number
+from servicehall.codes import mask_id_number
 from servicehall.loaders.base import Row
 from servicehall.loaders.licenses import load_licenses_by_number
-from servicehall.models import CheckOutcome, HolderKind, LicenseStatus, VerificationCheck
+from servicehall.models import (
+    AuditEvent,
+    CheckOutcome,
+    HolderKind,
+    License,
+    LicenseStatus,
+    VerificationCheck,
+)
+from servicehall.numbering import format_license_number
+from servicehall.resolvers.outcome import Outcome, outcome
 
 FORMAT = 1
 TYP = "license+jws"
@@ -173,3 +187,40 @@ async def verify(keys: KeyStore, token: str, today: date) -> Verification:
         return result.fail(C.VALIDITY, f"证照已于{until.isoformat()}过期")
     result.passed(C.VALIDITY, "在有效期内" if until else "长期有效")
     return result
+
+
+# -- withdrawing a key -------------------------------------------------------------------------
+
+
+async def withdraw_key(principal: Principal, keys: KeyStore, key_id: str) -> Outcome[int]:
+    """The operator unpublishes a retired key; licences it signed are signed again with
+    the current key (how many)."""
+    actor = require_admin(principal).identity
+    await keys.withdraw(key_id)
+    await AuditEvent.record(
+        "key.withdrawn", actor=actor, target=f"key:{key_id}", purpose=keys.purpose.name
+    )
+    if keys.purpose is not LICENSES:
+        return outcome(0)
+    return outcome(await resign_licenses(keys, key_id, actor=actor))
+
+
+async def resign_licenses(keys: KeyStore, key_id: str, *, actor: str = "operator:cli") -> int:
+    """Sign again, with the current key, every licence a (withdrawn) key signed."""
+    numbers = await License.filter(key_id=key_id).values_list("license_number", flat=True)
+    count = 0
+    for start in range(0, len(numbers), 200):
+        batch = [str(n) for n in numbers[start : start + 200]]
+        rows = await load_licenses_by_number(batch)
+        async with in_transaction(db.connection().connection_name):
+            for row in rows:
+                if row is None:
+                    continue
+                token, kid = await sign(keys, canonical_claims(row))
+                await License.filter(id=row["id"]).update(token=token, key_id=kid)
+                count += 1
+    if count:
+        await AuditEvent.record(
+            "license.resigned", actor=actor, target=f"key:{key_id}", count=count
+        )
+    return count

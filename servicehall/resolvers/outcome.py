@@ -45,32 +45,41 @@ class Service(Generic[P, T]):
     """A service function that also says what it changed.
 
     Calling it returns its plain result (what the CLI, jobs and tests use); ``.outcome``
-    returns that result with the entities ``changes`` names in it, for the GraphQL
-    adapter to announce after the commit.
+    returns that result with the entities it changed, for the GraphQL adapter to announce
+    after the commit.
     """
 
     def __init__(
-        self, run: Callable[P, Awaitable[T]], changes: Callable[[T], Iterable[Ref]]
+        self, run: Callable[P, Awaitable[Outcome[T]]], wrapped: Callable[..., Any]
     ) -> None:
         self._run = run
-        self._changes = changes
-        functools.update_wrapper(self, run)
+        functools.update_wrapper(self, wrapped)
 
     async def __call__(self, *args: P.args, **kwargs: P.kwargs) -> T:
-        return await self._run(*args, **kwargs)
+        return (await self._run(*args, **kwargs)).result
 
     async def outcome(self, *args: P.args, **kwargs: P.kwargs) -> Outcome[T]:
-        result = await self._run(*args, **kwargs)
-        return Outcome(result, tuple(self._changes(result)))
+        return await self._run(*args, **kwargs)
 
 
 def service(
     changes: Callable[[Any], Iterable[Ref]],
 ) -> Callable[[Callable[P, Awaitable[T]]], Service[P, T]]:
     """Declare what a service changes, from its result: ``@service(lambda grant:
-    [("LicenseGrant", str(grant.id))])``."""
+    [("LicenseGrant", str(grant.id))])``. For a write that is not a workflow step."""
 
     def wrap(run: Callable[P, Awaitable[T]]) -> Service[P, T]:
-        return Service(run, changes)
+        async def described(*args: P.args, **kwargs: P.kwargs) -> Outcome[T]:
+            result = await run(*args, **kwargs)
+            return Outcome(result, tuple(changes(result)))
+
+        return Service(described, run)
 
     return wrap
+
+
+def stepped(run: Callable[P, Awaitable[Outcome[T]]]) -> Service[P, T]:
+    """A service that takes a workflow step: it returns its result with the engine's
+    ``Applied.changed`` (the process's ``Announce`` hooks), the one place that says what
+    a step changes."""
+    return Service(run, run)

@@ -13,9 +13,9 @@ from servicehall.auth.accounts import account_or_none
 from servicehall.auth.principal import Principal
 from servicehall.auth.services import AuthServices
 from servicehall.cache.base import CacheBackend
-from servicehall.codes import parse_case_number
 from servicehall.errors import CaptchaInvalid, InvalidInput, NotFound
 from servicehall.models import Case, CaseChannel, FollowUp, RatingIndicator, RatingLevel
+from servicehall.numbering import parse_case_number
 from servicehall.resolvers import cases, follow_ups, ratings
 from servicehall.resolvers.outcome import Outcome, outcome
 from servicehall.settings import CaseLookupLimits

@@ -21,7 +21,6 @@ from tortoise.transactions import in_transaction
 
 from servicehall import clock, db
 from servicehall.clock import LOCAL_TZ, local_today
-from servicehall.codes import format_license_number
 from servicehall.models import (
     Account,
     AccountKind,
@@ -35,6 +34,7 @@ from servicehall.models import (
     VehicleViolation,
     ViolationStatus,
 )
+from servicehall.numbering import format_license_number
 
 WINDOW = timedelta(days=90)
 PASSWORD_MAX_AGE = timedelta(days=90)

@@ -30,7 +30,8 @@ from servicehall.schema.identity_mutations import IdentityMutation
 from servicehall.schema.inputs import InputGuard
 from servicehall.schema.items import ItemQuery
 from servicehall.schema.kiosks import KioskMutation, KioskQuery
-from servicehall.schema.license_catalog import LicenseCatalogMutation, LicenseCatalogQuery
+from servicehall.schema.license_catalog import LicenseCatalogQuery
+from servicehall.schema.license_catalog_mutations import LicenseCatalogMutation
 from servicehall.schema.license_grants import LicenseGrantMutation, LicenseGrantQuery
 from servicehall.schema.license_mutations import LicenseMutation
 from servicehall.schema.license_verification import LicenseVerificationQuery

@@ -9,10 +9,8 @@ import orjson
 import strawberry
 from strawberry.types import Info as StrawberryInfo
 
-from servicehall.auth.accounts import require_account, signed_in_account
 from servicehall.loaders import Loaders
 from servicehall.resolvers import case_writes
-from servicehall.resolvers import cases as resolvers
 from servicehall.resolvers.enums import (
     ApplicantKind,
     CaseChannel,
@@ -21,7 +19,7 @@ from servicehall.resolvers.enums import (
 )
 from servicehall.schema.cases import Case, CaseRecordType, proven
 from servicehall.schema.context import Context, Info
-from servicehall.schema.errors import UserError, attempt, perform
+from servicehall.schema.errors import UserError, respond
 from servicehall.schema.policy import Access, Domain, declare, root
 
 # -- mutations ---------------------------------------------------------------------------------
@@ -59,10 +57,7 @@ class CasePayload:
     case: Case | None = None
 
 
-async def _payload(info: Info, number: str | None, errors: list[UserError]) -> CasePayload:
-    if number is None:
-        return CasePayload(errors=errors)
-    info.context.loaders = Loaders()  # what this request read before the write is stale
+async def _case(info: Info, number: str) -> CasePayload:
     row = await info.context.loaders.cases_by_number.load(number)
     return CasePayload(errors=[], case=Case.from_row(row, masked=False))  # type: ignore[arg-type]
 
@@ -73,7 +68,7 @@ class CaseMutation:
     @strawberry.mutation(description="网上申办事项（个人、企业账号）。")
     async def submit_case(self, info: Info, input: SubmitCaseInput) -> CasePayload:
         context = info.context
-        number, errors = await perform(
+        return await respond(
             context,
             lambda: case_writes.submit_case(
                 context.principal,
@@ -82,13 +77,14 @@ class CaseMutation:
                 note=input.note,
                 ip=context.client_ip,
             ),
+            CasePayload,
+            lambda number: _case(info, number),
         )
-        return await _payload(info, number, errors)
 
     @strawberry.mutation(description="窗口收件登记（本部门办件经办人）。")
     async def register_case(self, info: Info, input: RegisterCaseInput) -> CasePayload:
         context = info.context
-        number, errors = await perform(
+        return await respond(
             context,
             lambda: case_writes.register_case(
                 context.principal,
@@ -100,34 +96,29 @@ class CaseMutation:
                 note=input.note,
                 ip=context.client_ip,
             ),
+            CasePayload,
+            lambda number: _case(info, number),
         )
-        return await _payload(info, number, errors)
 
     @strawberry.mutation(description="办件转入下一环节（本部门办件经办人，CASE-2）。")
     async def advance_case(self, info: Info, input: AdvanceCaseInput) -> CasePayload:
         context = info.context
-
-        async def run() -> str:
-            principal = require_account(context.principal)
-            resolvers.require_handler(principal)
-            account = await signed_in_account(principal)
-            moved = await resolvers.advance_case(
-                principal,
+        return await respond(
+            context,
+            lambda: case_writes.advance(
+                context.principal,
                 input.case_number,
                 input.stage,
-                handler=account.display_name,
-                handler_account_id=account.id,
                 note=input.note,
                 outcome=input.outcome,
                 calendar=context.calendar,
+                cache=context.cache,
+                notifier=context.notifier,
                 ip=context.client_ip,
-            )
-            await resolvers.publish_move(context.cache, moved)
-            context.notifier.kick()
-            return moved.case.case_number
-
-        number, errors = await attempt(run)
-        return await _payload(info, number, errors)
+            ),
+            CasePayload,
+            lambda number: _case(info, number),
+        )
 
 
 # -- live progress ---------------------------------------------------------------------------

@@ -13,9 +13,10 @@ from typing import Self
 import strawberry
 
 from servicehall.clock import local_today
-from servicehall.codes import format_case_number, mask_id_number, parse_case_number
+from servicehall.codes import mask_id_number
 from servicehall.errors import Forbidden, NotFound, Unauthenticated
 from servicehall.loaders import Loaders, Row
+from servicehall.numbering import format_case_number, parse_case_number
 from servicehall.resolvers import case_views
 from servicehall.resolvers import cases as resolvers
 from servicehall.resolvers.enums import (

@@ -9,7 +9,7 @@ from servicehall.resolvers.enums import Channel, InfoKind, SubscriptionTarget
 from servicehall.schema.context import Info
 from servicehall.schema.enterprise_mailbox import Message, Reminder, Subscription
 from servicehall.schema.enterprise_page import GovernmentInformation
-from servicehall.schema.errors import UserError, perform
+from servicehall.schema.errors import UserError, respond
 from servicehall.schema.policy import Access, Domain, declare, root
 
 
@@ -85,7 +85,7 @@ class EnterprisePageMutation:
     @strawberry.mutation(description="订阅部门或主题的信息（ENT-11）。")
     async def subscribe(self, info: Info, input: SubscribeInput) -> SubscribePayload:
         context = info.context
-        row, errors = await perform(
+        return await respond(
             context,
             lambda: services.subscribe(
                 context.principal,
@@ -94,42 +94,46 @@ class EnterprisePageMutation:
                 in_app=Channel.IN_APP in input.channels,
                 email=Channel.EMAIL in input.channels,
             ),
+            SubscribePayload,
+            lambda row: SubscribePayload(errors=[], subscription=Subscription.from_row(row)),
         )
-        subscription = None if row is None else Subscription.from_row(row)
-        return SubscribePayload(errors=errors, subscription=subscription)
 
     @strawberry.mutation(description="取消订阅。")
     async def unsubscribe(self, info: Info, input: UnsubscribeInput) -> UnsubscribePayload:
         context = info.context
-        removed, errors = await perform(
-            context, lambda: services.unsubscribe(context.principal, input.target, input.code)
+        return await respond(
+            context,
+            lambda: services.unsubscribe(context.principal, input.target, input.code),
+            UnsubscribePayload,
+            lambda removed: UnsubscribePayload(errors=[], removed=bool(removed)),
         )
-        return UnsubscribePayload(errors=errors, removed=bool(removed))
 
     @strawberry.mutation(description="将站内信（个人收件箱或企业信箱中的）标记为已读。")
     async def mark_message_read(self, info: Info, input: MarkReadInput) -> MarkMessageReadPayload:
         context = info.context
-        row, errors = await perform(
-            context, lambda: services.mark_message_read(context.principal, str(input.id))
+        return await respond(
+            context,
+            lambda: services.mark_message_read(context.principal, str(input.id)),
+            MarkMessageReadPayload,
+            lambda row: MarkMessageReadPayload(errors=[], message=Message.from_row(row)),
         )
-        message = None if row is None else Message.from_row(row)
-        return MarkMessageReadPayload(errors=errors, message=message)
 
     @strawberry.mutation(description="将温馨提示标记为已读。")
     async def mark_reminder_read(self, info: Info, input: MarkReadInput) -> MarkReminderReadPayload:
         context = info.context
-        row, errors = await perform(
-            context, lambda: services.mark_reminder_read(context.principal, str(input.id))
+        return await respond(
+            context,
+            lambda: services.mark_reminder_read(context.principal, str(input.id)),
+            MarkReminderReadPayload,
+            lambda row: MarkReminderReadPayload(errors=[], reminder=Reminder.from_row(row)),
         )
-        reminder = None if row is None else Reminder.from_row(row)
-        return MarkReminderReadPayload(errors=errors, reminder=reminder)
 
     @strawberry.mutation(description="发布政务信息并推送给订阅企业（部门工作人员、管理员）。")
     async def publish_government_information(
         self, info: Info, input: PublishInformationInput
     ) -> PublishInformationPayload:
         context = info.context
-        done, errors = await perform(
+        return await respond(
             context,
             lambda: services.publish_information(
                 context.principal,
@@ -140,10 +144,8 @@ class EnterprisePageMutation:
                 department=input.department,
                 topic=input.topic,
             ),
-        )
-        if done is None:
-            return PublishInformationPayload(errors=errors)
-        row, delivered = done
-        return PublishInformationPayload(
-            errors=[], information=GovernmentInformation.from_row(row), delivered=delivered
+            PublishInformationPayload,
+            lambda done: PublishInformationPayload(
+                errors=[], information=GovernmentInformation.from_row(done[0]), delivered=done[1]
+            ),
         )

@@ -20,7 +20,8 @@ from servicehall.schema.cases import case_statistics
 from servicehall.schema.common import Labelled, LoadedNode, labelled, local_time
 from servicehall.schema.context import Info
 from servicehall.schema.items import BusinessScope
-from servicehall.schema.licenses import LicenseHolder, enterprise_licenses
+from servicehall.schema.license_access import LicenseHolder
+from servicehall.schema.licenses import enterprise_licenses
 from servicehall.schema.policy import Access, Domain, declare, root
 
 strawberry.enum(EnterpriseStatus)

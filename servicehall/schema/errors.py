@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("servicehall.errors")
 T = TypeVar("T")
+P = TypeVar("P")
 
 ErrorCodeEnum = strawberry.enum(ErrorCode, description="可预期错误的代码，前端据此分支处理。")
 
@@ -67,6 +69,23 @@ async def perform(
     if done.changed:
         context.loaders = Loaders()
     return await settle(context.changes, done), []
+
+
+async def respond(
+    context: Context,
+    run: Callable[[], Awaitable[Outcome[T]]],
+    payload: Callable[..., P],
+    present: Callable[[T], P | Awaitable[P]],
+) -> P:
+    """A mutation in one line: ``run`` calls the service with the mapped input
+    (:func:`perform`); an expected failure is ``payload(errors=[…])``, a success what
+    ``present`` makes of the service's result (reading afresh through the loaders)."""
+    done, errors = await perform(context, run)
+    if errors:
+        return payload(errors=errors)
+    context.loaders = Loaders()  # what this request read before the write is stale
+    made = present(done)  # type: ignore[arg-type]  # no errors: the service returned
+    return await made if inspect.isawaitable(made) else made
 
 
 def is_unexpected(error: GraphQLError) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 import strawberry
 
 from servicehall.errors import ErrorCode
-from servicehall.resolvers import ingest
+from servicehall.resolvers import feeds, ingest
 from servicehall.resolvers.enums import (
     CreditKind,
     InsuranceType,
@@ -24,7 +24,7 @@ from servicehall.resolvers.enums import (
 )
 from servicehall.schema.common import Money
 from servicehall.schema.context import Info
-from servicehall.schema.errors import UserError, perform
+from servicehall.schema.errors import UserError, respond
 from servicehall.schema.policy import Access, Domain, declare, root
 
 
@@ -126,19 +126,13 @@ class IngestPayload:
 
 def _records(batch: Any) -> list[dict[str, Any]]:
     return [
-        {ingest.camel(f.name): getattr(record, f.name) for f in dataclasses.fields(record)}
+        {feeds.camel(f.name): getattr(record, f.name) for f in dataclasses.fields(record)}
         for record in batch.records
     ]
 
 
-async def _run(info: Info, feed_name: str, batch: Any) -> IngestPayload:
-    context = info.context
-    feed = ingest.FEEDS[feed_name]
-    result, errors = await perform(
-        context, lambda: ingest.submit(context.principal, feed, _records(batch))
-    )
-    if result is None:
-        return IngestPayload(errors=errors)
+def _answer(result: ingest.IngestResult) -> IngestPayload:
+    """The batch written, or its records' errors (nothing was written)."""
     if result.errors:
         return IngestPayload(
             errors=[
@@ -153,6 +147,17 @@ async def _run(info: Info, feed_name: str, batch: Any) -> IngestPayload:
         )
     return IngestPayload(
         errors=[], inserted=result.inserted, updated=result.updated, unchanged=result.unchanged
+    )
+
+
+async def _run(info: Info, feed_name: str, batch: Any) -> IngestPayload:
+    context = info.context
+    feed = feeds.FEEDS[feed_name]
+    return await respond(
+        context,
+        lambda: ingest.submit(context.principal, feed, _records(batch)),
+        IngestPayload,
+        _answer,
     )
 
 

@@ -3,13 +3,15 @@ enterprise activation, portal announcements and captchas."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from servicehall.auth.captcha import data_url
 from servicehall.resolvers import accounts as services
 from servicehall.schema.cases import device_of
 from servicehall.schema.context import Info
-from servicehall.schema.errors import UserError, attempt, perform
+from servicehall.schema.errors import UserError, attempt, respond
 from servicehall.schema.identity import AccountType, Announcement, Binding, Captcha
 from servicehall.schema.policy import Access, Domain, declare, root
 
@@ -111,8 +113,7 @@ class IdentityMutation:
         self, info: Info, input: ChangePasswordInput
     ) -> ChangePasswordPayload:
         context = info.context
-
-        done, errors = await perform(
+        return await respond(
             context,
             lambda: services.change_password(
                 context.principal,
@@ -122,43 +123,54 @@ class IdentityMutation:
                 end_other_sessions=input.end_other_sessions,
                 ip=context.client_ip,
             ),
-        )
-        if done is None:
-            return ChangePasswordPayload(errors=errors)
-        account, ended = done
-        return ChangePasswordPayload(
-            errors=[], account=AccountType.from_row(account), ended_sessions=ended
+            ChangePasswordPayload,
+            lambda done: ChangePasswordPayload(
+                errors=[], account=AccountType.from_row(done[0]), ended_sessions=done[1]
+            ),
         )
 
     @strawberry.mutation(description="结束当前会话以外的所有登录会话（ASVS 3.3.4）。")
     async def end_other_sessions(self, info: Info) -> EndOtherSessionsPayload:
         context = info.context
-        ended, errors = await perform(
+        return await respond(
             context,
             lambda: services.end_other_sessions(
                 context.principal, context.auth, ip=context.client_ip
             ),
+            EndOtherSessionsPayload,
+            lambda ended: EndOtherSessionsPayload(errors=[], ended=ended),
         )
-        return EndOtherSessionsPayload(errors=errors, ended=ended)
 
     @strawberry.mutation(description="解除与其他平台账号的绑定。")
     async def remove_binding(self, info: Info, input: RemoveBindingInput) -> RemoveBindingPayload:
         context = info.context
-        rows, errors = await perform(
+        return await respond(
             context,
             lambda: services.remove_binding(
                 context.principal, input.provider, ip=context.client_ip
             ),
+            RemoveBindingPayload,
+            lambda rows: RemoveBindingPayload(
+                errors=[], bindings=[Binding.from_row(b) for b in rows]
+            ),
         )
-        bindings = None if rows is None else [Binding.from_row(b) for b in rows]
-        return RemoveBindingPayload(errors=errors, bindings=bindings)
 
     @strawberry.mutation(description="企业账号激活第一步：核验企业和法定代表人，发送短信验证码。")
     async def start_enterprise_activation(
         self, info: Info, input: StartEnterpriseActivationInput
     ) -> StartEnterpriseActivationPayload:
         context = info.context
-        started, errors = await perform(
+
+        def present(started: Any) -> StartEnterpriseActivationPayload:
+            context.notifier.kick()  # the code should not wait for the next round
+            return StartEnterpriseActivationPayload(
+                errors=[],
+                activation_id=started.activation_id,
+                phone=started.phone,
+                expires_in=started.expires_in,
+            )
+
+        return await respond(
             context,
             lambda: services.start_activation(
                 context.auth,
@@ -168,15 +180,8 @@ class IdentityMutation:
                 captcha_answer=input.captcha_answer,
                 ip=context.client_ip,
             ),
-        )
-        if started is None:
-            return StartEnterpriseActivationPayload(errors=errors)
-        info.context.notifier.kick()  # the code should not wait for the next round
-        return StartEnterpriseActivationPayload(
-            errors=[],
-            activation_id=started.activation_id,
-            phone=started.phone,
-            expires_in=started.expires_in,
+            StartEnterpriseActivationPayload,
+            present,
         )
 
     @strawberry.mutation(description="企业账号激活第二步：短信验证码和新密码。")
@@ -184,7 +189,7 @@ class IdentityMutation:
         self, info: Info, input: ActivateEnterpriseAccountInput
     ) -> ActivateEnterpriseAccountPayload:
         context = info.context
-        account, errors = await perform(
+        return await respond(
             context,
             lambda: services.finish_activation(
                 context.auth,
@@ -193,9 +198,10 @@ class IdentityMutation:
                 password=input.password,
                 ip=context.client_ip,
             ),
-        )
-        return ActivateEnterpriseAccountPayload(
-            errors=errors, account=None if account is None else AccountType.from_row(account)
+            ActivateEnterpriseAccountPayload,
+            lambda account: ActivateEnterpriseAccountPayload(
+                errors=[], account=AccountType.from_row(account)
+            ),
         )
 
     @strawberry.mutation(description="发布认证门户公告（系统管理员、公告发布人）。")
@@ -203,14 +209,15 @@ class IdentityMutation:
         self, info: Info, input: PublishAnnouncementInput
     ) -> PublishAnnouncementPayload:
         context = info.context
-        notice, errors = await perform(
+        return await respond(
             context,
             lambda: services.publish_announcement(
                 context.principal, title=input.title, body=input.body, ip=context.client_ip
             ),
-        )
-        return PublishAnnouncementPayload(
-            errors=errors, announcement=None if notice is None else Announcement.from_row(notice)
+            PublishAnnouncementPayload,
+            lambda notice: PublishAnnouncementPayload(
+                errors=[], announcement=Announcement.from_row(notice)
+            ),
         )
 
     @strawberry.mutation(description="获取图形验证码（匿名可用，按来源限流）。")

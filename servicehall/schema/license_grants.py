@@ -15,7 +15,7 @@ from servicehall.resolvers.enums import GrantStatus
 from servicehall.resolvers.outcome import Outcome
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
-from servicehall.schema.errors import UserError, perform
+from servicehall.schema.errors import UserError, respond
 from servicehall.schema.items import Department
 from servicehall.schema.license_catalog import LicenseCatalogEntry
 from servicehall.schema.policy import Access, Domain, declare, root
@@ -137,12 +137,13 @@ class LicenseGrantPayload:
     grant: LicenseGrant | None = None
 
 
-async def _payload(info: Info, run: Callable[[], Awaitable[Outcome[Any]]]) -> LicenseGrantPayload:
-    grant, errors = await perform(info.context, run)
-    if grant is None:
-        return LicenseGrantPayload(errors=errors)
+async def _grant(info: Info, grant: Any) -> LicenseGrantPayload:
     row = await info.context.loaders.grants_by_id.load(grant.id)
     return LicenseGrantPayload(errors=[], grant=LicenseGrant.from_row(row))  # type: ignore[arg-type]
+
+
+async def _payload(info: Info, run: Callable[[], Awaitable[Outcome[Any]]]) -> LicenseGrantPayload:
+    return await respond(info.context, run, LicenseGrantPayload, lambda grant: _grant(info, grant))
 
 
 @root(Access.PER_PRINCIPAL)

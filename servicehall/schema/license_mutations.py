@@ -7,11 +7,10 @@ from datetime import date
 import strawberry
 
 from servicehall.clock import local_today
-from servicehall.loaders import Loaders
 from servicehall.resolvers import licenses as resolvers
 from servicehall.schema.cases import Case
 from servicehall.schema.context import Info
-from servicehall.schema.errors import UserError, perform
+from servicehall.schema.errors import UserError, respond
 from servicehall.schema.licenses import License
 from servicehall.schema.policy import Access, Domain, declare, root
 
@@ -63,12 +62,21 @@ class AttachLicensePayload:
     license: License | None = None
 
 
-async def _license(info: Info, number: str | None, errors: list[UserError]) -> LicensePayload:
-    if number is None:
-        return LicensePayload(errors=errors)
+async def _license(info: Info, number: str) -> LicensePayload:
     row = await info.context.loaders.licenses_by_number.load(number)
     # The issuing department just wrote it: not a read to log.
     return LicensePayload(errors=[], license=License.from_row(row, holder=False))  # type: ignore[arg-type]
+
+
+async def _attached(info: Info, numbers: tuple[str, str]) -> AttachLicensePayload:
+    case_number, number = numbers
+    case_row = await info.context.loaders.cases_by_number.load(case_number)
+    row = await info.context.loaders.licenses_by_number.load(number)
+    return AttachLicensePayload(
+        errors=[],
+        case=Case.from_row(case_row, masked=False),  # type: ignore[arg-type]
+        license=License.from_row(row, holder=True),  # type: ignore[arg-type]
+    )
 
 
 @root(Access.PER_PRINCIPAL)
@@ -77,8 +85,7 @@ class LicenseMutation:
     @strawberry.mutation(description="签发电子证照并加盖电子签名（LIC-3、LIC-4）。")
     async def issue_license(self, info: Info, input: IssueLicenseInput) -> LicensePayload:
         context = info.context
-
-        number, errors = await perform(
+        return await respond(
             context,
             lambda: resolvers.issue_license.outcome(
                 context.principal,
@@ -92,27 +99,28 @@ class LicenseMutation:
                 today=local_today(),
                 ip=context.client_ip,
             ),
+            LicensePayload,
+            lambda number: _license(info, number),
         )
-        return await _license(info, number, errors)
 
     @strawberry.mutation(description="撤销证照，核验立即显示已撤销（LIC-3）。")
     async def revoke_license(self, info: Info, input: RevokeLicenseInput) -> LicensePayload:
         context = info.context
-        found, errors = await perform(
+        return await respond(
             context,
             lambda: resolvers.revoke_license.outcome(
                 context.principal, input.license_number, reason=input.reason, ip=context.client_ip
             ),
+            LicensePayload,
+            lambda found: _license(info, found.license_number),
         )
-        return await _license(info, None if found is None else found.license_number, errors)
 
     @strawberry.mutation(description="把证照添加为本人办件的申请材料（ENT-14）；重复添加不变。")
     async def attach_license_to_case(
         self, info: Info, input: AttachLicenseToCaseInput
     ) -> AttachLicensePayload:
         context = info.context
-
-        done, errors = await perform(
+        return await respond(
             context,
             lambda: resolvers.attach_own_license(
                 context.principal,
@@ -120,15 +128,6 @@ class LicenseMutation:
                 license_number=input.license_number,
                 today=local_today(),
             ),
-        )
-        if done is None:
-            return AttachLicensePayload(errors=errors)
-        case_number, number = done
-        context.loaders = Loaders()  # what this request read before the write is stale
-        case_row = await context.loaders.cases_by_number.load(case_number)
-        row = await context.loaders.licenses_by_number.load(number)
-        return AttachLicensePayload(
-            errors=[],
-            case=Case.from_row(case_row, masked=False),  # type: ignore[arg-type]
-            license=License.from_row(row, holder=True),  # type: ignore[arg-type]
+            AttachLicensePayload,
+            lambda numbers: _attached(info, numbers),
         )

@@ -11,7 +11,7 @@ from typing import Any, Self
 import strawberry
 
 from servicehall.clock import local_today
-from servicehall.codes import format_license_number
+from servicehall.numbering import format_license_number
 from servicehall.resolvers import license_signing as signing
 from servicehall.resolvers import licenses as resolvers
 from servicehall.resolvers.enums import CheckOutcome, HolderKind, LicenseStatus, VerificationCheck

@@ -2,7 +2,7 @@
 
 Each way (``license``, ``holderLicenses``, ``_entities``, ``Case.licenses``) goes through
 :func:`read_license`: the holder reads freely; anyone else needs a basis and a reason (see
-``resolvers/licenses.py``) and the read is logged before the data leaves. Entity
+``resolvers/license_access.py``) and the read is logged before the data leaves. Entity
 resolution takes its reason from the request, since a representation carries only the
 key: the ``X-Case-Number`` header, or ``X-Access-Purpose`` (UTF-8, percent-encoded).
 """
@@ -10,43 +10,35 @@ key: the ``X-Case-Number`` header, or ``X-Access-Purpose`` (UTF-8, percent-encod
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import date, datetime
 from typing import Any, Self
-from urllib.parse import unquote
 
 import strawberry
 
-from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.clock import local_today
-from servicehall.codes import (
-    format_case_number,
-    format_license_number,
-    normalize_code,
-    parse_credit_code,
-    parse_id_number,
-    parse_license_number,
-)
-from servicehall.errors import Forbidden, InvalidInput, Unauthenticated
+from servicehall.errors import Forbidden, Unauthenticated
 from servicehall.loaders import Row
-from servicehall.resolvers import licenses as resolvers
+from servicehall.numbering import format_case_number, format_license_number, parse_license_number
+from servicehall.resolvers import license_access, licenses
 from servicehall.resolvers.enums import AccessBasis, FieldType, HolderKind, LicenseStatus
+from servicehall.resolvers.license_access import Why
 from servicehall.resolvers.license_fields import FieldSpec
-from servicehall.resolvers.licenses import Why
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Context, Info
-from servicehall.schema.inputs import check_text
 from servicehall.schema.items import Department
+from servicehall.schema.license_access import (
+    log_read,
+    own_holder_code,
+    parse_holder_code,
+    reads_for_a_department,
+    why_of,
+)
 from servicehall.schema.license_catalog import LicenseCatalogEntry
-from servicehall.schema.permissions import AuditedPermission, limit_lookups, refused
+from servicehall.schema.permissions import limit_lookups, refused
 from servicehall.schema.policy import Access, Domain, declare, root
 
 strawberry.enum(LicenseStatus, description="证照状态：有效、已过期、已撤销。")
 strawberry.enum(AccessBasis, name="LicenseAccessBasis", description="他人查阅证照的依据。")
-
-CASE_HEADER = "x-case-number"
-PURPOSE_HEADER = "x-access-purpose"
-_ID_NUMBER = re.compile(r"\d{17}[\dX]")
 
 
 @declare(Access.PRIVATE, Domain.LICENSES)
@@ -151,8 +143,8 @@ class License:
             issued_on=row["issued_on"],
             valid_from=row["valid_from"],
             valid_until=row["valid_until"],
-            status=labelled(resolvers.current_status(row["status"], row["valid_until"], today)),
-            expiring=resolvers.is_expiring(row["status"], row["valid_until"], today),
+            status=labelled(licenses.current_status(row["status"], row["valid_until"], today)),
+            expiring=licenses.is_expiring(row["status"], row["valid_until"], today),
             revoked_at=local_time(row["revoked_at"]),
             revoke_reason=row["revoke_reason"] or None,
             token=row["token"],
@@ -195,7 +187,7 @@ class License:
             target = f"license:{self.license_number}"
             await refused(info.context, "read.refused", target, field="License.accessLog")
             raise Forbidden("仅持证人可以查看证照的查阅记录")
-        page = await resolvers.access_log(self.row_id, first=first, after=after)
+        page = await license_access.access_log(self.row_id, first=first, after=after)
         return Connection.build(
             [
                 (c, LicenseAccessRecord.from_row(r))
@@ -210,31 +202,6 @@ class License:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def why_of(context: Context, case_number: str | None, purpose: str | None) -> Why:
-    """The reason given as arguments, or else in the request's headers."""
-    if case_number is None and purpose is None:
-        headers = context.connection.headers
-        case_number = headers.get(CASE_HEADER)
-        try:
-            purpose = unquote(headers.get(PURPOSE_HEADER, ""), errors="strict")
-        except UnicodeDecodeError:
-            raise InvalidInput(
-                "X-Access-Purpose 应为百分号编码的 UTF-8 文本", field="X-Access-Purpose"
-            ) from None
-        check_text(purpose, "X-Access-Purpose")  # F9: percent-encoding can carry a NUL
-    return resolvers.check_why(case_number, purpose)
-
-
-async def own_holder_code(context: Context) -> str | None:
-    """The holder code the signed-in account owns (credit code or ID number)."""
-    principal = context.principal
-    id_number = None
-    if principal.kind is PrincipalKind.PERSON and principal.subject:
-        account = await context.loaders.accounts_by_subject.load(principal.subject)
-        id_number = account["id_number"] if account else None
-    return resolvers.holder_code_of(principal, id_number)
-
-
 async def read_license(context: Context, row: Row, why: Why) -> License:
     """The licence for its holder, or for a reader with a basis and a reason (logged
     before it is returned); otherwise a typed refusal."""
@@ -244,8 +211,8 @@ async def read_license(context: Context, row: Row, why: Why) -> License:
     own = await own_holder_code(context)
     if own is not None and own == row["holder_code"]:
         return License.from_row(row, holder=True)
-    department = resolvers.reader_department(principal)
-    resolvers.require_why(why)
+    department = license_access.reader_department(principal)
+    license_access.require_why(why)
     case_department: str | None = None
     attached = False
     if why.case_number is not None:
@@ -257,39 +224,11 @@ async def read_license(context: Context, row: Row, why: Why) -> License:
             r["id"] == row["id"] for r in await context.loaders.case_licenses.load(case["id"])
         )
     granted = await context.loaders.granted_entries.load(department)
-    basis = resolvers.read_basis(
+    basis = license_access.read_basis(
         principal, row, granted=granted, case_department=case_department, attached=attached
     )
-    await _log_read(context, row, why, basis, department)
+    await log_read(context, row, why, basis, department)
     return License.from_row(row, holder=False)
-
-
-async def _log_read(
-    context: Context, row: Row, why: Why, basis: AccessBasis, department: str
-) -> None:
-    principal = context.principal
-    loaders = context.loaders
-    if principal.kind is PrincipalKind.MACHINE:
-        client = principal.client_id or ""
-        name = await loaders.client_names.load(client) or client
-    else:
-        account = await loaders.accounts_by_subject.load(principal.subject or "")
-        name = account["display_name"] if account else principal.identity
-    department_row = await loaders.departments_by_code.load(department)
-    await loaders.license_accesses.load(
-        (
-            row["id"],
-            row["license_number"],
-            principal.identity,
-            name[:64],
-            department,
-            department_row["name"] if department_row else department,
-            why.case_number,
-            why.purpose,
-            basis.value,
-            context.client_ip,
-        )
-    )
 
 
 async def lookup_license(context: Context, number: str, why: Why) -> License | None:
@@ -303,8 +242,8 @@ async def lookup_license(context: Context, number: str, why: Why) -> License | N
     principal = context.principal
     if principal.is_anonymous:
         raise Unauthenticated("请先登录")
-    if await own_holder_code(context) is None and _reads_for_a_department(principal):
-        resolvers.require_why(why)
+    if await own_holder_code(context) is None and reads_for_a_department(principal):
+        license_access.require_why(why)
     row = await context.loaders.licenses_by_number.load(number)
     if row is not None:
         try:
@@ -315,14 +254,6 @@ async def lookup_license(context: Context, number: str, why: Why) -> License | N
     if row is not None:
         await refused(context, "license.read_refused", f"license:{number}")
     return None
-
-
-def _reads_for_a_department(principal: Principal) -> bool:
-    try:
-        resolvers.reader_department(principal)
-    except Forbidden:
-        return False
-    return True
 
 
 async def read_all(context: Context, rows: list[Row], why: Why) -> list[License]:
@@ -341,14 +272,6 @@ async def read_all(context: Context, rows: list[Row], why: Why) -> list[License]
     return result
 
 
-def parse_holder_code(raw: str) -> str:
-    """A resident ID number (18 digits, the last possibly X) or a credit code, checked."""
-    code = normalize_code(raw)
-    if _ID_NUMBER.fullmatch(code):
-        return parse_id_number(code, field="holderCode")
-    return parse_credit_code(code, field="holderCode").value
-
-
 async def viewer_licenses(info: Info) -> list[License]:
     """The signed-in person's or enterprise's own licences, newest first."""
     code = await own_holder_code(info.context)
@@ -356,23 +279,6 @@ async def viewer_licenses(info: Info) -> list[License]:
         return []
     rows = await info.context.loaders.licenses_of_holders.load(code)
     return [License.from_row(row, holder=True) for row in rows]
-
-
-class LicenseHolder(AuditedPermission):
-    """The enterprise's own accounts: its licences are listed to no one else (others read
-    them one by one, with a reason, through ``license`` or ``holderLicenses``)."""
-
-    message = "仅本企业可查看其电子证照列表"
-
-    def allowed(self, source: Any, info: Info) -> bool:
-        principal = info.context.principal
-        return (
-            principal.kind is PrincipalKind.ENTERPRISE
-            and principal.enterprise_code == source.credit_code
-        )
-
-    def target(self, source: Any) -> str:
-        return f"enterprise:{source.credit_code}"
 
 
 async def enterprise_licenses(root: strawberry.Parent[Any], info: Info) -> list[License] | None:
@@ -426,7 +332,7 @@ class LicenseQuery:
         if context.principal.is_anonymous:
             raise Unauthenticated("请先登录")
         if code != await own_holder_code(context):
-            resolvers.reader_department(context.principal)
-            resolvers.require_why(why)
+            license_access.reader_department(context.principal)
+            license_access.require_why(why)
         rows = await context.loaders.licenses_of_holders.load(code)
         return await read_all(context, rows, why)

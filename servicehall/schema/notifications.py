@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Self
+from typing import Any, Self
 
 import strawberry
 
@@ -13,7 +13,7 @@ from servicehall.resolvers import notifications as resolvers
 from servicehall.resolvers.enums import OutboxChannel, OutboxState
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
-from servicehall.schema.errors import UserError, attempt, perform
+from servicehall.schema.errors import UserError, attempt, respond
 from servicehall.schema.permissions import Administrator
 from servicehall.schema.policy import Access, Domain, declare, root
 
@@ -219,33 +219,38 @@ class NotificationMutation:
         self, info: Info, input: RetryOutboxMessageInput
     ) -> RetryOutboxMessagePayload:
         context = info.context
-        row, errors = await perform(
-            context, lambda: resolvers.retry_message(context.principal, str(input.id))
-        )
-        if row is not None:
+
+        def present(row: Any) -> RetryOutboxMessagePayload:
             context.notifier.kick()
-        message = None if row is None else OutboxMessage.from_row(row)
-        return RetryOutboxMessagePayload(errors=errors, message=message)
+            return RetryOutboxMessagePayload(errors=[], message=OutboxMessage.from_row(row))
+
+        return await respond(
+            context,
+            lambda: resolvers.retry_message(context.principal, str(input.id)),
+            RetryOutboxMessagePayload,
+            present,
+        )
 
     @strawberry.mutation(description="修改短信模板的措辞（仅系统管理员）。")
     async def update_sms_template(
         self, info: Info, input: UpdateSmsTemplateInput
     ) -> SmsTemplatePayload:
         context = info.context
-        view, errors = await perform(
+        return await respond(
             context,
             lambda: resolvers.update_sms_template(context.principal, input.code, input.body),
+            SmsTemplatePayload,
+            lambda view: SmsTemplatePayload(errors=[], template=SmsTemplate.from_view(view)),
         )
-        template = None if view is None else SmsTemplate.from_view(view)
-        return SmsTemplatePayload(errors=errors, template=template)
 
     @strawberry.mutation(description="恢复短信模板的内置措辞（仅系统管理员）。")
     async def reset_sms_template(
         self, info: Info, input: ResetSmsTemplateInput
     ) -> SmsTemplatePayload:
         context = info.context
-        view, errors = await perform(
-            context, lambda: resolvers.reset_sms_template(context.principal, input.code)
+        return await respond(
+            context,
+            lambda: resolvers.reset_sms_template(context.principal, input.code),
+            SmsTemplatePayload,
+            lambda view: SmsTemplatePayload(errors=[], template=SmsTemplate.from_view(view)),
         )
-        template = None if view is None else SmsTemplate.from_view(view)
-        return SmsTemplatePayload(errors=errors, template=template)

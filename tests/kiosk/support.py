@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from servicehall import seams
 from servicehall.db import use_database
 from servicehall.kiosk import Manifest, load_manifest
 from servicehall.resolvers.kiosks import register_device
@@ -15,7 +16,7 @@ from tests.auth.flows import basic
 from tests.conftest import HallClient, opened
 
 JINGAN = "440403100"
-MANIFEST: Manifest = load_manifest(build_schema(Settings().query_limits)._schema)
+MANIFEST: Manifest = load_manifest(seams.graphql_schema(build_schema(Settings().query_limits)))
 
 
 async def register(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from servicehall import seams
 from servicehall.auth.captcha import ALPHABET
 from servicehall.kiosk import ManifestError, load_manifest
 from servicehall.kiosk.operations import OPERATIONS_DIR
@@ -101,4 +102,4 @@ def test_a_bad_operation_file_stops_the_start(
 ) -> None:
     (tmp_path / f"{name}.graphql").write_text(text, encoding="utf-8")
     with pytest.raises(ManifestError, match=problem):
-        load_manifest(build_schema(Settings().query_limits)._schema, tmp_path)
+        load_manifest(seams.graphql_schema(build_schema(Settings().query_limits)), tmp_path)

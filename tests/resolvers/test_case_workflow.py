@@ -32,8 +32,9 @@ from servicehall.models import (
     StaffRole,
     WorkflowStep,
 )
+from servicehall.resolvers.case_intake import Applicant, create_case
 from servicehall.resolvers.case_process import PROCESS
-from servicehall.resolvers.cases import Applicant, advance_case, create_case
+from servicehall.resolvers.cases import advance_case
 from servicehall.settings import Settings
 from servicehall.workdays import WorkCalendar
 from tests.conftest import Services, _new_pg_database, load_test_demo, opened

@@ -24,13 +24,12 @@ from servicehall.models import (
     ServiceItem,
     StaffRole,
 )
+from servicehall.resolvers.case_intake import Applicant, create_case
 from servicehall.resolvers.cases import (
     TRANSITIONS,
-    Applicant,
     advance_case,
     allowed_next,
     check_transition,
-    create_case,
 )
 from servicehall.settings import Settings
 from servicehall.workdays import WorkCalendar

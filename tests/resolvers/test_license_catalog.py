@@ -30,7 +30,7 @@ from servicehall.models import (
     ValidityRule,
 )
 from servicehall.resolvers import license_catalog as catalog
-from servicehall.resolvers import licenses
+from servicehall.resolvers import license_catalog_reads, licenses
 from servicehall.resolvers.license_catalog import TRANSITIONS, check_transition
 from servicehall.resolvers.license_fields import FieldSpec, Validity
 from servicehall.settings import Settings
@@ -339,7 +339,7 @@ async def test_catalogue_search_by_name_department_and_state(hall_settings: Sett
         people = await cast()
 
         async def codes(who: Principal, **filters: object) -> list[str]:
-            page = await catalog.catalog_page(
+            page = await license_catalog_reads.catalog_page(
                 who,
                 name=filters.get("name"),  # type: ignore[arg-type]
                 department_code=filters.get("department"),  # type: ignore[arg-type]
@@ -362,13 +362,15 @@ async def test_catalogue_search_by_name_department_and_state(hall_settings: Sett
         assert set(await codes(ANONYMOUS, department="scjg")) == {"SPLT", "SPJY"}
         assert await codes(people.admin, states=[S.REGISTERED]) == ["JZAQ"]
         assert set(await codes(ANONYMOUS, states=[S.DRAFT, S.ABOLISHED])) == {"SPLT"}
-        first = await catalog.catalog_page(
+        first = await license_catalog_reads.catalog_page(
             people.admin, name=None, department_code=None, states=(), first=2, after=None
         )
-        rest = await catalog.catalog_page(
+        rest = await license_catalog_reads.catalog_page(
             people.admin, name=None, department_code=None, states=(), first=50,
             after=first.cursors[-1],
         )  # fmt: skip
         assert first.total == rest.total == 6 and first.has_next and not rest.has_next
         assert len({r["code"] for r in first.rows + rest.rows}) == 6
-        assert catalog.can_see(reader("SCJG", StaffRole.CASE_HANDLER), S.DRAFT, "SCJG")
+        assert license_catalog_reads.can_see(
+            reader("SCJG", StaffRole.CASE_HANDLER), S.DRAFT, "SCJG"
+        )

@@ -26,8 +26,8 @@ from servicehall.models import (
     StaffRole,
 )
 from servicehall.resolvers import license_grants as grants
+from servicehall.resolvers.license_access import read_basis
 from servicehall.resolvers.license_grants import TRANSITIONS, check_transition, effective_status
-from servicehall.resolvers.licenses import read_basis
 from servicehall.settings import Settings
 from tests.conftest import opened
 from tests.licensing import cast, reader, staff_account, today

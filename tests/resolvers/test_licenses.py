@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from servicehall.auth.keys import KeyStore
-from servicehall.codes import make_license_number, parse_license_number
 from servicehall.errors import (
     CaseClosed,
     ErrorCode,
@@ -34,6 +33,7 @@ from servicehall.models import (
     Reminder,
     ValidityRule,
 )
+from servicehall.numbering import make_license_number, parse_license_number
 from servicehall.resolvers import licenses
 from servicehall.resolvers.license_fields import FieldSpec, Validity, add_months, check_values
 from servicehall.resolvers.licenses import current_status, is_expiring

@@ -9,11 +9,11 @@ from typing import Any
 
 import websockets
 
-from servicehall.codes import format_case_number
 from servicehall.db import use_database
 from servicehall.demo.accounts import PERSON_ID
 from servicehall.demo.enterprises import DEMO_CREDIT_CODE
 from servicehall.models import Case, CaseStage, OutboxMessage, ServiceItem
+from servicehall.numbering import format_case_number
 from servicehall.schema.cases import mask_name
 from servicehall.settings import Settings
 from tests.auth.flows import (

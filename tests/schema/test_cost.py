@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from servicehall import seams
 from servicehall.auth.principal import ANONYMOUS, Principal, PrincipalKind
 from servicehall.schema import HallSchema, build_schema
 from servicehall.schema import cost as cost_module
@@ -40,7 +41,7 @@ def cost(schema: HallSchema, query: str, variables: dict[str, object] | None = N
     prepared = schema.documents.prepare(query)
     assert not prepared.errors, prepared.errors
     (operation,) = prepared.operations()
-    return prepared.cost(schema._schema, operation, variables)
+    return prepared.cost(seams.graphql_schema(schema), operation, variables)
 
 
 def shipped() -> list[Path]:
@@ -57,7 +58,7 @@ def test_every_shipped_operation_is_well_under_its_limit(schema: HallSchema, pat
     assert not prepared.errors
     for operation in prepared.operations():
         assert operation.name is not None
-        value = prepared.cost(schema._schema, operation, {"year": 2024})
+        value = prepared.cost(seams.graphql_schema(schema), operation, {"year": 2024})
         limit = (
             settings.max_cost_signed_in
             if operation.name.value in SIGNED_IN
@@ -122,7 +123,7 @@ def test_fragment_fan_out_is_walked_once_per_fragment(
         walked = 0
         prepared = schema.documents.prepare(fragment_bomb(n))
         (operation,) = prepared.operations()
-        value = prepared.cost(schema._schema, operation, None)
+        value = prepared.cost(seams.graphql_schema(schema), operation, None)
         assert not prepared.errors and value == 1 + 40
         assert walked <= 2 * (n + 2)
 
@@ -145,16 +146,20 @@ def test_costs_are_kept_per_value_of_the_size_variables(
         return operation_cost(*args)
 
     monkeypatch.setattr(documents_module, "operation_cost", counted)
-    assert prepared.cost(schema._schema, operation, {"n": 3, "k": "证"}) == 1 + (1 + 3)
-    assert prepared.cost(schema._schema, operation, {"n": 3, "k": "营业"}) == 1 + (1 + 3)
-    assert prepared.cost(schema._schema, operation, {"n": 9}) == 1 + (1 + 9)
-    assert prepared.cost(schema._schema, operation, {"n": 3}) == 1 + (1 + 3)
+    assert prepared.cost(seams.graphql_schema(schema), operation, {"n": 3, "k": "证"}) == 1 + (
+        1 + 3
+    )
+    assert prepared.cost(seams.graphql_schema(schema), operation, {"n": 3, "k": "营业"}) == 1 + (
+        1 + 3
+    )
+    assert prepared.cost(seams.graphql_schema(schema), operation, {"n": 9}) == 1 + (1 + 9)
+    assert prepared.cost(seams.graphql_schema(schema), operation, {"n": 3}) == 1 + (1 + 3)
     assert walks == 2
     odd = {"n": "3"}  # not an Int (execution refuses it): walked, not kept
     assert prepared.document is not None
-    fresh = operation_cost(schema._schema, prepared.document, operation, odd).value
-    assert prepared.cost(schema._schema, operation, odd) == fresh != 1 + (1 + 3)
-    assert prepared.cost(schema._schema, operation, odd) == fresh
+    fresh = operation_cost(seams.graphql_schema(schema), prepared.document, operation, odd).value
+    assert prepared.cost(seams.graphql_schema(schema), operation, odd) == fresh != 1 + (1 + 3)
+    assert prepared.cost(seams.graphql_schema(schema), operation, odd) == fresh
     assert walks == 4
 
 

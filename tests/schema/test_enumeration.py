@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 from servicehall.cache import create_backend
-from servicehall.codes import make_case_number, make_license_number
 from servicehall.db import use_database
 from servicehall.demo.enterprises import DEMO_CREDIT_CODE
 from servicehall.models import AuditEvent
+from servicehall.numbering import make_case_number, make_license_number
 from servicehall.resolvers import refusals
 from servicehall.settings import Settings
 from tests.auth.flows import PERSON

@@ -10,6 +10,7 @@ import strawberry
 from graphql import ExecutionResult, execute, parse
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from servicehall import seams
 from servicehall.schema.execution import ExecutionContext
 
 
@@ -55,7 +56,7 @@ DOCUMENT = parse(
 
 
 def _run(context: type[Any]) -> ExecutionResult:
-    result = execute(SCHEMA._schema, DOCUMENT, executor_class=context)
+    result = execute(seams.graphql_schema(SCHEMA), DOCUMENT, executor_class=context)
     assert isinstance(result, ExecutionResult)
     return result
 

@@ -11,6 +11,7 @@ import pytest
 import strawberry
 from graphql import GraphQLObjectType, GraphQLSchema, parse
 
+from servicehall import seams
 from servicehall.cache.memory import MemoryBackend
 from servicehall.changes import Changes
 from servicehall.schema import build_schema
@@ -29,7 +30,7 @@ from servicehall.schema.policy import (
 from servicehall.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA: GraphQLSchema = build_schema(Settings().query_limits)._schema
+SCHEMA: GraphQLSchema = seams.graphql_schema(build_schema(Settings().query_limits))
 
 #: The decision of every field of the schema as the side tables of schema/cache.py made it
 #: before issue 13 (None: not shareable; else the domains its cached answers are keyed by).
@@ -129,13 +130,13 @@ class ItemQuery:
 
 
 def test_a_type_or_field_that_declares_nothing_is_named_and_never_shared() -> None:
-    schema = strawberry.Schema(query=GossipQuery)._schema
+    schema = seams.graphql_schema(strawberry.Schema(query=GossipQuery))
     assert undeclared(schema) == ["Gossip", "GossipQuery.gossip"]
     assert decide(schema, parse("{ gossip { text } }")) == UNCACHEABLE
 
 
 def test_a_per_principal_field_on_a_public_type_is_never_shared() -> None:
-    schema = strawberry.Schema(query=ItemQuery)._schema
+    schema = seams.graphql_schema(strawberry.Schema(query=ItemQuery))
     assert undeclared(schema) == []
     assert decide(schema, parse("{ item { name } }")) == CacheDecision(True, ("catalogue",))
     assert decide(schema, parse("{ item { name mine } }")) == UNCACHEABLE

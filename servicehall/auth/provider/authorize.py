@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from servicehall import clock
 from servicehall.auth.csrf import TOKEN_FIELD
+from servicehall.auth.provider.bridge import HallRequest
 from servicehall.auth.provider.models import Client, Identity
 from servicehall.auth.provider.pages import (
     PENDING_COOKIE,
@@ -22,7 +23,6 @@ from servicehall.auth.provider.pages import (
     _multi,
     _run,
 )
-from servicehall.auth.provider.server import HallRequest
 from servicehall.auth.sessions import SsoSession
 from servicehall.errors import CsrfCheckFailed
 from servicehall.models import (

@@ -23,7 +23,8 @@ from starlette.responses import HTMLResponse, Response
 from servicehall import clock
 from servicehall.auth.crypto import new_token
 from servicehall.auth.csrf import FormGuard
-from servicehall.auth.provider.server import HallAuthorizationServer, HallRequest
+from servicehall.auth.provider.bridge import HallRequest
+from servicehall.auth.provider.server import HallAuthorizationServer
 from servicehall.auth.services import AuthServices
 from servicehall.auth.sessions import COOKIE, SsoSession
 from servicehall.errors import CsrfCheckFailed

@@ -1,10 +1,9 @@
 """authlib's authorization server, configured for the hall (RFC 6749, 7636, 7009, 7662,
 9068, OpenID Connect Core and RP-Initiated Logout).
 
-authlib's core is synchronous: the routes run it in a worker thread
-(``anyio.to_thread``), and its storage hooks call back into the event loop with
-``anyio.from_thread.run`` (the request's database context travels with them). Defaults
-changed from authlib's:
+authlib's core is synchronous (``bridge.py``: the request read first, storage calls back
+into the event loop); the tokens and their revocation and introspection endpoints are
+``tokens.py``. Defaults changed from authlib's:
 
 - PKCE is required for every authorization-code request, and only ``S256`` is accepted;
 - public clients authenticate with ``none`` only, confidential and machine clients with a
@@ -17,81 +16,22 @@ changed from authlib's:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-import anyio.from_thread
-from authlib.oauth2 import AuthorizationServer, OAuth2Request
+from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
-from authlib.oauth2.rfc6749.requests import OAuth2Payload
-from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
-from authlib.oauth2.rfc7662 import IntrospectionEndpoint
-from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
-from joserfc import jwt
-from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from servicehall import clock
-from servicehall.auth.crypto import new_token
+from servicehall.auth.provider.bridge import HallRequest, wait
 from servicehall.auth.provider.models import AuthorizationCode, Client, Identity
 from servicehall.auth.provider.store import ProviderStore, RefreshRecord
+from servicehall.auth.provider.tokens import AccessTokens, Introspection, Revocation
 from servicehall.auth.services import AuthServices
-from servicehall.models import AuditEvent, RefreshToken
-
-T = TypeVar("T")
-ALGORITHMS = ["RS256"]
-
-
-def wait(fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
-    """Run an async storage call from authlib's worker thread."""
-    return anyio.from_thread.run(fn, *args)
-
-
-class _Payload(OAuth2Payload):  # type: ignore[misc]
-    def __init__(self, values: Mapping[str, Sequence[str]]) -> None:
-        self._datalist = {key: list(items) for key, items in values.items()}
-        self._data = {key: items[0] for key, items in self._datalist.items() if items}
-
-    @property
-    def data(self) -> dict[str, str]:
-        return self._data
-
-    @property
-    def datalist(self) -> dict[str, list[str]]:
-        return self._datalist
-
-
-class HallRequest(OAuth2Request):  # type: ignore[misc]
-    """An OAuth request read from Starlette before authlib sees it (authlib is sync)."""
-
-    def __init__(
-        self,
-        method: str,
-        uri: str,
-        headers: Mapping[str, str],
-        query: Mapping[str, Sequence[str]],
-        form: Mapping[str, Sequence[str]],
-    ) -> None:
-        super().__init__(method=method, uri=uri, headers=headers)  # case-insensitive
-        self._query = {k: v[0] for k, v in query.items() if v}
-        self._form = {k: v[0] for k, v in form.items() if v}
-        merged: dict[str, list[str]] = {k: list(v) for k, v in query.items()}
-        for key, values in form.items():
-            merged.setdefault(key, []).extend(values)
-        self.payload = _Payload(merged)
-
-    @property
-    def args(self) -> dict[str, str]:
-        return self._query
-
-    @property
-    def form(self) -> dict[str, str]:
-        return self._form
 
 
 class StrictCodeChallenge(CodeChallenge):  # type: ignore[misc]
@@ -234,167 +174,6 @@ class HallOpenIDCode(OpenIDCode):  # type: ignore[misc]
         info = user_info(user, scope)
         info["sid"] = user.session_id
         return info
-
-
-class AccessTokens(JWTBearerTokenGenerator):  # type: ignore[misc]
-    """RFC 9068 access tokens for the GraphQL API, opaque rotating refresh tokens."""
-
-    def __init__(self, services: AuthServices) -> None:
-        settings = services.settings
-        super().__init__(
-            issuer=settings.issuer,
-            alg="RS256",
-            refresh_token_generator=self._refresh_token,
-            expires_generator=lambda client, grant_type: settings.access_token_ttl,
-        )
-        self.services = services
-
-    @staticmethod
-    def _refresh_token(client: Client, grant_type: str, user: Any, scope: str) -> str | None:
-        return new_token() if user is not None else None
-
-    def get_jwks(self) -> KeySet:
-        return KeySet([wait(self.services.keys.signing_key)])
-
-    def get_audiences(self, client: Client, user: Any, scope: str) -> str:
-        return self.services.settings.api_audience
-
-    def get_auth_time(self, user: Identity | None) -> int | None:
-        return None if user is None else user.auth_time
-
-    def get_amr(self, user: Identity | None) -> list[str] | None:
-        return None if user is None else user.amr
-
-    def get_extra_claims(
-        self, client: Client, grant_type: str, user: Identity | None, scope: str
-    ) -> dict[str, Any]:
-        if user is None and client.station_code:  # a kiosk device at its station (STA-4)
-            return {"kind": "kiosk", "stn": client.station_code}
-        if user is None:  # a machine client acting for itself
-            return {"kind": "machine", "dept": client.department_code}
-        claims: dict[str, Any] = {"kind": user.kind, "sid": user.session_id}
-        family = getattr(user, "family", "")
-        if family:  # revoking the family (code replay, reuse) refuses this token (F13)
-            claims["fam"] = family
-        if user.enterprise_code:
-            claims["ent"] = user.enterprise_code
-        if user.department_code:
-            claims["dept"] = user.department_code
-        if user.roles:
-            claims["roles"] = user.roles
-        return claims
-
-
-@dataclass(frozen=True)
-class AccessTokenRecord:
-    """One of our JWT access tokens, verified, as authlib's endpoints see it."""
-
-    claims: dict[str, Any]
-    revoked: bool
-
-    def check_client(self, client: Client) -> bool:
-        return bool(self.claims.get("client_id") == client.client_id)
-
-    def is_expired(self) -> bool:
-        return bool(self.claims["exp"] <= clock.timestamp())
-
-    def is_revoked(self) -> bool:
-        return self.revoked
-
-
-@dataclass(frozen=True)
-class RefreshTokenRecord:
-    row: RefreshToken
-
-    def check_client(self, client: Client) -> bool:
-        return bool(self.row.client.client_id == client.client_id)
-
-    def is_expired(self) -> bool:
-        return self.row.expires_at.timestamp() <= clock.timestamp()
-
-    def is_revoked(self) -> bool:
-        return self.row.revoked_at is not None or self.row.used_at is not None
-
-
-class Revocation(RevocationEndpoint):  # type: ignore[misc]
-    """RFC 7009: refresh tokens revoke their family, access tokens their ``jti``."""
-
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]  # noqa: RUF012 - authlib class attribute
-
-    def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
-        return _lookup_token(self.server.services, token_string, token_type_hint)
-
-    def revoke_token(
-        self, token: AccessTokenRecord | RefreshTokenRecord, request: HallRequest
-    ) -> None:
-        services: AuthServices = self.server.services
-        if isinstance(token, AccessTokenRecord):
-            jti, exp = token.claims["jti"], token.claims["exp"]
-            wait(services.store.revoke_access_token, jti, exp)
-            target = f"jti:{jti}"
-        else:
-            wait(_revoke_family, services, token.row.family)
-            target = f"family:{token.row.family}"
-        wait(_audit, "token.revoked", f"client:{request.client.client_id}", target)
-
-
-async def _revoke_family(services: AuthServices, family: str) -> None:
-    await services.store.revoke_family(family, reason="revoked by client (RFC 7009)")
-
-
-async def _audit(action: str, actor: str, target: str) -> None:
-    await AuditEvent.record(action, actor=actor, target=target)
-
-
-def _lookup_token(
-    services: AuthServices, token: str, hint: str | None
-) -> AccessTokenRecord | RefreshTokenRecord | None:
-    """One of our refresh tokens or verified access tokens, or None."""
-    if hint != "refresh_token" and token.count(".") == 2:
-        keys: KeySet = wait(services.keys.public_keys)
-        try:
-            decoded = jwt.decode(token, keys, algorithms=ALGORITHMS)
-        except (JoseError, ValueError):
-            return None
-        claims = dict(decoded.claims)
-        if decoded.header.get("typ") != "at+jwt" or claims.get("iss") != services.settings.issuer:
-            return None
-        revoked = wait(services.revocations.is_revoked, claims)
-        return AccessTokenRecord(claims, revoked)
-    row = wait(services.store.refresh_by_token, token)
-    return None if row is None else RefreshTokenRecord(row)
-
-
-class Introspection(IntrospectionEndpoint):  # type: ignore[misc]
-    """RFC 7662 for resource servers: only confidential and machine clients may ask."""
-
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]  # noqa: RUF012 - authlib class attribute
-
-    def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
-        return _lookup_token(self.server.services, token_string, token_type_hint)
-
-    def check_permission(
-        self, token: AccessTokenRecord | RefreshTokenRecord, client: Client, request: HallRequest
-    ) -> bool:
-        return not client.is_public
-
-    def introspect_token(self, token: AccessTokenRecord | RefreshTokenRecord) -> dict[str, Any]:
-        """Only called for tokens that are neither expired nor revoked (authlib checks)."""
-        services: AuthServices = self.server.services
-        if isinstance(token, AccessTokenRecord):
-            fields = ("sub", "aud", "iss", "exp", "iat", "scope", "client_id", "jti")
-            return {"active": True, "token_type": "Bearer"} | {
-                k: token.claims[k] for k in fields if k in token.claims
-            }
-        row = token.row
-        return {
-            "active": True,
-            "token_type": "refresh_token",
-            "client_id": row.client.client_id,
-            "scope": row.scope,
-            "exp": int(row.expires_at.timestamp()),
-            "iss": services.settings.issuer,
-        }
 
 
 class HallAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
