@@ -25,7 +25,7 @@ from tortoise.transactions import in_transaction
 
 from servicehall import clock, db
 from servicehall.auth.accounts import signed_in_account
-from servicehall.auth.principal import Principal
+from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.errors import Forbidden, InvalidInput
 from servicehall.models import LabelledEnum, WorkflowStep
 from servicehall.notify.outbox import enqueue
@@ -58,8 +58,15 @@ class Actor:
 SYSTEM = Actor("system", "系统")
 
 
+#: The name the history shows for the operator at the command line.
+OPERATOR_NAME = "运维人员（命令行）"
+
+
 async def signed_in(principal: Principal, *, ip: str = "") -> Actor:
-    """The signed-in account acting, with the name the history shows."""
+    """The signed-in account acting, with the name the history shows (or the operator at
+    the command line, who has no account)."""
+    if principal.kind is PrincipalKind.OPERATOR:
+        return Actor.of(principal, OPERATOR_NAME, ip=ip)
     account = await signed_in_account(principal)
     return Actor.of(principal, account.display_name, account_id=account.id, ip=ip)
 
@@ -153,7 +160,7 @@ def _authorise(
 
 def _text(value: str, need: Need | None, field: str, label: str) -> str:
     text = value.strip()
-    if need is not None and not text:
+    if need is not None and len(text) < max(need.shortest, 1):
         raise InvalidInput(need.message, field=need.field)
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"{label}不能超过{MAX_TEXT}字", field=need.field if need else field)
