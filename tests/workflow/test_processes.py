@@ -1,22 +1,34 @@
-"""The machines moved onto the engine (issue 13; CASE-2, LIC-1, LIC-2, RATE-3): their
-derived tables are the tables they had by hand, and each is declared in the one format."""
+"""The machines moved onto the engine (issue 13; CASE-2, LIC-1, LIC-2, RATE-2, RATE-3,
+STA-4): their derived tables are the tables they had by hand, and each is declared in the
+one format."""
 
 from __future__ import annotations
 
 import pytest
 
-from servicehall.models import CaseStage, CatalogState, FollowUpStatus, GrantStatus, LicenseStatus
+from servicehall.models import (
+    CaseStage,
+    CatalogState,
+    DeviceStatus,
+    FollowUpStatus,
+    GrantStatus,
+    LicenseStatus,
+    RatingDispute,
+)
 from servicehall.resolvers import (
     case_process,
     cases,
     follow_ups,
+    kiosks,
     license_catalog,
     license_grants,
     licenses,
+    ratings,
 )
 from servicehall.workflow import Process
 
 C, G, F, S, L = CatalogState, GrantStatus, FollowUpStatus, CaseStage, LicenseStatus
+R, D = RatingDispute, DeviceStatus
 
 #: The hand-written tables as they were at 477e80b.
 FORMER = {
@@ -57,6 +69,10 @@ FORMER = {
     },
     # LIC-3: revocation was a conditional update from VALID; EXPIRED is derived
     "license": {L.VALID: {L.REVOKED}, L.REVOKED: set(), L.EXPIRED: set()},
+    # RATE-2: a dispute was a conditional write while ``disputed_at`` was unset
+    "rating_dispute": {R.UNDISPUTED: {R.DISPUTED}, R.DISPUTED: set()},
+    # STA-4: a revocation was a conditional write while ``revoked_at`` was unset
+    "kiosk_device": {D.ACTIVE: {D.REVOKED}, D.REVOKED: set()},
 }
 PROCESSES = (
     license_catalog.PROCESS,
@@ -64,6 +80,8 @@ PROCESSES = (
     follow_ups.FOLLOW_UP,
     case_process.PROCESS,
     licenses.PROCESS,
+    ratings.DISPUTE,
+    kiosks.DEVICE,
 )
 
 
@@ -79,7 +97,7 @@ def test_the_modules_tables_are_the_processes() -> None:
 
 
 def test_every_state_of_each_enum_is_declared() -> None:
-    for process, enum in zip(PROCESSES, (C, G, F, S, L), strict=True):
+    for process, enum in zip(PROCESSES, (C, G, F, S, L, R, D), strict=True):
         assert {s.value for s in process.states} == set(enum)
         assert all(s.label for s in process.states)
         assert all(a.label and a.name for a in process.actions)
