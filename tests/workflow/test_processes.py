@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import pytest
 
+from servicehall.clock import local_today
 from servicehall.models import (
     CaseStage,
     CatalogState,
     DeviceStatus,
+    FollowUp,
     FollowUpStatus,
     GrantStatus,
     LicenseStatus,
     RatingDispute,
+    StaffRole,
+    WorkflowStep,
 )
 from servicehall.resolvers import (
     case_process,
@@ -25,7 +29,9 @@ from servicehall.resolvers import (
     licenses,
     ratings,
 )
-from servicehall.workflow import Process
+from servicehall.settings import Settings
+from servicehall.workdays import WorkCalendar
+from servicehall.workflow import Process, overdue
 
 C, G, F, S, L = CatalogState, GrantStatus, FollowUpStatus, CaseStage, LicenseStatus
 R, D = RatingDispute, DeviceStatus
@@ -109,3 +115,33 @@ def test_one_action_leads_to_each_stage_of_a_case() -> None:
     targets = [a.target for a in case_process.PROCESS.actions]
     assert len(targets) == len(set(targets))
     assert set(targets) == set(CaseStage) - {case_process.PROCESS.initial.value}
+
+
+async def test_the_demo_follow_ups_have_their_history(demo_db: Settings) -> None:
+    """issue 13, RATE-3: the demo's follow-ups were opened and taken through their
+    services, so each has its steps in the one history, in order, as of the days they
+    happened, and the urging list read from that history agrees with their due dates."""
+    today = local_today()
+    found = await FollowUp.all().prefetch_related("rating")
+    assert {f.status for f in found} >= {F.OPEN, F.VERIFIED, F.CLOSED}
+    expected = {
+        F.OPEN: ["start"],
+        F.VERIFIED: ["start", "verify"],
+        F.CLOSED: ["start", "verify", "rectify", "close"],
+    }
+    for follow_up in found:
+        steps = await WorkflowStep.filter(
+            process=follow_ups.FOLLOW_UP.name, instance_id=follow_up.id
+        ).order_by("id")
+        assert [s.action for s in steps] == expected[follow_up.status], follow_up.id
+        assert steps[-1].to_state == follow_up.status.value
+        assert steps[0].at == follow_up.rating.created_at and steps[0].role == "system"
+        assert [s.at for s in steps] == sorted(s.at for s in steps)
+        assert all(s.role == StaffRole.CASE_HANDLER.value and s.actor_name for s in steps[1:])
+        assert steps[0].department_id == follow_up.department_id  # type: ignore[attr-defined]
+        if follow_up.status is F.CLOSED:
+            assert follow_up.closed_at == steps[-1].at and follow_up.rater_reply
+    late = await overdue(follow_ups.FOLLOW_UP, today=today, calendar=WorkCalendar.bundled())
+    assert {o.instance_id for o in late} == {
+        f.id for f in found if f.status is not F.CLOSED and f.due_on < today
+    }
