@@ -1,6 +1,7 @@
 """Rating disputes and kiosk devices on the workflow engine (issue 13; RATE-2, STA-4).
 
-Generated (the two state columns), then hand-written (the copy). A rating's dispute is the
+Generated (the two state columns, dropped in place on SQLite backwards), then hand-written
+(the copy). A rating's dispute is the
 ``rating_dispute`` process (``resolvers.ratings.DISPUTE``) with its state in
 ``rating.dispute_state``; a kiosk device's registration is the ``kiosk_device`` process
 (``resolvers.kiosks.DEVICE``) with its state in ``kiosk_device.status``. Rows that existed
@@ -44,6 +45,25 @@ COPY = [
 ]
 
 
+class AddStateColumn(ops.AddField):
+    """A state column. Backwards, SQLite drops it in place (``ALTER TABLE … DROP COLUMN``,
+    SQLite 3.35+) instead of rebuilding the table, which fails while other rows refer to
+    it (a follow-up to its rating) because foreign keys stay enforced in the migration's
+    transaction."""
+
+    async def database_backward(
+        self, app_label: str, old_state: Any, new_state: Any, state_editor: Any = None
+    ) -> None:
+        if state_editor is None or state_editor.client.capabilities.dialect != "sqlite":
+            await super().database_backward(app_label, old_state, new_state, state_editor)
+            return
+        model = old_state.apps.get_model(f"{app_label}.{self.model_name}")
+        column = model._meta.fields_map[self.name].source_field or self.name
+        await state_editor.client.execute_query(
+            f'ALTER TABLE "{model._meta.db_table}" DROP COLUMN "{column}"'
+        )
+
+
 async def copy_steps(apps: Any, schema_editor: Any) -> None:
     for statement in COPY:
         await schema_editor.client.execute_query(statement)
@@ -61,7 +81,7 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddField(
+        AddStateColumn(
             model_name="KioskDevice",
             name="status",
             field=fields.CharEnumField(
@@ -72,7 +92,7 @@ class Migration(migrations.Migration):
                 max_length=16,
             ),
         ),
-        ops.AddField(
+        AddStateColumn(
             model_name="Rating",
             name="dispute_state",
             field=fields.CharEnumField(

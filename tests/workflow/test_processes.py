@@ -15,6 +15,7 @@ from servicehall.models import (
     FollowUpStatus,
     GrantStatus,
     LicenseStatus,
+    OutboxMessage,
     RatingDispute,
     StaffRole,
     WorkflowStep,
@@ -141,6 +142,8 @@ async def test_the_demo_follow_ups_have_their_history(demo_db: Settings) -> None
         assert steps[0].department_id == follow_up.department_id  # type: ignore[attr-defined]
         if follow_up.status is F.CLOSED:
             assert follow_up.closed_at == steps[-1].at and follow_up.rater_reply
+    # the notices of those steps belong to the past: none was written
+    assert not await OutboxMessage.filter(source__startswith="follow-up:").exists()
     late = await overdue(follow_ups.FOLLOW_UP, today=today, calendar=WorkCalendar.bundled())
     assert {o.instance_id for o in late} == {
         f.id for f in found if f.status is not F.CLOSED and f.due_on < today
