@@ -259,7 +259,7 @@ async def rectify(
 ) -> FollowUp:
     """Record the rectification and tell the rater the outcome (RATE-3)."""
     now = past.at if past else clock.now()
-    changes = {"rectified_at": now}
+    changes: dict[str, object] = {"rectified_at": now}
     text = (measures, "measures", "整改情况", "measures")
     return await _take(principal, follow_up, "rectify", text, changes, ip, past, by="rectified_by")
 
