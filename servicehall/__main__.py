@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     device_list.set_defaults(handler=admin.cmd_kiosk_devices_list)
     device_revoke = devices.add_parser("revoke", help="revoke a terminal")
     device_revoke.add_argument("--client-id", required=True)
+    device_revoke.add_argument("--reason", required=True, help="why (recorded with the step)")
     device_revoke.set_defaults(handler=admin.cmd_kiosk_devices_revoke)
 
     imports = commands.add_parser(

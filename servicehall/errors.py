@@ -256,6 +256,21 @@ class IllegalFollowUpStep(Conflict):
     label = "回访整改状态不可变更"
 
 
+class IllegalDisputeStep(Conflict):
+    """A rating's dispute cannot take the step asked for (RATE-2), e.g. a rating disputed
+    already. Its code stays ``CONFLICT``, as front ends knew it before disputes ran on the
+    workflow engine."""
+
+    label = "评价异议状态不可变更"
+
+
+class IllegalDeviceStep(Conflict):
+    """A kiosk device's registration cannot take the step asked for (STA-4), e.g. a device
+    revoked already. Its code stays ``CONFLICT``, as front ends knew it before."""
+
+    label = "终端登记状态不可变更"
+
+
 class InvalidLicenseNumber(InvalidInput):
     """A licence number failed a check (``details["check"]``): caught before any lookup."""
 

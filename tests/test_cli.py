@@ -252,7 +252,9 @@ def test_kiosk_devices_and_the_kiosk_process(tmp_path: Path) -> None:
         finally:
             process.terminate()
             process.communicate(timeout=30)
-    revoked = _run("kiosk-devices", "revoke", "--client-id", client_id, env=env)
+    revoked = _run(
+        "kiosk-devices", "revoke", "--client-id", client_id, "--reason", "终端迁往他处", env=env
+    )
     assert revoked.returncode == 0 and "已撤销" in revoked.stdout
     assert f"{client_id}\t440403100\t已撤销" in _run("kiosk-devices", "list", env=env).stdout
 

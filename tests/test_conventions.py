@@ -158,3 +158,70 @@ def test_a_foreign_cursor_is_a_typed_error(bad: str) -> None:
     with pytest.raises(InvalidCursor) as refused:
         decode_cursor(bad, 2)
     assert refused.value.field == "after"
+
+
+def _members(node: ast.expr) -> list[str] | None:
+    """The elements of a set-like literal (``{a, b}``, ``set()``/``frozenset({...})``) as
+    source text, or None when ``node`` is not one."""
+    if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("set", "frozenset"):
+        if not node.args:
+            return []
+        node = node.args[0]
+        if isinstance(node, ast.List | ast.Tuple):
+            return [ast.unparse(e) for e in node.elts]
+    if isinstance(node, ast.Set):
+        return [ast.unparse(e) for e in node.elts]
+    return None
+
+
+def _base(text: str) -> str:
+    return text.rsplit(".", 1)[0] if "." in text else "<str>"
+
+
+def transition_tables(tree: ast.Module) -> list[int]:
+    """Lines of dict literals that map states to sets of states: keys of one enum (or
+    strings) whose values are sets of members of the same enum (or of the keys)."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Dict) or len(node.keys) < 2 or None in node.keys:
+            continue
+        keys = [ast.unparse(k) for k in node.keys if k is not None]
+        values = [_members(v) for v in node.values]
+        if any(v is None for v in values):
+            continue
+        bases = {_base(k) for k in keys}
+        elements = {e for v in values for e in v or ()}
+        if len(bases) != 1 or not elements:
+            continue
+        (base,) = bases
+        if base == "<str>" and not all(isinstance(k, ast.Constant) for k in node.keys):
+            continue
+        same = elements <= set(keys) if base == "<str>" else {_base(e) for e in elements} == {base}
+        if same:
+            found.append(node.lineno)
+    return found
+
+
+def test_the_walk_sees_transition_tables() -> None:
+    """The check below can fail: it finds hand-written tables in both spellings."""
+    tree = ast.parse(
+        "A = {S.QUEUED: {S.SENDING}, S.SENDING: frozenset({S.SENT, S.DEAD}), S.SENT: set()}\n"
+        "B = {'queued': {'sending'}, 'sending': {'sent'}, 'sent': set()}\n"
+        "C = {S.SUBMITTED: (S.SUBMITTED,), S.ACCEPTED: (S.SUBMITTED, S.ACCEPTED)}\n"
+        "D = {K.PUBLIC: ('code',), K.MACHINE: ('client_credentials',)}\n"
+        "E = {'a': {'x'}, 'b': {'y'}}\n"
+    )
+    assert transition_tables(tree) == [1, 2]
+
+
+def test_one_transition_table_format() -> None:
+    """Issue 13: the legal moves of a state machine are said in one format, a workflow
+    ``Process`` declaration (tables are derived from it: ``process.transitions()``); no
+    module writes a table of moves by hand (the outbox's moves are guarded UPDATEs)."""
+    found = [
+        f"{path.relative_to(PACKAGE)}:{line}"
+        for path, tree in sources()
+        if "migrations" not in path.parts
+        for line in transition_tables(tree)
+    ]
+    assert found == []

@@ -127,7 +127,10 @@ def cmd_kiosk_devices_revoke(settings: Settings, args: argparse.Namespace) -> in
     async def work() -> None:
         try:
             await kiosks.revoke(
-                CLI_OPERATOR, args.client_id, auth=AuthServices.create(settings, cache)
+                CLI_OPERATOR,
+                args.client_id,
+                reason=args.reason,
+                auth=AuthServices.create(settings, cache),
             )
         finally:
             await cache.close()

@@ -5,6 +5,8 @@ the demo person has a few of their own; other applicants' cases give the departm
 ratings to summarise, bad ones with follow-ups. Every case walks a path of the case
 process's actions (``resolvers.case_process.PROCESS``) on working days before today, each
 move a step in the one workflow history, and its clock is read as the hall reads it.
+Follow-ups are opened and taken through their services (``resolvers.follow_ups``) as of
+the days they happened, so their steps are in the history too.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.clock import LOCAL_TZ
 from servicehall.codes import make_id_number
 from servicehall.demo.accounts import PERSON_ID
@@ -28,7 +31,6 @@ from servicehall.models import (
     CaseOutcome,
     CaseStage,
     Enterprise,
-    FollowUp,
     FollowUpStatus,
     Rating,
     RatingLevel,
@@ -37,9 +39,11 @@ from servicehall.models import (
     WorkflowStep,
 )
 from servicehall.numbering import make_case_number
+from servicehall.resolvers import follow_ups
 from servicehall.resolvers.case_process import PROCESS, Mark, action_to, clock_of
 from servicehall.resolvers.ratings import indicators_for, public_comment
 from servicehall.workdays import WorkCalendar
+from servicehall.workflow import Actor, Past
 
 S = CaseStage
 #: The moves that bring a case to each stage (each one legal from the one before).
@@ -359,7 +363,6 @@ async def _ratings(
 ) -> None:
     """Most finished cases of other residents were rated; bad ratings were followed up."""
     levels, weights = list(LEVEL_WEIGHTS), list(LEVEL_WEIGHTS.values())
-    follow_ups = []
     for b in built:
         case = b.case
         if case.stage not in (S.COMPLETED, S.COLLECTED) or rng.random() > 0.75:
@@ -381,29 +384,53 @@ async def _ratings(
             created_at=rated,
         )
         if level.bad:
-            opened = rated.astimezone(LOCAL_TZ).date()
             status = rng.choice(
                 [FollowUpStatus.OPEN, FollowUpStatus.VERIFIED, FollowUpStatus.CLOSED]
             )
-            follow_ups.append(
-                FollowUp(
-                    case_id=case.id,
-                    rating_id=rating.id,
-                    department_id=case.department_id,  # type: ignore[attr-defined]
-                    status=status,
-                    opened_on=opened,
-                    due_on=calendar.add_working_days(opened, 15),
-                    findings="经调取窗口录像和办件记录核实，情况属实。"
-                    if status is not FollowUpStatus.OPEN
-                    else "",
-                    founded=True if status is not FollowUpStatus.OPEN else None,
-                    measures="已对窗口人员进行批评教育，并完善一次性告知清单。"
-                    if status is FollowUpStatus.CLOSED
-                    else "",
-                    rater_reply="申请人表示理解，对整改结果满意。"
-                    if status is FollowUpStatus.CLOSED
-                    else "",
-                    rater_satisfied=True if status is FollowUpStatus.CLOSED else None,
-                )
-            )
-    await FollowUp.bulk_create(follow_ups)
+            await _follow_up(case.id, rating, status, rated, calendar, today)
+
+
+#: What the demo's follow-ups found, did and heard, step by step.
+_FOLLOW_UP_STEPS = (
+    "经调取窗口录像和办件记录核实，情况属实。",
+    "已对窗口人员进行批评教育，并完善一次性告知清单。",
+    "申请人表示理解，对整改结果满意。",
+)
+
+
+async def _follow_up(
+    case_id: int,
+    rating: Rating,
+    status: FollowUpStatus,
+    rated: datetime,
+    calendar: WorkCalendar,
+    today: date,
+) -> None:
+    """A bad rating's follow-up, opened and taken as far as ``status`` through the
+    follow-up services as of the times they happened (after the rating, before
+    today), so its history is in the workflow like any other's; the notices of those
+    steps belong to the past and are not written."""
+    case = await Case.get(id=case_id).prefetch_related("department")
+    code = case.department.code
+    opened = rated.astimezone(LOCAL_TZ).date()
+    follow_up = await follow_ups.open_follow_up(case, rating, calendar, opened, past=rated)
+    steps = {FollowUpStatus.OPEN: 0, FollowUpStatus.VERIFIED: 1}.get(status, 3)
+    handler = Principal(
+        PrincipalKind.STAFF,
+        roles=frozenset({StaffRole.CASE_HANDLER.value}),
+        department_code=code,
+    )
+    actor = Actor("", _HANDLERS.get(code, "王晓红"), department_code=code)
+    # a day apart, or closer when the rating was recent; none today or later
+    limit = datetime.combine(today, time(), LOCAL_TZ).astimezone(UTC)
+    gap = min(timedelta(days=1), (limit - rated) / (steps + 1))
+    for n in range(steps if gap > timedelta(0) else 0):
+        at = rated + gap * (n + 1)
+        follow_up = await follow_ups.follow_up_for(handler, follow_up.id)
+        past, text = Past(actor, at), _FOLLOW_UP_STEPS[n]
+        if n == 0:
+            await follow_ups.verify(handler, follow_up, text, True, past=past)
+        elif n == 1:
+            await follow_ups.rectify(handler, follow_up, text, past=past)
+        else:
+            await follow_ups.record_reply(handler, follow_up, text, True, past=past)

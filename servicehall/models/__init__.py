@@ -14,6 +14,7 @@ from servicehall.models.cases import (
     FollowUp,
     FollowUpStatus,
     Rating,
+    RatingDispute,
     RatingIndicator,
     RatingLevel,
 )
@@ -105,6 +106,7 @@ from servicehall.models.revocations import Revocation, RevocationKind
 from servicehall.models.stations import (
     Area,
     AreaKind,
+    DeviceStatus,
     KioskDevice,
     StationItem,
     StationKind,
@@ -139,6 +141,7 @@ __all__ = [
     "CreditKind",
     "CreditRecord",
     "Department",
+    "DeviceStatus",
     "Enterprise",
     "EnterpriseIndustry",
     "EnterpriseStatus",
@@ -185,6 +188,7 @@ __all__ = [
     "Qualification",
     "QualificationStatus",
     "Rating",
+    "RatingDispute",
     "RatingIndicator",
     "RatingLevel",
     "RefreshToken",

@@ -179,6 +179,13 @@ class RatingIndicator(LabelledEnum):
     ATTITUDE = "attitude", "服务态度"
 
 
+class RatingDispute(LabelledEnum):
+    """Whether the handling department disputes a rating (``resolvers.ratings.DISPUTE``)."""
+
+    UNDISPUTED = "undisputed", "无异议"
+    DISPUTED = "disputed", "已提出异议"
+
+
 class Rating(Model):
     """One version of a case's rating: a change adds a revision and keeps the old ones."""
 
@@ -210,6 +217,10 @@ class Rating(Model):
     disputed_at = fields.DatetimeField(null=True)
     dispute_reason = fields.CharField(max_length=500, default="")
     disputed_by = fields.CharField(max_length=96, default="")
+    #: The rating dispute process's state; its steps are recorded in ``workflow_step``.
+    dispute_state = fields.CharEnumField(
+        RatingDispute, max_length=16, default=RatingDispute.UNDISPUTED, db_default="undisputed"
+    )
 
     class Meta:
         table = "rating"

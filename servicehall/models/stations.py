@@ -86,6 +86,13 @@ class StationItem(Model):
         indexes = (("item_id", "area_id"),)
 
 
+class DeviceStatus(LabelledEnum):
+    """A kiosk device's registration (``resolvers.kiosks.DEVICE``)."""
+
+    ACTIVE = "active", "已登记"
+    REVOKED = "revoked", "已停用"
+
+
 class KioskDevice(Timestamped, Model):
     """A self-service terminal bound to a station (STA-4).
 
@@ -103,6 +110,10 @@ class KioskDevice(Timestamped, Model):
     name = fields.CharField(max_length=64)
     #: Who registered it (an administrator's identity or ``operator:cli``).
     registered_by = fields.CharField(max_length=80)
+    #: Its state in the kiosk device process; each step is recorded in ``workflow_step``.
+    status = fields.CharEnumField(
+        DeviceStatus, max_length=16, default=DeviceStatus.ACTIVE, db_default="active"
+    )
     revoked_at = fields.DatetimeField(null=True)
 
     class Meta:

@@ -13,6 +13,11 @@ apart from the change) and recorded as sent. E-mail and text messages wait for
 3. *settle*: sent, or ``retrying`` after an exponential backoff with jitter, or ``dead``
    after the last attempt; a message past its ``expires_at`` is not sent at all. The body
    of a sensitive message (a one-time code) is blanked once it is settled.
+
+An administrator may :func:`requeue` a dead or waiting message. Each of these moves is one
+UPDATE guarded by the state it leaves (and, settling, by the claim's attempt), so a move
+that lost a race changes nothing; there is no table of moves and no history rows (a queue
+this hot would double its writes; see the README's design notes).
 """
 
 from __future__ import annotations
@@ -135,6 +140,22 @@ async def enqueue(messages: Sequence[Outgoing], *, now: datetime | None = None) 
         batch_size=500,
     )
     return len(rows)
+
+
+#: The states an administrator may send a message again from (``retry_message``).
+RETRYABLE = (OutboxState.DEAD, OutboxState.RETRYING)
+
+
+async def requeue(message_id: int, *, now: datetime | None = None) -> bool:
+    """Queue a dead (or waiting) message again now with a fresh count of attempts; False
+    when it is in no such state any more (a worker claimed it meanwhile)."""
+    moved = await OutboxMessage.filter(id=message_id, state__in=RETRYABLE).update(
+        state=OutboxState.QUEUED,
+        attempts=0,
+        next_attempt_at=now or clock.now(),
+        last_error="",
+    )
+    return moved == 1
 
 
 @dataclass(slots=True)

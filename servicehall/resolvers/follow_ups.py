@@ -14,7 +14,7 @@ of ratings.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from tortoise.transactions import in_transaction
 
@@ -46,6 +46,7 @@ from servicehall.workflow import (
     Deadline,
     HasRole,
     Notify,
+    Past,
     Process,
     SameDepartment,
     State,
@@ -101,9 +102,16 @@ FOLLOW_UP = Process(
 
 
 async def open_follow_up(
-    case: Case, rating: Rating, calendar: WorkCalendar, today: date
+    case: Case,
+    rating: Rating,
+    calendar: WorkCalendar,
+    today: date,
+    *,
+    past: datetime | None = None,
 ) -> FollowUp:
-    """Open (or reopen) the follow-up of a bad rating; it stays with the case."""
+    """Open (or reopen) the follow-up of a bad rating; it stays with the case. ``past``:
+    it was opened then (demo data), the department's notice belongs to that past."""
+    effects = past is None
     due = calendar.add_working_days(today, FOLLOW_UP_DAYS)
     existing = await FollowUp.get_or_none(case=case)
     if existing is None:
@@ -114,7 +122,15 @@ async def open_follow_up(
             opened_on=today,
             due_on=due,
         )
-        await workflow.start(FOLLOW_UP, follow_up, SYSTEM, reason=rating.comment, role="system")
+        await workflow.start(
+            FOLLOW_UP,
+            follow_up,
+            SYSTEM,
+            reason=rating.comment,
+            role="system",
+            now=past,
+            effects=effects,
+        )
         return follow_up
     existing.rating = rating
     if existing.status is FollowUpStatus.CLOSED:  # a new bad rating after it was closed
@@ -125,12 +141,14 @@ async def open_follow_up(
             None,
             SYSTEM,
             reason=rating.comment,
+            now=past,
+            effects=effects,
             changes={
                 "rating_id": rating.id,
                 "opened_on": today,
                 "due_on": due,
                 "closed_at": None,
-                "updated_at": clock.now(),
+                "updated_at": past or clock.now(),
             },
         )
     else:
@@ -187,15 +205,21 @@ async def _take(
     text: tuple[str, str, str, str],
     changes: dict[str, object],
     ip: str,
+    past: Past | None,
+    *,
+    by: str | None = None,
 ) -> FollowUp:
     """One step of a follow-up: checked by the engine, then the step's own text (the
     findings, measures or reply: ``(value, input field, label, column)``) checked, then
-    taken."""
+    taken (as of ``past`` when given, see :class:`~servicehall.workflow.Past`); the
+    column ``by`` keeps who took it."""
     workflow.check(FOLLOW_UP, follow_up, action, principal)
     value, field, label, column = text
     checked = _text(value, field, label)
-    actor = await workflow.signed_in(principal, ip=ip)
-    now = clock.now()
+    actor = past.actor if past else await workflow.signed_in(principal, ip=ip)
+    now = past.at if past else clock.now()
+    if by is not None:
+        changes = changes | {by: actor.identity}
     await workflow.apply(
         FOLLOW_UP,
         follow_up,
@@ -204,29 +228,40 @@ async def _take(
         actor,
         reason=checked[:500],
         now=now,
+        effects=past is None,
         changes={column: checked, "updated_at": now} | changes,
     )
     return follow_up
 
 
 async def verify(
-    principal: Principal, follow_up: FollowUp, findings: str, founded: bool, *, ip: str = ""
+    principal: Principal,
+    follow_up: FollowUp,
+    findings: str,
+    founded: bool,
+    *,
+    ip: str = "",
+    past: Past | None = None,
 ) -> FollowUp:
-    now = clock.now()
-    changes = {"founded": founded, "verified_at": now, "verified_by": principal.identity}
-    return await _take(
-        principal, follow_up, "verify", (findings, "findings", "核实情况", "findings"), changes, ip
-    )
+    now = past.at if past else clock.now()
+    changes = {"founded": founded, "verified_at": now}
+    text = (findings, "findings", "核实情况", "findings")
+    return await _take(principal, follow_up, "verify", text, changes, ip, past, by="verified_by")
 
 
 async def rectify(
-    principal: Principal, follow_up: FollowUp, measures: str, *, ip: str = ""
+    principal: Principal,
+    follow_up: FollowUp,
+    measures: str,
+    *,
+    ip: str = "",
+    past: Past | None = None,
 ) -> FollowUp:
     """Record the rectification and tell the rater the outcome (RATE-3)."""
-    changes = {"rectified_at": clock.now(), "rectified_by": principal.identity}
-    return await _take(
-        principal, follow_up, "rectify", (measures, "measures", "整改情况", "measures"), changes, ip
-    )
+    now = past.at if past else clock.now()
+    changes: dict[str, object] = {"rectified_at": now}
+    text = (measures, "measures", "整改情况", "measures")
+    return await _take(principal, follow_up, "rectify", text, changes, ip, past, by="rectified_by")
 
 
 async def _tell_rater(case: Case, follow_up: FollowUp) -> list[Outgoing]:
@@ -264,13 +299,18 @@ async def _tell_rater(case: Case, follow_up: FollowUp) -> list[Outgoing]:
 
 
 async def record_reply(
-    principal: Principal, follow_up: FollowUp, reply: str, satisfied: bool, *, ip: str = ""
+    principal: Principal,
+    follow_up: FollowUp,
+    reply: str,
+    satisfied: bool,
+    *,
+    ip: str = "",
+    past: Past | None = None,
 ) -> FollowUp:
     """The rater's reply to the outcome (a call back by staff) closes the follow-up."""
-    changes = {"rater_satisfied": satisfied, "closed_at": clock.now()}
-    return await _take(
-        principal, follow_up, "close", (reply, "reply", "回访情况", "rater_reply"), changes, ip
-    )
+    changes = {"rater_satisfied": satisfied, "closed_at": past.at if past else clock.now()}
+    text = (reply, "reply", "回访情况", "rater_reply")
+    return await _take(principal, follow_up, "close", text, changes, ip, past)
 
 
 async def follow_ups(

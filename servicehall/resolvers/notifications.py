@@ -13,7 +13,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from servicehall import clock, db
+from servicehall import db
 from servicehall.auth.accounts import require_admin
 from servicehall.auth.principal import Principal
 from servicehall.clock import LOCAL_TZ
@@ -33,7 +33,7 @@ from servicehall.models import (
     Subscription,
     SubscriptionTarget,
 )
-from servicehall.notify.outbox import SCRUBBED, Outgoing, enqueue, in_app
+from servicehall.notify.outbox import RETRYABLE, SCRUBBED, Outgoing, enqueue, in_app, requeue
 from servicehall.notify.templates import (
     SMS_TEMPLATES,
     SmsTemplateSpec,
@@ -336,20 +336,20 @@ async def retry_message(principal: Principal, message_id: str) -> Outcome[dict[s
     message = await OutboxMessage.get_or_none(id=key)
     if message is None:
         raise NotFound("消息不存在", field="id")
-    if message.state not in (OutboxState.DEAD, OutboxState.RETRYING):
-        raise Conflict(
-            f"只有“{OutboxState.DEAD.label}”或“{OutboxState.RETRYING.label}”的消息可以重发（当前：{message.state.label}）",
-            field="id",
-        )
+    refused = Conflict(
+        f"只有“{OutboxState.DEAD.label}”或“{OutboxState.RETRYING.label}”的消息可以重发"
+        f"（当前：{message.state.label}）",
+        field="id",
+    )
+    if message.state not in RETRYABLE:
+        raise refused
     if message.sensitive and message.body == SCRUBBED:
         raise InvalidInput("含验证码的消息内容已删除，不能重发，请让用户重新获取", field="id")
-    message.state = OutboxState.QUEUED
-    message.attempts = 0
-    message.next_attempt_at = clock.now()
-    message.last_error = ""
     async with in_transaction(db.connection().connection_name):
-        await message.save(update_fields=["state", "attempts", "next_attempt_at", "last_error"])
+        if not await requeue(message.id):
+            raise refused  # a worker claimed it meanwhile
         await AuditEvent.record(
             "outbox.retried", actor=actor, target=f"outbox:{message.message_id}"
         )
+    await message.refresh_from_db()
     return outcome(message_row(db.model_row(message)))

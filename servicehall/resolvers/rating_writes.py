@@ -104,13 +104,15 @@ async def rate_case(
     return outcome(Rated(case.id, follow_up is not None), ("Rating", case.case_number))
 
 
-async def dispute(principal: Principal, case_number: str, reason: str) -> Outcome[int]:
+async def dispute(
+    principal: Principal, case_number: str, reason: str, *, ip: str = ""
+) -> Outcome[int]:
     """The handling department disputes a rating (it stays): the case's id."""
     number = parse_case_number(case_number)
     case = await Case.get_or_none(case_number=number)
     if case is None:
         raise NotFound("办件不存在", field="caseNumber")
-    await ratings.dispute(principal, case, reason)
+    await ratings.dispute(principal, case, reason, ip=ip)
     return outcome(case.id, ("Rating", number))
 
 

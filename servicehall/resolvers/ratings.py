@@ -3,7 +3,8 @@
 A rating belongs to a completed case; changing it adds a revision and keeps the old ones. A
 bad rating (不满意, 非常不满意) opens the case's follow-up (``resolvers.follow_ups``, a workflow
 process of its own). Comments are published with personal data removed; staff may dispute a
-rating with a reason but never delete it.
+rating with a reason but never delete it: :data:`DISPUTE` declares that step
+(``servicehall.workflow``), recorded in the workflow history.
 """
 
 from __future__ import annotations
@@ -15,14 +16,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from tortoise.transactions import in_transaction
 
-from servicehall import clock, db
+from servicehall import db, workflow
 from servicehall.auth.principal import Principal
-from servicehall.errors import (
-    Conflict,
-    InvalidInput,
-    NotCompleted,
-    NotFound,
-)
+from servicehall.errors import IllegalDisputeStep, InvalidInput, NotCompleted, NotFound
 from servicehall.models import (
     Account,
     Case,
@@ -30,18 +26,20 @@ from servicehall.models import (
     Department,
     FollowUp,
     Rating,
+    RatingDispute,
     RatingIndicator,
     RatingLevel,
     ServiceItem,
 )
 from servicehall.models.cases import FINISHED
 from servicehall.resolvers.cases import require_handler
+from servicehall.resolvers.follow_ups import HANDLER, open_follow_up
 
 # The daily warning, where callers of this module knew it (it lives with the follow-ups).
 from servicehall.resolvers.follow_ups import follow_up_warnings as follow_up_warnings
-from servicehall.resolvers.follow_ups import open_follow_up
 from servicehall.resolvers.paging import Page, newest_first, normalised
 from servicehall.workdays import WorkCalendar
+from servicehall.workflow import Action, Need, Needs, Process, Stamp, State
 
 MAX_COMMENT = 300
 ONLINE_INDICATORS = (
@@ -195,19 +193,46 @@ async def comments(column: str, target_id: int, *, first: int, after: str | None
 # -- disputes --------------------------------------------------------------------------------------
 
 
-async def dispute(principal: Principal, case: Case, reason: str) -> Rating:
+R = RatingDispute
+#: A rating's dispute (RATE-2): case handlers of the handling department dispute it with a
+#: reason; it stays, counted and shown as disputed.
+DISPUTE = Process(
+    name="rating_dispute",
+    label="评价异议",
+    model=Rating,
+    state_field="dispute_state",
+    noun="评价",
+    field="caseNumber",
+    reason_word="异议理由",
+    illegal=IllegalDisputeStep,
+    department=lambda rating: rating.department_id,
+    states=(State(R.UNDISPUTED), State(R.DISPUTED, terminal=True)),
+    actions=(
+        Action(
+            "dispute",
+            "提出异议",
+            frozenset({R.UNDISPUTED}),
+            R.DISPUTED,
+            HANDLER,
+            Needs(reason=Need("异议理由应为5到500字", "reason", shortest=5)),
+        ),
+    ),
+)
+
+
+async def dispute(principal: Principal, case: Case, reason: str, *, ip: str = "") -> Rating:
     """Staff of the handling department mark the current rating disputed (kept, shown)."""
-    require_handler(principal, (await case.department).code)
-    reason = reason.strip()
-    if not 5 <= len(reason) <= 500:
-        raise InvalidInput("异议理由应为5到500字", field="reason")
-    rating = await Rating.get_or_none(case=case, current=True)
+    rating = await Rating.get_or_none(case=case, current=True).prefetch_related("department")
     if rating is None:
+        require_handler(principal, (await case.department).code)  # outsiders learn nothing
         raise NotFound("该办件尚无评价", field="caseNumber")
-    if rating.disputed_at is not None:
-        raise Conflict("该评价已提出异议", field="caseNumber")
-    rating.disputed_at = clock.now()
-    rating.dispute_reason = reason
-    rating.disputed_by = principal.identity
-    await rating.save(update_fields=["disputed_at", "dispute_reason", "disputed_by"])
+    await workflow.act(
+        DISPUTE,
+        rating,
+        "dispute",
+        principal,
+        reason=reason,
+        ip=ip,
+        stamp=Stamp("disputed_at", "disputed_by", reason="dispute_reason"),
+    )
     return rating

@@ -1,5 +1,6 @@
 """Kiosk devices in the schema (STA-4): administrators register a terminal at a station
-(its secret is returned once) and revoke it; the terminal then runs ``servicehall kiosk``."""
+(its secret is returned once) and revoke it with a reason; the terminal then runs
+``servicehall kiosk``."""
 
 from __future__ import annotations
 
@@ -80,9 +81,10 @@ class RegisterKioskDevicePayload:
     )
 
 
-@strawberry.input
+@strawberry.input(description="撤销一台自助终端的登记。")
 class RevokeKioskDeviceInput:
     client_id: str
+    reason: str = strawberry.field(description="撤销登记的理由（必填，记入终端的办理记录）。")
 
 
 @declare(Access.PER_PRINCIPAL, Domain.KIOSKS)
@@ -107,6 +109,7 @@ class KioskMutation:
                 station_code=input.station_code,
                 name=input.name,
                 client_id=input.client_id,
+                ip=context.client_ip,
             ),
         )
         if registered is None:
@@ -124,7 +127,13 @@ class KioskMutation:
         context = info.context
         device, errors = await perform(
             context,
-            lambda: resolvers.revoke(context.principal, input.client_id, auth=context.auth),
+            lambda: resolvers.revoke(
+                context.principal,
+                input.client_id,
+                reason=input.reason,
+                auth=context.auth,
+                ip=context.client_ip,
+            ),
         )
         return RevokeKioskDevicePayload(
             errors=errors,

@@ -304,7 +304,9 @@ class RatingMutation:
         context = info.context
         case_id, errors = await perform(
             context,
-            lambda: services.dispute(context.principal, input.case_number, input.reason),
+            lambda: services.dispute(
+                context.principal, input.case_number, input.reason, ip=context.client_ip
+            ),
         )
         if case_id is None:
             return DisputeRatingPayload(errors=errors)

@@ -5,14 +5,19 @@
   :class:`Owner`, combined with :class:`AnyOf` / :class:`AllOf`) and guards on the instance.
 - ``engine``: :func:`check` and :func:`apply` (one atomic, recorded step), :func:`start`,
   :func:`available` (the actions open now).
+- ``acting``: :func:`act`, the one way a service takes a step a person asks for with its
+  reason (check, who, then the step, the :class:`Stamp` columns and the :class:`Audit`
+  event in one transaction).
 - ``overdue``: instances past their state's deadline, for urging jobs.
 """
 
+from servicehall.workflow.acting import REVOKED, Audit, Stamp, act, squash
 from servicehall.workflow.engine import (
     SYSTEM,
     Actor,
     Applied,
     Decision,
+    Past,
     apply,
     available,
     check,
@@ -35,6 +40,7 @@ from servicehall.workflow.process import (
 from servicehall.workflow.rules import (
     ADMIN,
     NOBODY,
+    OPERATOR,
     AllOf,
     AnyOf,
     HasRole,
@@ -49,6 +55,8 @@ from servicehall.workflow.rules import (
 __all__ = [
     "ADMIN",
     "NOBODY",
+    "OPERATOR",
+    "REVOKED",
     "SYSTEM",
     "Action",
     "Actor",
@@ -56,6 +64,7 @@ __all__ = [
     "Announce",
     "AnyOf",
     "Applied",
+    "Audit",
     "Clock",
     "Deadline",
     "Decision",
@@ -68,15 +77,19 @@ __all__ = [
     "OneOf",
     "Overdue",
     "Owner",
+    "Past",
     "Process",
     "Rule",
     "SameDepartment",
+    "Stamp",
     "State",
+    "act",
     "apply",
     "available",
     "check",
     "illegal",
     "overdue",
     "signed_in",
+    "squash",
     "start",
 ]

@@ -25,7 +25,7 @@ from tortoise.transactions import in_transaction
 
 from servicehall import clock, db
 from servicehall.auth.accounts import signed_in_account
-from servicehall.auth.principal import Principal
+from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.errors import Forbidden, InvalidInput
 from servicehall.models import LabelledEnum, WorkflowStep
 from servicehall.notify.outbox import enqueue
@@ -58,10 +58,27 @@ class Actor:
 SYSTEM = Actor("system", "系统")
 
 
+#: The name the history shows for the operator at the command line.
+OPERATOR_NAME = "运维人员（命令行）"
+
+
 async def signed_in(principal: Principal, *, ip: str = "") -> Actor:
-    """The signed-in account acting, with the name the history shows."""
+    """The signed-in account acting, with the name the history shows (or the operator at
+    the command line, who has no account)."""
+    if principal.kind is PrincipalKind.OPERATOR:
+        return Actor.of(principal, OPERATOR_NAME, ip=ip)
     account = await signed_in_account(principal)
     return Actor.of(principal, account.display_name, account_id=account.id, ip=ip)
+
+
+@dataclass(frozen=True, slots=True)
+class Past:
+    """A step taken before now, by ``actor`` at ``at``: a service given one records the
+    step as of then and without the on-enter effects (``effects=False``), whose notices
+    belong to that past. Demo data tells its history this way."""
+
+    actor: Actor
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +170,7 @@ def _authorise(
 
 def _text(value: str, need: Need | None, field: str, label: str) -> str:
     text = value.strip()
-    if need is not None and not text:
+    if need is not None and len(text) < max(need.shortest, 1):
         raise InvalidInput(need.message, field=need.field)
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"{label}不能超过{MAX_TEXT}字", field=need.field if need else field)
@@ -199,12 +216,15 @@ async def apply(
     changes: Mapping[str, Any] | None = None,
     now: datetime | None = None,
     then: Callable[[Any, WorkflowStep], Awaitable[None]] | None = None,
+    effects: bool = True,
 ) -> Applied:
     """Take one action on ``instance`` (which is updated in place) and record it.
 
     ``changes`` are further columns written with the state in the same conditional update;
     ``then`` runs in the transaction after the step is recorded and before the hooks (for
-    work that needs the step, such as re-reading a clock from the history).
+    work that needs the step, such as re-reading a clock from the history). With
+    ``effects=False`` the hooks of the state entered do not run: a step of the past being
+    recorded (demo data), whose notices belong to that past.
     """
     decision = check(process, instance, wanted, principal, reason=reason, basis=basis)
     now = now or clock.now()
@@ -231,7 +251,7 @@ async def apply(
         )
         if then is not None:
             await then(instance, step)
-        changed = await _enter(process, instance, step)
+        changed = await _enter(process, instance, step) if effects else ()
     return Applied(step, decision.action, changed)
 
 
@@ -243,16 +263,18 @@ async def start(
     reason: str = "",
     role: str = "",
     now: datetime | None = None,
+    effects: bool = True,
 ) -> Applied:
     """Record the opening of a new ``instance`` (already saved, in the initial state) and
-    run the initial state's hooks, in the caller's transaction. Who may open an instance
-    is the domain's rule (an applicant, an issuer)."""
+    run the initial state's hooks (unless ``effects=False``, see :func:`apply`), in the
+    caller's transaction. Who may open an instance is the domain's rule (an applicant, an
+    issuer)."""
     now = now or clock.now()
     async with in_transaction(db.connection().connection_name):
         step = await _record(
             process, instance, START, None, actor, now, role=role, reason=reason.strip(), basis=""
         )
-        changed = await _enter(process, instance, step)
+        changed = await _enter(process, instance, step) if effects else ()
     return Applied(step, None, changed)
 
 

@@ -86,10 +86,12 @@ class State:
 
 @dataclass(frozen=True, slots=True)
 class Need:
-    """A field an action requires: the message when it is missing names what to write."""
+    """A field an action requires: the message when it is missing (or shorter than
+    ``shortest`` characters) names what to write."""
 
     message: str
     field: str
+    shortest: int = 1
 
 
 @dataclass(frozen=True, slots=True)

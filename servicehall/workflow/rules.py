@@ -37,6 +37,14 @@ class IsAdmin(Rule):
 
 
 @dataclass(frozen=True, slots=True)
+class IsOperator(Rule):
+    """The operator at the command line (``servicehall kiosk-devices …``)."""
+
+    def role(self, principal: Principal, instance: Any) -> str | None:
+        return "operator" if principal.kind is PrincipalKind.OPERATOR else None
+
+
+@dataclass(frozen=True, slots=True)
 class HasRole(Rule):
     """A staff member holding ``name`` (a ``StaffRole`` value)."""
 
@@ -117,6 +125,7 @@ class Nobody(Rule):
 
 
 ADMIN = IsAdmin()
+OPERATOR = IsOperator()
 NOBODY = Nobody()
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from servicehall import seams
+from servicehall.auth.accounts import CLI_OPERATOR
 from servicehall.db import use_database
 from servicehall.kiosk import Manifest, load_manifest
 from servicehall.resolvers.kiosks import register_device
@@ -26,12 +27,12 @@ async def register(
     if isinstance(where, Settings):
         async with opened(where):
             registered = await register_device(
-                station_code=station, name=name, client_id=None, actor="test"
+                CLI_OPERATOR, station_code=station, name=name, client_id=None
             )
     else:
         with use_database(where.runtime.db):  # type: ignore[arg-type]
             registered = await register_device(
-                station_code=station, name=name, client_id=None, actor="test"
+                CLI_OPERATOR, station_code=station, name=name, client_id=None
             )
     return registered.device.client.client_id, registered.secret
 

@@ -6,18 +6,32 @@ from __future__ import annotations
 
 import hashlib
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import websockets
 from joserfc import jwt
 
+from servicehall import workflow
+from servicehall.auth.accounts import CLI_OPERATOR
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.db import use_database
 from servicehall.demo.accounts import PERSON_ID
-from servicehall.errors import Unauthenticated
-from servicehall.models import AuditEvent, Case, CaseStage, KioskDevice, OAuthClient, Rating
+from servicehall.errors import ErrorCode, Forbidden, IllegalDeviceStep, Unauthenticated
+from servicehall.models import (
+    Account,
+    AuditEvent,
+    Case,
+    CaseStage,
+    DeviceStatus,
+    KioskDevice,
+    OAuthClient,
+    Rating,
+    WorkflowStep,
+)
 from servicehall.resolvers.cases import can_read, is_applicant
+from servicehall.resolvers.kiosks import DEVICE
 from servicehall.schema.permissions import require_account
 from servicehall.settings import Settings
 from tests.auth.flows import ADMIN, PERSON, basic, bearer, tokens
@@ -131,7 +145,12 @@ async def test_only_administrators_register_or_revoke(kiosk_settings: Settings) 
                 "UNAUTHENTICATED",
                 "FORBIDDEN",
             )
-            body = await gql(hall, REVOKE, {"input": {"clientId": client_id}}, headers=headers)
+            body = await gql(
+                hall,
+                REVOKE,
+                {"input": {"clientId": client_id, "reason": "终端报废"}},
+                headers=headers,
+            )
             assert body["data"]["revokeKioskDevice"]["errors"][0]["code"] in (
                 "UNAUTHENTICATED",
                 "FORBIDDEN",
@@ -147,7 +166,9 @@ async def test_a_revoked_device_is_refused_at_once(kiosk_settings: Settings) -> 
         token = await device_token(hall, client_id, secret)
         assert (await _kiosk_post(hall, persisted("KioskHome"), token)).status_code == 200
         admin = await _admin(hall)
-        body = await gql(hall, REVOKE, {"input": {"clientId": client_id}}, headers=admin)
+        body = await gql(
+            hall, REVOKE, {"input": {"clientId": client_id, "reason": "终端报废"}}, headers=admin
+        )
         payload = body["data"]["revokeKioskDevice"]
         assert payload["errors"] == [] and payload["device"]["active"] is False
         # the token it still holds no longer works, and it gets no new one
@@ -160,8 +181,91 @@ async def test_a_revoked_device_is_refused_at_once(kiosk_settings: Settings) -> 
             headers=basic(client_id, secret),
         )
         assert again.status_code in (400, 401) and again.json()["error"] == "invalid_client"
-        body = await gql(hall, REVOKE, {"input": {"clientId": client_id}}, headers=admin)
+        body = await gql(
+            hall, REVOKE, {"input": {"clientId": client_id, "reason": "终端报废"}}, headers=admin
+        )
         assert body["data"]["revokeKioskDevice"]["errors"][0]["code"] == "CONFLICT"
+
+
+REVOKE_MESSAGE = """mutation($input: RevokeKioskDeviceInput!) { revokeKioskDevice(
+  input: $input) { errors { code field message } device { active } } }"""
+
+
+async def test_registration_and_revocation_are_recorded_steps(kiosk_settings: Settings) -> None:
+    """issue 13, STA-4: a device's registration is a workflow process; revoking needs a
+    reason, and both steps are in the one history with who and why; revoking twice is
+    refused with a typed error naming the state and the action."""
+    async with running(kiosk_settings) as hall:
+        admin = await _admin(hall)
+        body = await gql(
+            hall,
+            REGISTER,
+            {"input": {"stationCode": JINGAN, "name": "井岸镇办事站2号自助终端"}},
+            headers=admin,
+        )
+        client_id = body["data"]["registerKioskDevice"]["device"]["clientId"]
+        for blank in ("", "   "):
+            refused = await gql(
+                hall,
+                REVOKE_MESSAGE,
+                {"input": {"clientId": client_id, "reason": blank}},
+                headers=admin,
+            )
+            payload = refused["data"]["revokeKioskDevice"]
+            assert [(e["code"], e["field"]) for e in payload["errors"]] == [
+                ("INVALID_INPUT", "reason")
+            ]
+        with use_database(hall.runtime.db):  # type: ignore[arg-type]
+            device = await KioskDevice.get(client__client_id=client_id)
+            assert device.status is DeviceStatus.ACTIVE and device.revoked_at is None
+        done = await gql(
+            hall,
+            REVOKE_MESSAGE,
+            {"input": {"clientId": client_id, "reason": " 终端  屏幕损坏，停用报修 "}},
+            headers=admin,
+        )
+        assert done["data"]["revokeKioskDevice"] == {"errors": [], "device": {"active": False}}
+        again = await gql(
+            hall,
+            REVOKE_MESSAGE,
+            {"input": {"clientId": client_id, "reason": "再次撤销"}},
+            headers=admin,
+        )
+        (error,) = again["data"]["revokeKioskDevice"]["errors"]
+        assert (error["code"], error["field"]) == ("CONFLICT", "clientId")
+        assert "自助终端当前状态为“已停用”" in error["message"] and "“撤销登记”" in error["message"]
+        with use_database(hall.runtime.db):  # type: ignore[arg-type]
+            device = await KioskDevice.get(id=device.id)
+            steps = await WorkflowStep.filter(process=DEVICE.name, instance_id=device.id).order_by(
+                "id"
+            )
+            account = await Account.get(username=ADMIN.login)
+            audit = await AuditEvent.filter(action="kiosk.revoked").order_by("-id").first()
+        assert device.status is DeviceStatus.REVOKED and device.revoked_at is not None
+        assert [(s.action, s.from_state, s.to_state) for s in steps] == [
+            ("start", None, "active"),
+            ("revoke", "active", "revoked"),
+        ]
+        for step in steps:
+            assert step.actor == f"admin:{account.subject}" == device.registered_by
+            assert step.actor_name == account.display_name and step.role == "admin"
+        assert steps[0].reason == "" and steps[1].reason == "终端 屏幕损坏，停用报修"
+        assert steps[1].at == device.revoked_at
+        assert audit is not None and audit.details["reason"] == steps[1].reason
+
+
+def test_revoking_a_revoked_device_is_an_illegal_step() -> None:
+    device = SimpleNamespace(status=DeviceStatus.REVOKED)
+    with pytest.raises(IllegalDeviceStep) as caught:
+        workflow.check(DEVICE, device, "revoke", CLI_OPERATOR, reason="终端报废")
+    assert caught.value.code is ErrorCode.CONFLICT and caught.value.label == "终端登记状态不可变更"
+    assert caught.value.message == (
+        "自助终端当前状态为“已停用”，不能“撤销登记”（转为“已停用”）；可进行：无"
+    )
+    device.status = DeviceStatus.ACTIVE
+    assert workflow.check(DEVICE, device, "revoke", CLI_OPERATOR, reason="报废").role == "operator"
+    with pytest.raises(Forbidden):
+        workflow.check(DEVICE, device, "revoke", Principal(PrincipalKind.STAFF, subject="s"))
 
 
 async def test_the_kiosk_endpoint_wants_a_registered_device(kiosk_settings: Settings) -> None:

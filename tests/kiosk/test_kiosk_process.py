@@ -25,7 +25,7 @@ from tests.conftest import HallClient, gql, opened
 from tests.kiosk.support import JINGAN, MANIFEST, persisted, register
 
 REVOKE = """mutation($c: String!) {
-  revokeKioskDevice(input: {clientId: $c}) { errors { code } } }"""
+  revokeKioskDevice(input: {clientId: $c, reason: "终端丢失"}) { errors { code } } }"""
 
 
 class Switch(httpx2.AsyncBaseTransport):

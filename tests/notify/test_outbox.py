@@ -12,7 +12,7 @@ import pytest
 
 from servicehall.models import OutboxChannel, OutboxMessage, OutboxState
 from servicehall.notify.email import SmtpConfig, SmtpTransport, StartTls
-from servicehall.notify.outbox import SCRUBBED, Outbox, Outgoing, enqueue
+from servicehall.notify.outbox import SCRUBBED, Outbox, Outgoing, enqueue, requeue
 from servicehall.notify.sms import LogSmsGateway
 from servicehall.settings import Settings
 from tests.conftest import opened, running
@@ -170,3 +170,21 @@ async def test_two_halls_on_one_database_deliver_each_message_once(
         async with opened(settings):
             expected = sorted(m.message_id for m in await OutboxMessage.all())
     assert sorted(_ids(server)) == expected
+
+
+async def test_a_retry_moves_only_a_dead_or_waiting_message(db: Settings) -> None:
+    """The administrator's retry is one guarded UPDATE: a message a worker claimed
+    meanwhile (sending) stays as it is; a dead one is queued again with a fresh count."""
+    clock = Clock()
+    await enqueue([_mail(1)], now=clock.at)
+    report = await _outbox(free_port(), clock, attempts=1).deliver_due()  # nobody listens
+    assert report.dead == 1
+    (message,) = await OutboxMessage.all()
+    await OutboxMessage.filter(id=message.id).update(state=OutboxState.SENDING)
+    assert await requeue(message.id, now=clock.at) is False
+    assert (await OutboxMessage.get(id=message.id)).state is OutboxState.SENDING
+    await OutboxMessage.filter(id=message.id).update(state=OutboxState.DEAD)
+    assert await requeue(message.id, now=clock.at) is True
+    again = await OutboxMessage.get(id=message.id)
+    assert (again.state, again.attempts, again.last_error) == (OutboxState.QUEUED, 0, "")
+    assert again.next_attempt_at == clock.at

@@ -2,7 +2,8 @@
 of the ``case`` process in ``workflow_step`` (``case_record`` is a view of it), two staff
 moving one case at once leave exactly one step, unaccepted cases show as overdue, and
 migration 0012 moves the records that existed (0013 the licences' issues and revocations,
-LIC-3), on both backends."""
+LIC-3; 0014 the ratings' disputes and the kiosk devices' registrations, RATE-2, STA-4), on
+both backends."""
 
 from __future__ import annotations
 
@@ -22,12 +23,19 @@ from servicehall.models import (
     Account,
     AccountKind,
     ApplicantKind,
+    Area,
     Case,
     CaseChannel,
     CaseRecord,
     CaseStage,
+    ClientKind,
+    DeviceStatus,
+    KioskDevice,
     License,
     LicenseStatus,
+    OAuthClient,
+    Rating,
+    RatingDispute,
     ServiceItem,
     StaffRole,
     WorkflowStep,
@@ -235,9 +243,12 @@ async def test_migration_0012_moves_case_records_into_the_history(
     else:
         url = await _new_pg_database(services)
     async with opened(Settings(database_url=url)):
-        await _migrate_to("0011_revocations")
+        # the demo as the models are now, then back to before 0012: no case or licence
+        # steps, no case records
+        await db.migrate()
         await load_test_demo(items=12, enterprises=6)
-        # as before 0011 and 0012: no case or licence steps
+        await _migrate_to("0011_revocations")
+        await CaseRecord.all().delete()
         await WorkflowStep.filter(process__in=["case", "license"]).delete()
         company = await Account.filter(kind=AccountKind.ENTERPRISE).first()
         assert company is not None
@@ -303,3 +314,71 @@ async def test_migration_0012_moves_case_records_into_the_history(
         )
         revoked = next(s for s in steps if s.action == "revoke")
         assert revoked.actor.startswith("staff:") and revoked.actor_name and revoked.reason
+
+        # 0014 (RATE-2, STA-4): disputes and kiosk devices get their state and their steps
+        await migrate_0014_copies_disputes_and_devices()
+
+
+async def migrate_0014_copies_disputes_and_devices() -> None:
+    """At 0013, a disputed rating and a registered, a revoked kiosk device as they were
+    written then (state columns absent); 0014 derives their state and copies their steps,
+    backwards removes the steps."""
+    staff = await Account.get(username="scjg001")
+    (row,) = await db.fetch(  # the model has a column the table lacks yet
+        "SELECT r.id FROM rating r JOIN department d ON d.id = r.department_id "
+        "WHERE d.code = 'SCJG' ORDER BY r.id LIMIT 1"
+    )
+    t = _at(date(2026, 10, 12))
+    client = await OAuthClient.create(
+        client_id="kiosk-0014-01", name="终端", kind=ClientKind.MACHINE
+    )
+    other = await OAuthClient.create(
+        client_id="kiosk-0014-02", name="终端", kind=ClientKind.MACHINE
+    )
+    station = await Area.get(code="440403100")
+    q = db.Sql(db.dialect())
+    await db.fetch(
+        f"UPDATE rating SET disputed_at = {q.bind(db.timestamp(t))}, dispute_reason = "
+        f"{q.bind('评价与事实不符。')}, disputed_by = {q.bind(f'staff:{staff.subject}')} "
+        f"WHERE id = {q.bind(row['id'])}",
+        q.values,
+    )
+    for c, revoked in ((client, None), (other, t + timedelta(hours=1))):
+        q = db.Sql(db.dialect())
+        values = [c.id, station.id, "终端", "operator:cli", revoked and db.timestamp(revoked)]
+        await db.fetch(
+            "INSERT INTO kiosk_device (client_id, station_id, name, registered_by, revoked_at, "
+            f"created_at, updated_at) VALUES ({q.bind_all(values)}, "
+            f"{q.bind(db.timestamp(t))}, {q.bind(db.timestamp(t))})",
+            q.values,
+        )
+    await _migrate_to("0014_machines_workflow")
+    rating = await Rating.get(id=row["id"])
+    assert rating.dispute_state is RatingDispute.DISPUTED
+    (dispute,) = await WorkflowStep.filter(process="rating_dispute")
+    assert (dispute.instance_id, dispute.action, dispute.from_state, dispute.to_state) == (
+        rating.id,
+        "dispute",
+        "undisputed",
+        "disputed",
+    )
+    assert (dispute.actor, dispute.actor_name, dispute.reason, dispute.at) == (
+        f"staff:{staff.subject}",
+        staff.display_name,
+        "评价与事实不符。",
+        t,
+    )
+    devices = {d.client_id: d for d in await KioskDevice.all()}  # type: ignore[attr-defined]
+    assert devices[client.id].status is DeviceStatus.ACTIVE
+    assert devices[other.id].status is DeviceStatus.REVOKED
+    steps = await WorkflowStep.filter(process="kiosk_device").order_by("id")
+    assert sorted((s.instance_id, s.action, s.role) for s in steps) == sorted(
+        [
+            (devices[client.id].id, "start", "operator"),
+            (devices[other.id].id, "start", "operator"),
+            (devices[other.id].id, "revoke", ""),
+        ]
+    )
+    await _migrate_to("0013_license_workflow")
+    assert not await WorkflowStep.filter(process__in=["rating_dispute", "kiosk_device"]).exists()
+    await db.migrate()

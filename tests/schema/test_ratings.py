@@ -4,14 +4,18 @@ its cache, published comments, disputes and the follow-up of bad ratings."""
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from servicehall import workflow
+from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.clock import local_today
 from servicehall.db import use_database
 from servicehall.demo.accounts import PERSON_ID
 from servicehall.demo.enterprises import DEMO_CREDIT_CODE
+from servicehall.errors import ErrorCode, Forbidden, IllegalDisputeStep, InvalidInput
 from servicehall.models import (
     Account,
     Case,
@@ -21,7 +25,11 @@ from servicehall.models import (
     Message,
     OutboxMessage,
     Rating,
+    RatingDispute,
+    StaffRole,
+    WorkflowStep,
 )
+from servicehall.resolvers.ratings import DISPUTE as DISPUTE_PROCESS
 from servicehall.resolvers.ratings import follow_up_warnings, public_comment
 from servicehall.workdays import WorkCalendar
 from tests.auth.flows import ENTERPRISE, PERSON, STAFF, bearer, tokens
@@ -260,6 +268,90 @@ async def test_staff_dispute_but_never_delete_a_rating(hall: HallClient) -> None
     assert again["data"]["disputeRating"]["errors"][0]["code"] == "CONFLICT"
     summary = (await gql(hall, SUMMARY, {"d": "SCJG"}))["data"]["ratingSummary"]
     assert summary["disputed"] >= 1  # still counted, and shown as disputed
+
+
+DISPUTE_MESSAGE = """mutation($n: String!, $reason: String!) { disputeRating(input: {
+    caseNumber: $n, reason: $reason}) { errors { code field message } } }"""
+
+
+async def test_a_dispute_is_a_recorded_step_of_its_process(hall: HallClient) -> None:
+    """issue 13, RATE-2: the dispute runs on the workflow engine; it is recorded in the one
+    history with who, in which role, why and from where, and taking it twice is refused
+    with a typed error naming the state and the action."""
+    case = await _case(hall, applicant_code=DEMO_CREDIT_CODE, stage=CaseStage.COMPLETED)
+    enterprise = await _token(hall, "enterprise", ENTERPRISE)
+    await gql(hall, RATE, {"input": _input(case, level="DISSATISFIED")}, headers=enterprise)
+    staff = await _token(hall, "staff", STAFF)
+    with use_database(hall.runtime.db):  # type: ignore[arg-type]
+        rating = await Rating.get(case_id=case.id, current=True)
+        assert rating.dispute_state is RatingDispute.UNDISPUTED
+        assert not await WorkflowStep.exists(process=DISPUTE_PROCESS.name, instance_id=rating.id)
+    refused = await gql(
+        hall, DISPUTE_MESSAGE, {"n": case.case_number, "reason": "  "}, headers=staff
+    )
+    assert refused["data"]["disputeRating"]["errors"][0]["field"] == "reason"
+    reason = "办件  在承诺时限内办结，\n评价与记录不符。"
+    body = await gql(
+        hall, DISPUTE_MESSAGE, {"n": case.case_number, "reason": reason}, headers=staff
+    )
+    assert body["data"]["disputeRating"]["errors"] == []
+    again = await gql(
+        hall,
+        DISPUTE_MESSAGE,
+        {"n": case.case_number, "reason": "再次提出异议理由。"},
+        headers=staff,
+    )
+    error = again["data"]["disputeRating"]["errors"][0]
+    assert error["code"] == "CONFLICT" and error["field"] == "caseNumber"
+    assert "评价当前状态为“已提出异议”" in error["message"] and "“提出异议”" in error["message"]
+    with use_database(hall.runtime.db):  # type: ignore[arg-type]
+        rating = await Rating.get(id=rating.id)
+        steps = await WorkflowStep.filter(process=DISPUTE_PROCESS.name, instance_id=rating.id)
+        account = await Account.get(username=STAFF.username)
+    assert rating.dispute_state is RatingDispute.DISPUTED
+    assert [(s.action, s.from_state, s.to_state) for s in steps] == [
+        ("dispute", "undisputed", "disputed")
+    ]
+    (step,) = steps
+    assert step.reason == rating.dispute_reason == "办件 在承诺时限内办结， 评价与记录不符。"
+    assert step.actor == rating.disputed_by == f"staff:{account.subject}"
+    assert step.actor_name == account.display_name and step.role == "case_handler"
+    assert step.department_id == rating.department_id  # type: ignore[attr-defined]
+    assert step.at == rating.disputed_at and step.ip
+
+
+def test_a_dispute_taken_twice_is_an_illegal_step() -> None:
+    """issue 13: the typed refusal names the state and the action in Chinese."""
+    rating = SimpleNamespace(
+        dispute_state=RatingDispute.DISPUTED, department=SimpleNamespace(code="SCJG")
+    )
+    handler = Principal(
+        PrincipalKind.STAFF,
+        subject="s1",
+        roles=frozenset({StaffRole.CASE_HANDLER.value}),
+        department_code="SCJG",
+    )
+    with pytest.raises(IllegalDisputeStep) as caught:
+        workflow.check(DISPUTE_PROCESS, rating, "dispute", handler, reason="评价与事实不符。")
+    assert caught.value.code is ErrorCode.CONFLICT
+    assert caught.value.label == "评价异议状态不可变更"
+    assert (
+        caught.value.message
+        == "评价当前状态为“已提出异议”，不能“提出异议”（转为“已提出异议”）；可进行：无"
+    )
+    assert caught.value.details == {"from": "DISPUTED", "to": "DISPUTED"}
+    other = Principal(
+        PrincipalKind.STAFF,
+        subject="s2",
+        roles=frozenset({StaffRole.CASE_HANDLER.value}),
+        department_code="MZJ",
+    )
+    rating.dispute_state = RatingDispute.UNDISPUTED
+    with pytest.raises(Forbidden):
+        workflow.check(DISPUTE_PROCESS, rating, "dispute", other, reason="评价与事实不符。")
+    with pytest.raises(InvalidInput) as short:
+        workflow.check(DISPUTE_PROCESS, rating, "dispute", handler, reason="不对")
+    assert short.value.field == "reason" and short.value.message == "异议理由应为5到500字"
 
 
 def test_public_comments_lose_personal_data() -> None:

@@ -1,22 +1,41 @@
-"""The machines moved onto the engine (issue 13; CASE-2, LIC-1, LIC-2, RATE-3): their
-derived tables are the tables they had by hand, and each is declared in the one format."""
+"""The machines moved onto the engine (issue 13; CASE-2, LIC-1, LIC-2, RATE-2, RATE-3,
+STA-4): their derived tables are the tables they had by hand, and each is declared in the
+one format."""
 
 from __future__ import annotations
 
 import pytest
 
-from servicehall.models import CaseStage, CatalogState, FollowUpStatus, GrantStatus, LicenseStatus
+from servicehall.clock import local_today
+from servicehall.models import (
+    CaseStage,
+    CatalogState,
+    DeviceStatus,
+    FollowUp,
+    FollowUpStatus,
+    GrantStatus,
+    LicenseStatus,
+    OutboxMessage,
+    RatingDispute,
+    StaffRole,
+    WorkflowStep,
+)
 from servicehall.resolvers import (
     case_process,
     cases,
     follow_ups,
+    kiosks,
     license_catalog,
     license_grants,
     licenses,
+    ratings,
 )
-from servicehall.workflow import Process
+from servicehall.settings import Settings
+from servicehall.workdays import WorkCalendar
+from servicehall.workflow import Process, overdue
 
 C, G, F, S, L = CatalogState, GrantStatus, FollowUpStatus, CaseStage, LicenseStatus
+R, D = RatingDispute, DeviceStatus
 
 #: The hand-written tables as they were at 477e80b.
 FORMER = {
@@ -57,6 +76,10 @@ FORMER = {
     },
     # LIC-3: revocation was a conditional update from VALID; EXPIRED is derived
     "license": {L.VALID: {L.REVOKED}, L.REVOKED: set(), L.EXPIRED: set()},
+    # RATE-2: a dispute was a conditional write while ``disputed_at`` was unset
+    "rating_dispute": {R.UNDISPUTED: {R.DISPUTED}, R.DISPUTED: set()},
+    # STA-4: a revocation was a conditional write while ``revoked_at`` was unset
+    "kiosk_device": {D.ACTIVE: {D.REVOKED}, D.REVOKED: set()},
 }
 PROCESSES = (
     license_catalog.PROCESS,
@@ -64,6 +87,8 @@ PROCESSES = (
     follow_ups.FOLLOW_UP,
     case_process.PROCESS,
     licenses.PROCESS,
+    ratings.DISPUTE,
+    kiosks.DEVICE,
 )
 
 
@@ -79,7 +104,7 @@ def test_the_modules_tables_are_the_processes() -> None:
 
 
 def test_every_state_of_each_enum_is_declared() -> None:
-    for process, enum in zip(PROCESSES, (C, G, F, S, L), strict=True):
+    for process, enum in zip(PROCESSES, (C, G, F, S, L, R, D), strict=True):
         assert {s.value for s in process.states} == set(enum)
         assert all(s.label for s in process.states)
         assert all(a.label and a.name for a in process.actions)
@@ -91,3 +116,35 @@ def test_one_action_leads_to_each_stage_of_a_case() -> None:
     targets = [a.target for a in case_process.PROCESS.actions]
     assert len(targets) == len(set(targets))
     assert set(targets) == set(CaseStage) - {case_process.PROCESS.initial.value}
+
+
+async def test_the_demo_follow_ups_have_their_history(demo_db: Settings) -> None:
+    """issue 13, RATE-3: the demo's follow-ups were opened and taken through their
+    services, so each has its steps in the one history, in order, as of the days they
+    happened, and the urging list read from that history agrees with their due dates."""
+    today = local_today()
+    found = await FollowUp.all().prefetch_related("rating")
+    assert {f.status for f in found} >= {F.OPEN, F.VERIFIED, F.CLOSED}
+    expected = {
+        F.OPEN: ["start"],
+        F.VERIFIED: ["start", "verify"],
+        F.CLOSED: ["start", "verify", "rectify", "close"],
+    }
+    for follow_up in found:
+        steps = await WorkflowStep.filter(
+            process=follow_ups.FOLLOW_UP.name, instance_id=follow_up.id
+        ).order_by("id")
+        assert [s.action for s in steps] == expected[follow_up.status], follow_up.id
+        assert steps[-1].to_state == follow_up.status.value
+        assert steps[0].at == follow_up.rating.created_at and steps[0].role == "system"
+        assert [s.at for s in steps] == sorted(s.at for s in steps)
+        assert all(s.role == StaffRole.CASE_HANDLER.value and s.actor_name for s in steps[1:])
+        assert steps[0].department_id == follow_up.department_id  # type: ignore[attr-defined]
+        if follow_up.status is F.CLOSED:
+            assert follow_up.closed_at == steps[-1].at and follow_up.rater_reply
+    # the notices of those steps belong to the past: none was written
+    assert not await OutboxMessage.filter(source__startswith="follow-up:").exists()
+    late = await overdue(follow_ups.FOLLOW_UP, today=today, calendar=WorkCalendar.bundled())
+    assert {o.instance_id for o in late} == {
+        f.id for f in found if f.status is not F.CLOSED and f.due_on < today
+    }
