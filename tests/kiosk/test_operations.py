@@ -35,6 +35,7 @@ def test_only_public_answers_may_be_kept_for_offline_use() -> None:
     assert kinds == {
         "KioskHome": ("guides", True, False),
         "StationPage": ("guides", True, False),
+        "StationSearch": ("guides", True, False),
         "ItemGuide": ("guides", True, False),
         "CaseProgress": ("progress", False, False),
         "CreateCaptcha": ("rating", False, True),
