@@ -52,7 +52,7 @@ def _is_han(char: str) -> bool:
 
 def ranked_characters() -> list[str]:
     """The fixed character list in rank order (names first), without repeats."""
-    from pypinyin.phrases_dict import phrases_dict  # type: ignore[import-untyped]
+    from pypinyin.phrases_dict import phrases_dict
 
     counts = Counter(ch for phrase in phrases_dict for ch in phrase if _is_han(ch))
     common = [ch for ch, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]

@@ -18,6 +18,7 @@ from servicehall.errors import Forbidden, NotFound, Unauthenticated
 from servicehall.loaders import Loaders, Row
 from servicehall.resolvers import case_views
 from servicehall.resolvers import cases as resolvers
+from servicehall.resolvers.case_proof import Proof
 from servicehall.resolvers.enums import (
     ApplicantKind,
     CaseChannel,
@@ -297,7 +298,7 @@ async def proven(
 ) -> str:
     """The number of the case proven by its number and the applicant's name or ID-number
     suffix (rate limited)."""
-    proof = case_views.Proof(applicant_name, id_number_suffix)
+    proof = Proof(applicant_name, id_number_suffix)
     return await case_views.proven_number(
         info.context.cache,
         info.context.settings.case_lookup_limits,
