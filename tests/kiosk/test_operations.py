@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from servicehall.auth.captcha import ALPHABET
+from servicehall.auth.captcha import ALPHABET, KIOSK_ALPHABET
 from servicehall.kiosk import ManifestError, load_manifest
 from servicehall.kiosk.operations import OPERATIONS_DIR
 from servicehall.kiosk.ui import STATIC_DIR
@@ -75,6 +75,9 @@ def test_the_uis_tables_match_the_hall() -> None:
     assert levels == [(lvl.name, lvl.label, str(lvl.stars)) for lvl in RatingLevel]
     keypad = (STATIC_DIR / "js" / "keypad.js").read_text(encoding="utf-8")
     assert f'"{ALPHABET}"' in keypad
+    digits = re.search(r"CAPTCHA_DIGITS = \[([^\]]*)\]", keypad)
+    assert digits is not None
+    assert set(KIOSK_ALPHABET) <= set(re.findall(r'"(\d)"', digits.group(1)))
 
 
 @pytest.mark.parametrize(
