@@ -140,6 +140,7 @@ def cmd_kiosk(settings: Settings, args: argparse.Namespace) -> int:
         client_secret=settings.kiosk_client_secret,
         idle_seconds=settings.kiosk_idle_seconds,
         portal_url=settings.portal_url or settings.public_url,
+        pdf_font=settings.kiosk_pdf_font,
     )
     app = create_kiosk_app(
         config,

@@ -49,6 +49,8 @@ class KioskConfig:
     offline_entries: int = 2000
     #: The web front end, for the QR code of a printed guide (default: ``hall_url``).
     portal_url: str | None = None
+    #: The CJK TrueType file of printed guides (default: the machine's WenQuanYi).
+    pdf_font: str | None = None
 
 
 def create_kiosk_app(
@@ -123,7 +125,11 @@ def create_kiosk_app(
             Route(
                 "/guide.pdf",
                 guide_endpoint(
-                    proxy, manifest, config.station, config.portal_url or config.hall_url
+                    proxy,
+                    manifest,
+                    config.station,
+                    config.portal_url or config.hall_url,
+                    config.pdf_font,
                 ),
             ),
             *ui_routes(manifest),

@@ -15,7 +15,6 @@ package would add megabytes. ``SERVICEHALL_KIOSK_PDF_FONT`` names another TrueTy
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -49,13 +48,12 @@ FONT_CANDIDATES = (
 )
 
 
-def font_path() -> Path:
-    """The CJK TrueType font to embed.
+def font_path(configured: str | None = None) -> Path:
+    """The CJK TrueType font to embed: ``configured``, else the machine's WenQuanYi.
 
     Raises:
         ServiceUnavailable: no such font on this machine.
     """
-    configured = os.environ.get("SERVICEHALL_KIOSK_PDF_FONT")
     for candidate in ([configured] if configured else []) + list(FONT_CANDIDATES):
         if Path(candidate).is_file():
             return Path(candidate)
@@ -146,11 +144,16 @@ def _numbered(lines: list[str], s: dict[str, ParagraphStyle]) -> ListFlowable:
 
 
 def guide_pdf(
-    guide: dict[str, Any], station: dict[str, Any] | None, url: str, printed_on: str
+    guide: dict[str, Any],
+    station: dict[str, Any] | None,
+    url: str,
+    printed_on: str,
+    font_file: str | None = None,
 ) -> bytes:
     """The PDF of ``guide`` (the ``ItemGuide`` answer's data) for ``station`` (the
-    ``StationPage`` answer's ``station``, or None), with a QR code of ``url``."""
-    font = _register_font(str(font_path()))
+    ``StationPage`` answer's ``station``, or None), with a QR code of ``url``; the font is
+    ``font_file`` or the machine's WenQuanYi (:func:`font_path`)."""
+    font = _register_font(str(font_path(font_file)))
     s = _styles(font)
     item = guide["serviceItem"]
     detail = item["guide"]

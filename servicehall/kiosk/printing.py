@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from servicehall import clock
-from servicehall.errors import InvalidInput, NotFound, ServiceHallError
+from servicehall.errors import InvalidInput, NotFound, ServiceHallError, ServiceUnavailable
 from servicehall.kiosk.operations import Manifest
 from servicehall.kiosk.printable import guide_pdf
 from servicehall.kiosk.proxy import ProxyEndpoint
@@ -41,7 +41,7 @@ def guide_url(portal: str, code: str) -> str:
 
 
 def guide_endpoint(
-    proxy: ProxyEndpoint, manifest: Manifest, station: str, portal: str
+    proxy: ProxyEndpoint, manifest: Manifest, station: str, portal: str, font: str | None = None
 ) -> Callable[[Request], Awaitable[Response]]:
     item_guide, station_page = manifest.by_name("ItemGuide"), manifest.by_name("StationPage")
     assert item_guide is not None
@@ -70,13 +70,17 @@ def guide_endpoint(
         # the same variables as the station page's 全部 tab: its answer may be cached
         place = answer(await proxy.run(station_page, {"code": where, "category": None}))
         printed_on = clock.local_today().isoformat()
-        pdf = await anyio.to_thread.run_sync(
-            guide_pdf,
-            data,
-            place["station"] if place else None,
-            guide_url(portal, code),
-            printed_on,
-        )
+        try:
+            pdf = await anyio.to_thread.run_sync(
+                guide_pdf,
+                data,
+                place["station"] if place else None,
+                guide_url(portal, code),
+                printed_on,
+                font,
+            )
+        except ServiceUnavailable as missing:  # no CJK font on this terminal
+            return _problem(503, missing)
         return Response(
             pdf,
             media_type="application/pdf",

@@ -101,7 +101,7 @@ def test_a_missing_font_is_a_typed_error(monkeypatch: pytest.MonkeyPatch) -> Non
     from servicehall.errors import ServiceUnavailable
     from servicehall.kiosk import printable
 
+    assert printable.font_path().is_file()
     monkeypatch.setattr(printable, "FONT_CANDIDATES", ())
-    monkeypatch.setenv("SERVICEHALL_KIOSK_PDF_FONT", "/nonexistent/font.ttf")
     with pytest.raises(ServiceUnavailable):
-        printable.font_path()
+        printable.font_path("/nonexistent/font.ttf")
