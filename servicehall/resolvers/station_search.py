@@ -36,10 +36,10 @@ async def matching(
         found = index.codes_among(flt, [row["code"] for row in rows])
         return [row for row in rows if row["code"] in found]
     chosen = []
+    code = (flt.keyword or "").strip().upper()
     for row in rows:
         name = text.normalize(row["name"])
         department = text.normalize(await department_name(row["department_id"]))
-        code = (flt.keyword or "").strip().upper()
         if row["code"] == code or all(t in name or t in department for t in flt.tokens):
             chosen.append(row)
     return chosen

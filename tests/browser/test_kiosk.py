@@ -4,25 +4,17 @@ case up (its name typed on the on-screen pinyin keyboard, then by the ID number'
 characters) and rates it with the kiosk's large captcha; searches the station's items by two
 characters and prints a guide (issue 21); leaves, and the terminal wipes everything; then
 the central service goes away and the pages seen before (and their printed guides) keep
-working. The kiosk process runs as it does on a
-terminal (its own server, the device's credentials, the hall over HTTP). Every page is
-checked with axe-core; screenshots go to test-artifacts/."""
+working. The kiosk process runs as it does on a terminal (its own server, the device's
+credentials, the hall over HTTP). Every page is checked with axe-core; screenshots go to
+test-artifacts/."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
-import pytest
-import uvicorn
 from playwright.async_api import Browser, Locator, Page, Request, Response, expect
-from starlette.applications import Starlette
 
 from servicehall.app import create_app
 from servicehall.codes import format_case_number
@@ -31,12 +23,12 @@ from servicehall.kiosk import KioskConfig, create_kiosk_app
 from servicehall.models import Case, CaseStage, Rating
 from servicehall.settings import Settings
 from tests.browser.conftest import artifact
+from tests.browser.kiosk_support import Resident, Served, served
 from tests.browser.typing import initials, type_chinese, type_letters
 from tests.conftest import free_port, opened
 from tests.kiosk.support import JINGAN, MANIFEST, register
 from tests.kiosk.test_printed_guide import pdf_text, to_png
 
-AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 IDLE_SECONDS = 10
 NAME = "陈晓明"
 SUFFIX = PERSON_ID[-6:]
@@ -52,93 +44,6 @@ Object.defineProperty(HTMLIFrameElement.prototype, "contentWindow", {
 #: Searching a station by pinyin initials comes with the catalogue search's initials
 #: matching (ITEM-5, another branch): set True once that is merged.
 INITIALS_SEARCH = False
-
-
-@pytest.fixture
-def axe() -> str:
-    if not AXE.is_file():
-        message = "axe-core is not installed (run `make node`)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return AXE.read_text(encoding="utf-8")
-
-
-class Served:
-    """An ASGI app on a real port, which a test can stop while others keep running."""
-
-    def __init__(self, app: Starlette, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, port=port, log_level="warning", lifespan="on")
-        )
-        self.task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self.task = asyncio.create_task(self.server.serve())
-        while not self.server.started:
-            if self.task.done():
-                self.task.result()
-            await asyncio.sleep(0.02)
-
-    async def stop(self) -> None:
-        if self.task is not None and not self.task.done():
-            self.server.should_exit = True
-            await self.task
-
-
-@asynccontextmanager
-async def served(app: Starlette, port: int) -> AsyncIterator[Served]:
-    server = Served(app, port)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-class Resident:
-    """The browser side: taps counted from home, pages checked and photographed."""
-
-    def __init__(self, page: Page, axe: str, backend: str) -> None:
-        self.page = page
-        self.axe = axe
-        self.backend = backend
-        self.taps = 0
-        self.violations: dict[str, list[str]] = {}
-
-    async def tap(self, target: Locator) -> None:
-        self.taps += 1
-        await target.click()
-
-    async def home(self) -> None:
-        await self.page.get_by_role("button", name="首页", exact=True).click()
-        await expect(self.page.locator(".home")).to_be_visible()
-        self.taps = 0
-
-    async def check(self, name: str) -> None:
-        """axe-core on the page as it is (serious and critical violations are failures),
-        and a full-page screenshot for a person to look at."""
-        if not await self.page.evaluate("typeof window.axe !== 'undefined'"):
-            await self.page.evaluate(self.axe)
-        results = await self.page.evaluate(
-            """async () => {
-              const r = await axe.run(document);
-              return {passes: r.passes.length, violations: r.violations.map(v => (
-                {id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(" "))}))};
-            }"""
-        )
-        assert results["passes"] > 10  # axe ran its rules on this page
-        bad = [
-            f"{v['id']} {v['nodes'][:3]}"
-            for v in results["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        if bad:
-            self.violations[name] = bad
-        await self.page.screenshot(
-            path=artifact(f"kiosk-{name}-{self.backend}.png"), full_page=True
-        )
 
 
 async def _cases(settings: Settings) -> tuple[str, str]:
