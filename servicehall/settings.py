@@ -179,6 +179,9 @@ class Settings:
     kiosk_hall_url: str | None = None
     kiosk_client_id: str | None = None
     kiosk_client_secret: str | None = None
+    #: The kiosk process: the CJK TrueType file embedded in printed guides (unset: the
+    #: machine's WenQuanYi Micro Hei, see ``kiosk/printable.py``).
+    kiosk_pdf_font: str | None = None
     #: Delivery attempts before the outbox gives a message up (state ``dead``).
     outbox_max_attempts: int = positive(8)
     #: Run the outbox worker and the periodic jobs in the app (every replica takes part;

@@ -15,6 +15,10 @@ package (Pillow) in a worker thread: drawing is CPU-bound work that must not hol
 event loop, however short. Drawing costs CPU, so every draw a request asks for — the
 ``createCaptcha`` mutation and the login pages alike (F14) — first passes :meth:`allow`:
 ``CAPTCHAS_PER_MINUTE`` draws a minute per source (an address, or a kiosk device).
+
+A kiosk device's captchas (``create(kiosk=True)``, issue 21) are digits only, typed on the
+terminal's numeric keypad, and drawn three times as large (480×180) so that the kiosk
+shows them at twice the web size and larger still in its large-type mode.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ from servicehall.errors import RateLimited
 
 #: Characters answers are drawn from: nothing that reads as another character.
 ALPHABET = "23456789ABCDEFGHJKMNPRTUVWXY"
+#: A kiosk's answers: digits only, still without 0 and 1.
+KIOSK_ALPHABET = "23456789"
+#: Size of a kiosk's captcha image (and its glyph sizes), three times the web's.
+KIOSK_SIZE = (480, 180)
+KIOSK_FONT_SIZES = (126, 150, 168)
 #: Cache key prefix of stored answers; the full key is ``captcha:{id}``.
 KEY_PREFIX = "captcha:"
 #: Captchas one source may have drawn per minute.
@@ -102,15 +111,20 @@ class CaptchaService:
         # ImageCaptcha caches FreeType fonts, which are not safe to share between threads.
         self._local = threading.local()
 
-    def _new_answer(self) -> str:
-        return "".join(secrets.choice(ALPHABET) for _ in range(self._length))
+    def _new_answer(self, alphabet: str = ALPHABET) -> str:
+        return "".join(secrets.choice(alphabet) for _ in range(self._length))
 
-    def _render(self, answer: str) -> bytes:
+    def _render(self, answer: str, kiosk: bool = False) -> bytes:
         """Draw ``answer`` as a PNG (blocking: runs in a worker thread)."""
-        drawer: ImageCaptcha | None = getattr(self._local, "drawer", None)
+        name = "kiosk_drawer" if kiosk else "drawer"
+        drawer: ImageCaptcha | None = getattr(self._local, name, None)
         if drawer is None:
-            drawer = ImageCaptcha(width=self._width, height=self._height)
-            self._local.drawer = drawer
+            if kiosk:
+                width, height = KIOSK_SIZE
+                drawer = ImageCaptcha(width=width, height=height, font_sizes=KIOSK_FONT_SIZES)
+            else:
+                drawer = ImageCaptcha(width=self._width, height=self._height)
+            setattr(self._local, name, drawer)
         return drawer.generate(answer, format="png").getvalue()
 
     async def allow(self, source: str) -> None:
@@ -118,11 +132,11 @@ class CaptchaService:
         if await self._cache.incr(f"captcha-rate:{source}", ttl=60) > CAPTCHAS_PER_MINUTE:
             raise RateLimited(TOO_MANY, details={"retryAfter": 60})
 
-    async def create(self) -> Captcha:
+    async def create(self, *, kiosk: bool = False) -> Captcha:
         """Draw a new captcha and store its answer for ``ttl`` seconds (a request's draw
-        passes :meth:`allow` first)."""
-        answer = self._new_answer()
-        png = await anyio.to_thread.run_sync(self._render, answer)
+        passes :meth:`allow` first); ``kiosk``: digits only, drawn at the kiosk's scale."""
+        answer = self._new_answer(KIOSK_ALPHABET if kiosk else ALPHABET)
+        png = await anyio.to_thread.run_sync(self._render, answer, kiosk)
         captcha_id = secrets.token_urlsafe(16)
         await self._cache.set(cache_key(captcha_id), answer.encode("ascii"), ttl=self._ttl)
         return Captcha(id=captcha_id, png=png)

@@ -139,6 +139,8 @@ def cmd_kiosk(settings: Settings, args: argparse.Namespace) -> int:
         client_id=settings.kiosk_client_id,
         client_secret=settings.kiosk_client_secret,
         idle_seconds=settings.kiosk_idle_seconds,
+        portal_url=settings.portal_url or settings.public_url,
+        pdf_font=settings.kiosk_pdf_font,
     )
     app = create_kiosk_app(
         config,

@@ -2,8 +2,9 @@
 
 It runs next to the terminal's browser and is all the browser talks to: it serves the UI
 (static files), ``status`` (is the device registered, is the hall reachable, the idle
-timeout) and ``graphql`` (the allow-listed operations, forwarded with the device's token,
-see ``kiosk.proxy``). The device's secret stays in this process.
+timeout), ``guide.pdf`` (a printable guide, ``kiosk.printing``) and ``graphql`` (the
+allow-listed operations, forwarded with the device's token, see ``kiosk.proxy``). The
+device's secret stays in this process.
 
 The hall is reached over HTTP(S) at ``hall_url``, or in process (``transport``, an ASGI
 transport to a hall app whose lifespan this app then runs).
@@ -26,6 +27,7 @@ from starlette.routing import Route
 
 from servicehall.kiosk.device import DeviceSession, DeviceUnregistered, HallUnreachable
 from servicehall.kiosk.operations import SERVICES, Manifest
+from servicehall.kiosk.printing import guide_endpoint
 from servicehall.kiosk.proxy import HallState, OfflineCache, ProxyEndpoint
 from servicehall.kiosk.ui import KioskHeaders, json_response, ui_routes
 
@@ -45,6 +47,10 @@ class KioskConfig:
     timeout: float = 8.0
     #: Public answers kept for when the hall is unreachable.
     offline_entries: int = 2000
+    #: The web front end, for the QR code of a printed guide (default: ``hall_url``).
+    portal_url: str | None = None
+    #: The CJK TrueType file of printed guides (default: the machine's WenQuanYi).
+    pdf_font: str | None = None
 
 
 def create_kiosk_app(
@@ -116,6 +122,16 @@ def create_kiosk_app(
             Route("/graphql", proxy.handle, methods=["POST"]),
             Route("/status", status),
             Route("/healthz", healthz),
+            Route(
+                "/guide.pdf",
+                guide_endpoint(
+                    proxy,
+                    manifest,
+                    config.station,
+                    config.portal_url or config.hall_url,
+                    config.pdf_font,
+                ),
+            ),
             *ui_routes(manifest),
         ],
         middleware=[Middleware(KioskHeaders)],

@@ -115,6 +115,10 @@ class ProxyEndpoint:
             operation, variables = await self._read(request)
         except ServiceHallError as error:
             return _error(403 if error.code is ErrorCode.OPERATION_NOT_ALLOWED else 400, error)
+        return await self.run(operation, variables)
+
+    async def run(self, operation: Operation, variables: dict[str, Any]) -> Response:
+        """Forward one allow-listed operation (or answer it from the offline cache)."""
         key = orjson.dumps([operation.sha256, variables], option=orjson.OPT_SORT_KEYS)
         payload = {
             "operationName": operation.name,

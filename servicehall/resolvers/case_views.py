@@ -15,7 +15,8 @@ from servicehall.cache.base import CacheBackend
 from servicehall.errors import Forbidden
 from servicehall.loaders import Row
 from servicehall.models import Case, CaseChannel, CaseRecord, CaseStage, Department
-from servicehall.resolvers import cases
+from servicehall.resolvers import case_proof, cases
+from servicehall.resolvers.case_proof import Proof
 from servicehall.settings import CaseLookupLimits
 from servicehall.workdays import ClockReading, WorkCalendar
 
@@ -67,9 +68,9 @@ async def proven_number(
     ip: str,
     device: str | None,
     case_number: str,
-    applicant_name: str,
+    proof: Proof,
 ) -> str:
-    """The number of the case whose number and applicant name both match, within the
-    lookup limit of the address (or kiosk device)."""
+    """The number of the case whose number and proof (applicant name or ID-number suffix)
+    both match, within the lookup limit of the address (or kiosk device)."""
     await cases.check_rate(cache, limits, ip=ip, device=device)
-    return (await cases.proven_case(case_number, applicant_name)).case_number
+    return (await case_proof.proven_case(case_number, proof)).case_number

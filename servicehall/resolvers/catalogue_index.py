@@ -121,6 +121,11 @@ class CatalogueIndex:
             base = keyword
         return base, by_name_all
 
+    def codes_among(self, flt: ItemFilter, codes: Iterable[str]) -> set[str]:
+        """Which of ``codes`` the search finds (a station's keyword box)."""
+        among = BitMap(self.positions[c] for c in codes if c in self.positions)
+        return {self.codes[p] for p in self._base(flt)[0] & among}
+
     def _dimension(self, flt: ItemFilter, name: str) -> BitMap | None:
         values = getattr(flt, name)
         if not values:

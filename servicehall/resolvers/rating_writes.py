@@ -16,7 +16,8 @@ from servicehall.cache.base import CacheBackend
 from servicehall.errors import CaptchaInvalid, InvalidInput, NotFound
 from servicehall.models import Case, CaseChannel, FollowUp, RatingIndicator, RatingLevel
 from servicehall.numbering import parse_case_number
-from servicehall.resolvers import cases, follow_ups, ratings
+from servicehall.resolvers import case_proof, cases, follow_ups, ratings
+from servicehall.resolvers.case_proof import Proof
 from servicehall.resolvers.outcome import Outcome, outcome
 from servicehall.settings import CaseLookupLimits
 from servicehall.workdays import WorkCalendar
@@ -50,7 +51,9 @@ async def follow_up_rows(ids: Sequence[int]) -> list[Row]:
 @dataclass(frozen=True, slots=True)
 class RateCase:
     case_number: str
-    applicant_name: str
+    #: the applicant's name or ID-number suffix, one of them (``case_proof``)
+    applicant_name: str | None
+    id_number_suffix: str | None
     level: RatingLevel
     indicators: Sequence[tuple[RatingIndicator, RatingLevel]]
     comment: str
@@ -81,8 +84,9 @@ async def rate_case(
     if principal.is_kiosk and given.channel is not CaseChannel.KIOSK:
         raise InvalidInput("自助终端上的评价，渠道只能是自助终端", field="channel")
     device = principal.client_id if principal.is_kiosk else None
+    proof = Proof(given.applicant_name, given.id_number_suffix)
     await cases.check_rate(cache, limits, ip=ip, device=device)
-    case = await cases.proven_case(given.case_number, given.applicant_name)
+    case = await case_proof.proven_case(given.case_number, proof)
     account = await account_or_none(principal)
     own = cases.is_applicant(principal, case, account.id if account else None)
     if not own and not await auth.captcha.verify(

@@ -19,6 +19,7 @@ from servicehall.loaders import Loaders, Row
 from servicehall.numbering import format_case_number, parse_case_number
 from servicehall.resolvers import case_views
 from servicehall.resolvers import cases as resolvers
+from servicehall.resolvers.case_proof import Proof
 from servicehall.resolvers.enums import (
     ApplicantKind,
     CaseChannel,
@@ -293,15 +294,19 @@ def device_of(info: Info) -> str | None:
     return principal.client_id if principal.is_kiosk else None
 
 
-async def proven(info: Info, case_number: str, applicant_name: str) -> str:
-    """The number of the case proven by its number and applicant name (rate limited)."""
+async def proven(
+    info: Info, case_number: str, applicant_name: str | None, id_number_suffix: str | None = None
+) -> str:
+    """The number of the case proven by its number and the applicant's name or ID-number
+    suffix (rate limited)."""
+    proof = Proof(applicant_name, id_number_suffix)
     return await case_views.proven_number(
         info.context.cache,
         info.context.settings.case_lookup_limits,
         ip=info.context.client_ip,
         device=device_of(info),
         case_number=case_number,
-        applicant_name=applicant_name,
+        proof=proof,
     )
 
 
@@ -309,13 +314,19 @@ async def proven(info: Info, case_number: str, applicant_name: str) -> str:
 @strawberry.type
 class CaseQuery:
     @strawberry.field(
-        description="凭办件编号和申请人姓名查询办理进度（CASE-1）；两者须同时相符，"
-        "个人信息部分隐藏；按 IP 和终端限频。",
+        description="凭办件编号和申请人姓名（或申请人身份证号码后六位）查询办理进度（CASE-1）；"
+        "须同时相符，个人信息部分隐藏；按 IP 和终端限频。",
         # rate limited per IP and device: a shared cached answer would skip the limit
         metadata=override(Access.PER_PRINCIPAL),
     )
-    async def case_progress(self, info: Info, case_number: str, applicant_name: str) -> Case:
-        number = await proven(info, case_number, applicant_name)
+    async def case_progress(
+        self,
+        info: Info,
+        case_number: str,
+        applicant_name: str | None = None,
+        id_number_suffix: str | None = None,
+    ) -> Case:
+        number = await proven(info, case_number, applicant_name, id_number_suffix)
         row = await info.context.loaders.cases_by_number.load(number)
         if row is None:  # removed in between
             raise NotFound(resolvers.NOT_FOUND_MESSAGE, field="caseNumber")

@@ -220,14 +220,17 @@ class IdentityMutation:
             ),
         )
 
-    @strawberry.mutation(description="获取图形验证码（匿名可用，按来源限流）。")
+    @strawberry.mutation(
+        description="获取图形验证码（匿名可用，按来源限流；自助终端为大号纯数字验证码）。"
+    )
     async def create_captcha(self, info: Info) -> CreateCaptchaPayload:
         auth = info.context.auth
 
         async def run() -> Captcha:
             # a kiosk's residents share its address: count the device, not the address
             await auth.captcha.allow(device_of(info) or info.context.client_ip)
-            challenge = await auth.captcha.create()
+            # a kiosk's captcha is digits only and large (typed on its keypad, issue 21)
+            challenge = await auth.captcha.create(kiosk=info.context.principal.is_kiosk)
             return Captcha(id=challenge.id, image=data_url(challenge), expires_in=300)
 
         captcha, errors = await attempt(run)

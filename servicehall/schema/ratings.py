@@ -195,7 +195,12 @@ class IndicatorRatingInput:
 @strawberry.input(description="评价一件已办结的办件（RATE-1）。")
 class RateCaseInput:
     case_number: str
-    applicant_name: str
+    applicant_name: str | None = strawberry.field(
+        default=None, description="申请人姓名；或填 idNumberSuffix，二者选一。"
+    )
+    id_number_suffix: str | None = strawberry.field(
+        default=None, description="申请人身份证号码后六位（代替姓名）。"
+    )
     level: RatingLevel
     channel: CaseChannel = strawberry.field(description="评价渠道：网上、移动端、自助终端、窗口。")
     indicators: list[IndicatorRatingInput] = strawberry.field(default_factory=list)
@@ -258,8 +263,8 @@ class FollowUpPayload:
 @strawberry.type
 class RatingMutation:
     @strawberry.mutation(
-        description="评价已办结的办件（好差评）：凭办件编号和申请人姓名；未登录须填图形验证码。"
-        "每件只有一个评价，可以修改（保留历史）。"
+        description="评价已办结的办件（好差评）：凭办件编号和申请人姓名（或身份证号码后六位）；"
+        "未登录须填图形验证码。每件只有一个评价，可以修改（保留历史）。"
     )
     async def rate_case(self, info: Info, input: RateCaseInput) -> RateCasePayload:
         context = info.context
@@ -267,6 +272,7 @@ class RatingMutation:
         given = services.RateCase(
             case_number=input.case_number,
             applicant_name=input.applicant_name,
+            id_number_suffix=input.id_number_suffix,
             level=input.level,
             indicators=[(entry.indicator, entry.level) for entry in input.indicators],
             comment=input.comment,

@@ -15,6 +15,7 @@ import strawberry
 from strawberry import relay
 
 from servicehall.loaders import Row
+from servicehall.resolvers import station_search
 from servicehall.resolvers import stations as resolvers
 from servicehall.resolvers.enums import AreaKind, KioskCategory, StationKind
 from servicehall.schema.common import Labelled, LoadedNode, labelled
@@ -181,23 +182,45 @@ class Station(LoadedNode):
         row = await info.context.loaders.areas_by_id.load(self.row["parent_id"])
         return None if row is None else Station.from_row(row)
 
-    @strawberry.field(description="各分类的事项数：第一项为“全部”，其后为五个分类（ITEM-3）。")
-    async def item_counts(self, info: Info) -> list[CategoryCount]:
+    async def _items(self, info: Info, keyword: str | None) -> list[Row]:
+        """The station's items, narrowed by the catalogue search when a keyword is given."""
         rows = await info.context.loaders.station_items.load(self.row["id"])
+        flt = station_search.keyword_filter(keyword)
+        if flt is None:
+            return rows
+        loaders = info.context.loaders
+
+        async def department_name(department_id: int) -> str:
+            row = await loaders.departments_by_id.load(department_id)
+            return str(row["name"]) if row else ""
+
+        index = await info.context.catalogue_index()
+        return await station_search.matching(rows, flt, index, department_name)
+
+    @strawberry.field(
+        description="各分类的事项数：第一项为“全部”，其后为五个分类（ITEM-3）；"
+        "keyword 同 items 的关键词。"
+    )
+    async def item_counts(self, info: Info, keyword: str | None = None) -> list[CategoryCount]:
+        rows = await self._items(info, keyword)
         return [
             CategoryCount(category=c.category, label=c.label, count=c.count)
             for c in resolvers.category_counts(rows)
         ]
 
-    @strawberry.field(description="本站办理的事项；category 不填即“全部”。")
+    @strawberry.field(
+        description="本站办理的事项；category 不填即“全部”；keyword 在本站事项中按事项检索"
+        "的规则查找（一个字也可）。"
+    )
     async def items(
         self,
         info: Info,
         category: KioskCategory | None = None,
         first: int = 20,
         after: str | None = None,
+        keyword: str | None = None,
     ) -> StationItemConnection:
-        rows = await info.context.loaders.station_items.load(self.row["id"])
+        rows = await self._items(info, keyword)
         page = resolvers.item_page(rows, category, first=first, after=after)
         return StationItemConnection(
             edges=[

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 ARGS = [
     "--headless",
@@ -42,3 +43,13 @@ async def browser() -> AsyncIterator[Browser]:
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+@pytest.fixture
+def axe() -> str:
+    if not AXE.is_file():
+        message = "axe-core is not installed (run `make node`)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE.read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from servicehall import seams
-from servicehall.auth.captcha import ALPHABET
+from servicehall.auth.captcha import ALPHABET, KIOSK_ALPHABET
 from servicehall.kiosk import ManifestError, load_manifest
 from servicehall.kiosk.operations import OPERATIONS_DIR
 from servicehall.kiosk.ui import STATIC_DIR
@@ -36,6 +36,7 @@ def test_only_public_answers_may_be_kept_for_offline_use() -> None:
     assert kinds == {
         "KioskHome": ("guides", True, False),
         "StationPage": ("guides", True, False),
+        "StationSearch": ("guides", True, False),
         "ItemGuide": ("guides", True, False),
         "CaseProgress": ("progress", False, False),
         "CreateCaptcha": ("rating", False, True),
@@ -75,6 +76,9 @@ def test_the_uis_tables_match_the_hall() -> None:
     assert levels == [(lvl.name, lvl.label, str(lvl.stars)) for lvl in RatingLevel]
     keypad = (STATIC_DIR / "js" / "keypad.js").read_text(encoding="utf-8")
     assert f'"{ALPHABET}"' in keypad
+    digits = re.search(r"CAPTCHA_DIGITS = \[([^\]]*)\]", keypad)
+    assert digits is not None
+    assert set(KIOSK_ALPHABET) <= set(re.findall(r'"(\d)"', digits.group(1)))
 
 
 @pytest.mark.parametrize(

@@ -70,6 +70,10 @@ SHIPPED_BEFORE = {
     "servicehall/kiosk/static/operations/StationPage.graphql": CacheDecision(
         True, ("catalogue", "stations")
     ),
+    # issue 21: a station's keyword box, cached and dropped like the station page
+    "servicehall/kiosk/static/operations/StationSearch.graphql": CacheDecision(
+        True, ("catalogue", "stations")
+    ),
 }
 
 

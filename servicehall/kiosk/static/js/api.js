@@ -76,6 +76,12 @@ export async function fetchStatus() {
   return response.json();
 }
 
+/** A file of the kiosk process that is not an operation (pinyin.json, a guide's PDF);
+ * ``abortable``: a reset cancels it. */
+export function fetchFile(path, { abortable = true } = {}) {
+  return fetch(path, { credentials: "omit", signal: abortable ? controller.signal : undefined });
+}
+
 function remember(key, data) {
   memory.delete(key);
   memory.set(key, data);

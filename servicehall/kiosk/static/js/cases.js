@@ -1,10 +1,12 @@
-// What a resident proves with a case number and the applicant's name: progress (CASE-1,
-// CASE-2) and the rating of a completed case with a captcha (RATE-1). Everything typed or
+// What a resident proves with a case number and the applicant's name or the ID number's
+// last six characters (issue 21): progress (CASE-1, CASE-2) and the rating of a completed
+// case with a captcha (RATE-1), the kiosk's large digits-only one. Everything typed or
 // shown here lives in ``nav.personal`` only, which the idle reset empties; inputs never
 // autocomplete and are never submitted as forms (no browser form history).
-import { call, Refused, Unavailable } from "./api.js";
+import { call, Refused } from "./api.js";
 import { h, minute, uid } from "./dom.js";
-import { CAPTCHA, DIGITS, keypad } from "./keypad.js";
+import { field, message, problem, proofFields, textInput } from "./form.js";
+import { CAPTCHA_DIGITS, DIGITS, keypad } from "./keypad.js";
 
 /** The five levels of 好差评 (RatingLevel in the schema; a test keeps them equal). */
 export const LEVELS = [
@@ -16,46 +18,6 @@ export const LEVELS = [
 ];
 const PHRASES = ["办事效率高", "服务态度好", "材料要求清楚", "等候时间较长", "流程不够清楚"];
 const FINISHED = new Set(["COMPLETED", "COLLECTED"]);
-
-function field(label, input, hint) {
-  const id = uid("field");
-  input.id = id;
-  const hintId = hint ? uid("hint") : null;
-  if (hintId) input.setAttribute("aria-describedby", hintId);
-  return h(
-    "div",
-    { class: "field" },
-    h("label", { for: id }, label),
-    input,
-    hint ? h("p", { class: "hint", id: hintId }, hint) : null,
-  );
-}
-
-function textInput(form, key, attrs) {
-  const input = h("input", {
-    type: "text",
-    class: "input",
-    autocomplete: "off",
-    autocorrect: "off",
-    autocapitalize: "off",
-    spellcheck: "false",
-    ...attrs,
-  });
-  input.value = form[key] || "";
-  input.addEventListener("input", () => {
-    form[key] = input.value;
-  });
-  return input;
-}
-
-function message(text, kind = "error") {
-  return h("p", { class: `message message-${kind}`, role: kind === "error" ? "alert" : "status" }, text);
-}
-
-function problem(error) {
-  if (error instanceof Refused || error instanceof Unavailable) return message(error.message);
-  throw error;
-}
 
 function clockText(clock) {
   if (!clock) return "尚未受理，受理后开始计时";
@@ -109,7 +71,7 @@ function caseCard(nav, found, form) {
             type: "button",
             class: "primary",
             onclick: () => {
-              nav.personal.rate = { caseNumber: form.caseNumber, name: form.name };
+              nav.personal.rate = { caseNumber: form.caseNumber, name: form.name, suffix: form.suffix, by: form.by };
               nav.go("rate");
             },
           },
@@ -123,7 +85,7 @@ export async function progressPage(nav) {
   nav.personal.progress ||= { caseNumber: "", name: "", result: null };
   const form = nav.personal.progress;
   const number = textInput(form, "caseNumber", { inputmode: "numeric", maxlength: "30" });
-  const name = textInput(form, "name", { maxlength: "32" });
+  const proof = proofFields(form);
   const result = h("div", { class: "result", "aria-live": "polite" });
   const submit = h("button", { type: "button", class: "primary wide" }, "查询进度");
 
@@ -131,17 +93,14 @@ export async function progressPage(nav) {
     result.replaceChildren(form.result ? caseCard(nav, form.result, form) : "");
   }
   submit.addEventListener("click", async () => {
-    if (!form.caseNumber.trim() || !form.name.trim()) {
-      result.replaceChildren(message("请输入办件编号和申请人姓名"));
+    if (!form.caseNumber.trim() || !proof.ready()) {
+      result.replaceChildren(message("请输入办件编号和申请人姓名（或身份证号码后六位）"));
       return;
     }
     submit.disabled = true;
     result.replaceChildren(message("正在查询…", "info"));
     try {
-      const data = await call("CaseProgress", {
-        caseNumber: form.caseNumber.trim(),
-        applicantName: form.name.trim(),
-      });
+      const data = await call("CaseProgress", { caseNumber: form.caseNumber.trim(), ...proof.variables() });
       form.result = data.caseProgress;
       show();
     } catch (error) {
@@ -156,7 +115,7 @@ export async function progressPage(nav) {
     "div",
     { class: "form-page" },
     h("h1", {}, "办件进度查询"),
-    h("p", { class: "lead" }, "请输入办件编号和申请人姓名，两者一致才能查到。申请人姓名可用屏幕输入法或手写输入。"),
+    h("p", { class: "lead" }, "请输入办件编号，以及申请人姓名或身份证号码后六位，两者一致才能查到。"),
     h(
       "div",
       { class: "form-grid" },
@@ -166,8 +125,9 @@ export async function progressPage(nav) {
         field("办件编号", number, "如 440403-20261126-00017-2，短横线可不输"),
         keypad(number, DIGITS, "数字键盘"),
       ),
-      h("div", {}, field("申请人姓名", name), submit),
+      h("div", {}, proof.node),
     ),
+    submit,
     result,
   );
 }
@@ -176,14 +136,15 @@ export async function ratePage(nav) {
   nav.personal.rate ||= { caseNumber: "", name: "" };
   const form = nav.personal.rate;
   const number = textInput(form, "caseNumber", { inputmode: "numeric", maxlength: "30" });
-  const name = textInput(form, "name", { maxlength: "32" });
+  const proof = proofFields(form);
   const comment = h("textarea", { class: "input", rows: "3", maxlength: "500", autocomplete: "off", spellcheck: "false" });
   comment.value = form.comment || "";
   comment.addEventListener("input", () => {
     form.comment = comment.value;
   });
-  const answer = textInput(form, "answer", { maxlength: "8", autocapitalize: "characters" });
-  const image = h("img", { class: "captcha-image", alt: "图形验证码图片", width: "160", height: "60" });
+  const answer = textInput(form, "answer", { maxlength: "8", inputmode: "numeric" });
+  // drawn at 480×180 by the hall for kiosks: shown at 320×120, larger in large type
+  const image = h("img", { class: "captcha-image", alt: "图形验证码图片（4位数字）", width: "320", height: "120" });
   const result = h("div", { class: "result", "aria-live": "polite" });
 
   async function newCaptcha() {
@@ -238,8 +199,8 @@ export async function ratePage(nav) {
   );
   const submit = h("button", { type: "button", class: "primary wide" }, "提交评价");
   submit.addEventListener("click", async () => {
-    if (!form.caseNumber.trim() || !form.name.trim() || !form.level) {
-      result.replaceChildren(message("请填写办件编号、申请人姓名并选择评价等级"));
+    if (!form.caseNumber.trim() || !proof.ready() || !form.level) {
+      result.replaceChildren(message("请填写办件编号、申请人姓名（或身份证号码后六位）并选择评价等级"));
       return;
     }
     submit.disabled = true;
@@ -247,7 +208,7 @@ export async function ratePage(nav) {
       const data = await call("RateCase", {
         input: {
           caseNumber: form.caseNumber.trim(),
-          applicantName: form.name.trim(),
+          ...proof.variables(),
           level: form.level,
           channel: "KIOSK",
           comment: (form.comment || "").trim(),
@@ -285,16 +246,17 @@ export async function ratePage(nav) {
       "div",
       { class: "form-grid" },
       h("div", {}, field("办件编号", number), keypad(number, DIGITS, "数字键盘")),
-      h("div", {}, field("申请人姓名", name), levels),
+      h("div", {}, proof.node),
     ),
+    levels,
     field("评价内容（可不填）", comment, "可点按下方常用语"),
     phrases,
     h(
       "div",
       { class: "captcha" },
-      h("div", { class: "captcha-row" }, image, h("button", { type: "button", class: "link-button", onclick: newCaptcha }, "看不清，换一张")),
-      field("图形验证码", answer),
-      keypad(answer, CAPTCHA, "字母数字键盘"),
+      h("div", { class: "captcha-row" }, image, h("button", { type: "button", class: "secondary captcha-new", "aria-label": "看不清，换一张", onclick: newCaptcha }, "换一张")),
+      field("图形验证码", answer, "请输入图中的4位数字"),
+      keypad(answer, CAPTCHA_DIGITS, "验证码数字键盘"),
     ),
     submit,
     result,

@@ -1,9 +1,11 @@
 // On-screen keypads for what a touch screen's own keyboard makes slow: case numbers
-// (digits and X) and captcha answers (the captcha's letters and digits).
+// and ID-number suffixes (digits and X) and captcha answers (digits at a kiosk).
 import { h } from "./dom.js";
 
 export const DIGITS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0"];
 export const CAPTCHA = "23456789ABCDEFGHJKMNPRTUVWXY".split("");
+/** A kiosk's captcha is digits only (the hall draws 2-9 for kiosks). */
+export const CAPTCHA_DIGITS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"];
 
 /** A keypad typing into ``input`` (and firing its input event). */
 export function keypad(input, keys, label) {

@@ -14,7 +14,8 @@ import {
 } from "./api.js";
 import { progressPage, ratePage } from "./cases.js";
 import { h } from "./dom.js";
-import { guidePage, homePage, stationPage } from "./pages.js";
+import { guidePage, homePage } from "./pages.js";
+import { stationPage } from "./station.js";
 
 const PAGES = { home: homePage, station: stationPage, guide: guidePage, progress: progressPage, rate: ratePage };
 const STATUS_EVERY = 15000;

@@ -1,7 +1,7 @@
-// The directory pages: home with the map (STA-1), station and village point pages with
-// their category tabs (STA-2, STA-3), and the service guide (ITEM-2).
-import { call } from "./api.js";
-import { h, stars, uid } from "./dom.js";
+// The directory pages: home with the map (STA-1) and the service guide (ITEM-2) with its
+// printable PDF (issue 21); station and village point pages are in station.js.
+import { call, fetchFile } from "./api.js";
+import { h, stars } from "./dom.js";
 import { districtMap } from "./map.js";
 
 /** Columns of the village grid: 3 to 6, by how many villages there are (STA-1). */
@@ -9,10 +9,7 @@ export function villageColumns(count) {
   return Math.min(6, Math.max(3, Math.ceil(count / 3)));
 }
 
-/** Villages shown in the collapsed one-row list of a station page (STA-3). */
-const ROW = 6;
-
-function facts(rows) {
+export function facts(rows) {
   return h(
     "dl",
     { class: "facts" },
@@ -120,145 +117,47 @@ export async function homePage(nav) {
   return page;
 }
 
-function itemButton(nav, node, where) {
-  const meta = [
-    node.kioskCategory ? node.kioskCategory.label : null,
-    `承诺${node.promisedLimitDays}个工作日`,
-    node.visitsRequired === 0 ? "零跑动" : `最多跑${node.visitsRequired}次`,
-  ].filter(Boolean);
-  return h(
-    "li",
-    {},
-    h(
-      "button",
-      { type: "button", class: "item", onclick: () => nav.go("guide", { code: node.code, where }) },
-      h("span", { class: "item-name" }, node.name),
-      h("span", { class: "item-meta" }, meta.join(" · ")),
-    ),
-  );
-}
-
-function villageRow(nav, station) {
-  const villages = station.town.villages.filter((v) => v.code !== station.code);
-  if (!villages.length) return null;
-  const listId = uid("villages");
-  const list = h(
-    "ul",
-    { class: "village-row", id: listId },
-    villages.map((village, n) =>
-      h(
-        "li",
-        { hidden: n >= ROW },
-        h("button", { type: "button", class: "tile", onclick: () => nav.go("station", { code: village.code }) }, village.name),
-      ),
-    ),
-  );
-  const toggle =
-    villages.length > ROW
-      ? h(
-          "button",
-          {
-            type: "button",
-            class: "link-button",
-            "aria-expanded": "false",
-            "aria-controls": listId,
-            onclick: () => {
-              const expanded = toggle.getAttribute("aria-expanded") !== "true";
-              toggle.setAttribute("aria-expanded", String(expanded));
-              toggle.textContent = expanded ? "收起" : `展开全部（${villages.length}个）`;
-              list.querySelectorAll("li").forEach((li, n) => {
-                li.hidden = !expanded && n >= ROW;
-              });
-            },
-          },
-          `展开全部（${villages.length}个）`,
-        )
-      : null;
-  const title =
-    station.kind.value === "TOWN_STATION"
-      ? `${station.town.name}的村（居）办事点`
-      : `${station.town.name}的其他村（居）办事点`;
-  return h("section", { class: "siblings" }, h("div", { class: "row-head" }, h("h2", {}, title), toggle), list);
-}
-
-export async function stationPage(nav, params) {
-  const category = params.category || null;
-  const { station } = await call("StationPage", { code: params.code, category });
-  if (!station) return h("p", { class: "notice" }, "未找到该办事站。");
-  const panelId = uid("items");
-  const tabs = h(
-    "div",
-    { class: "tabs", role: "tablist", "aria-label": "事项分类" },
-    station.itemCounts.map((count) => {
-      const selected = (count.category || null) === category;
-      return h(
-        "button",
-        {
-          type: "button",
-          role: "tab",
-          class: "tab",
-          "aria-selected": String(selected),
-          "aria-controls": panelId,
-          tabindex: selected ? "0" : "-1",
-          onclick: () => nav.replace("station", { code: station.code, category: count.category }),
-        },
-        h("span", {}, count.label),
-        h("span", { class: "tab-count" }, String(count.count)),
-      );
-    }),
-  );
-  const where = `${station.name}（${station.address}）`;
-  const items = station.items.edges.map((edge) => itemButton(nav, edge.node, where));
-  const list = h("ul", { class: "items" }, items);
-  let next = station.items.pageInfo;
-  const more = h("button", { type: "button", class: "link-button wide-button", hidden: !next.hasNextPage }, "显示更多事项");
-  more.addEventListener("click", async () => {
-    more.disabled = true;
-    try {
-      const page = await call("StationPage", { code: station.code, category, after: next.endCursor });
-      for (const edge of page.station.items.edges) list.append(itemButton(nav, edge.node, where));
-      next = page.station.items.pageInfo;
-      more.hidden = !next.hasNextPage;
-    } catch (error) {
-      more.textContent = error.message;
-    } finally {
-      more.disabled = false;
-    }
-  });
-  const currentLabel = station.itemCounts.find((c) => (c.category || null) === category)?.label || "全部";
-  return h(
-    "div",
-    { class: "station" },
-    h(
-      "div",
-      { class: "station-head" },
-      h("div", {}, h("h1", {}, station.name), h("p", { class: "kind" }, station.kind.label)),
-      station.parentStation
-        ? h(
-            "button",
-            { type: "button", class: "primary", onclick: () => nav.go("station", { code: station.parentStation.code }) },
-            `转至${station.parentStation.name}`,
-          )
-        : null,
-    ),
-    facts([
-      ["地址", station.address],
-      ["电话", station.phone],
-      ["办公时间", station.openingHours],
-    ]),
-    villageRow(nav, station),
-    h("h2", { class: "section-title" }, "办理事项"),
-    tabs,
-    h(
-      "div",
-      { role: "tabpanel", id: panelId, class: "items-panel", "aria-label": `${currentLabel}事项（${station.items.totalCount}项）` },
-      items.length ? [list, more] : h("p", { class: "notice" }, "本站暂无该分类的事项。"),
-    ),
-  );
-}
-
 function section(title, ...content) {
   return h("section", { class: "guide-section" }, h("h2", {}, title), ...content);
+}
+
+/** Print the guide's PDF (drawn by the kiosk process, kiosk.printing) through the browser's
+ * print dialog, from a frame inside the page: the idle reset removes it with the page. */
+async function printGuide(article, params, status) {
+  const station = params.station || "";
+  const url = `guide.pdf?code=${encodeURIComponent(params.code)}${station ? `&station=${encodeURIComponent(station)}` : ""}`;
+  status.replaceChildren("正在生成办事指南…");
+  let response;
+  try {
+    response = await fetchFile(url);
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    status.replaceChildren("终端服务未响应，暂时无法打印");
+    return;
+  }
+  if (!response.ok) {
+    let text = "暂时无法打印该办事指南";
+    try {
+      text = (await response.json()).errors[0].message;
+    } catch {
+      // not JSON: keep the general message
+    }
+    status.replaceChildren(text);
+    return;
+  }
+  article.querySelector("iframe.print-frame")?.remove();
+  const frame = h("iframe", { class: "print-frame", title: "打印用的办事指南（PDF）" });
+  frame.addEventListener("load", () => {
+    try {
+      frame.contentWindow.focus();
+      frame.contentWindow.print();
+    } catch {
+      window.print();
+    }
+    status.replaceChildren("已打开打印窗口，请按“打印”。");
+  });
+  frame.src = url;
+  article.append(frame);
 }
 
 export async function guidePage(nav, params) {
@@ -267,10 +166,12 @@ export async function guidePage(nav, params) {
   if (!item) return h("p", { class: "notice" }, "未找到该事项。");
   const guide = item.guide;
   const summary = data.ratingSummary;
-  return h(
-    "article",
-    { class: "guide" },
-    h("h1", {}, item.name),
+  const status = h("p", { class: "print-status", role: "status" });
+  const article = h("article", { class: "guide" });
+  const print = h("button", { type: "button", class: "primary print-button", onclick: () => printGuide(article, params, status) }, "打印办事指南");
+  return build(article, [
+    h("div", { class: "guide-head" }, h("h1", {}, item.name), print),
+    status,
     item.status.value !== "ACTIVE" ? h("p", { class: "notice" }, `该事项${item.status.label}。`) : null,
     facts([
       ["事项类型", item.kind.label],
@@ -325,5 +226,11 @@ export async function guidePage(nav, params) {
         ["结果送达", guide.resultDelivery],
       ]),
     ),
-  );
+  ]);
 }
+
+function build(parent, children) {
+  parent.append(...children.flat().filter(Boolean));
+  return parent;
+}
+
