@@ -4,6 +4,7 @@ embedded, from public data only; guides seen before still print while the hall i
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from servicehall.errors import ServiceUnavailable
+from servicehall.kiosk.printable import font_path
 from servicehall.kiosk.printing import guide_url
 from servicehall.settings import Settings
 from tests.browser.conftest import artifact
@@ -49,7 +52,20 @@ def to_png(pdf: bytes, name: str) -> Path | None:
     return png
 
 
-async def test_a_guide_prints_with_its_station_and_a_qr_code(kiosk_settings: Settings) -> None:
+@pytest.fixture
+def cjk_font() -> Path:
+    """The machine's CJK font (.ci/run installs it; elsewhere the test skips without it)."""
+    try:
+        return font_path()
+    except ServiceUnavailable as missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(str(missing))
+        pytest.skip(str(missing))
+
+
+async def test_a_guide_prints_with_its_station_and_a_qr_code(
+    kiosk_settings: Settings, cjk_font: Path
+) -> None:
     client_id, secret = await register(kiosk_settings)
     async with kiosk(kiosk_settings, client_id, secret) as terminal:
         station = (await terminal.call("StationPage", {"code": JINGAN, "category": None})).json()
