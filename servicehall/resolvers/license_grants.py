@@ -40,7 +40,6 @@ from servicehall.resolvers.license_catalog import (
 )
 from servicehall.resolvers.outcome import Outcome, stepped
 from servicehall.resolvers.paging import Page, newest_first
-from servicehall.resolvers.revoking import revoke
 from servicehall.text import squash
 from servicehall.workflow import ADMIN, Action, Announce, Need, Needs, Process, State
 
@@ -72,6 +71,9 @@ PROCESS = Process(
 )
 #: Every legal step, derived from :data:`PROCESS`.
 TRANSITIONS = PROCESS.transitions()
+
+#: A grant keeps the revoker's name beside their identity (shown to the department).
+REVOKED_BY_NAME = workflow.Stamp("revoked_at", "revoked_by", "revoked_by_name", "revoke_reason")
 
 
 def effective_status(status: GrantStatus, expires_on: date | None, today: date) -> GrantStatus:
@@ -233,17 +235,20 @@ async def revoke_grant(
 ) -> Outcome[LicenseGrant]:
     """An administrator withdraws a right (it stops opening licences at once)."""
     grant = await _grant(grant_id)
-    applied = await revoke(
+    applied = await workflow.act(
         PROCESS,
         grant,
+        "revoke",
         principal,
         reason=reason,
-        audit="license_grant.revoked",
-        target=f"license_grant:{grant.id}",
-        details={"catalog": grant.entry.code, "department": grant.department.code},
-        record_name=True,
-        now=now,
         ip=ip,
+        now=now,
+        stamp=REVOKED_BY_NAME,
+        audit=workflow.Audit(
+            "license_grant.revoked",
+            f"license_grant:{grant.id}",
+            {"catalog": grant.entry.code, "department": grant.department.code},
+        ),
     )
     return Outcome(await _grant(str(grant.id)), applied.changed)
 

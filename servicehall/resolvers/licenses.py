@@ -45,7 +45,6 @@ from servicehall.resolvers.license_catalog import ISSUABLE, actor_of, entry_by_c
 from servicehall.resolvers.license_fields import Validity, check_values, validity_of
 from servicehall.resolvers.license_signing import canonical_claims, sign
 from servicehall.resolvers.outcome import Outcome, outcome, stepped
-from servicehall.resolvers.revoking import revoke
 from servicehall.workflow import (
     Action,
     AllOf,
@@ -272,15 +271,16 @@ async def revoke_license(
 ) -> Outcome[License]:
     """Revoke a valid (or expired) licence, with its reason; verification shows it at once."""
     found = await license_by_number(number)
-    applied = await revoke(
+    applied = await workflow.act(
         PROCESS,
         found,
+        "revoke",
         principal,
         reason=reason,
-        audit="license.revoked",
-        target=f"license:{found.license_number}",
-        now=now,
         ip=ip,
+        now=now,
+        stamp=workflow.REVOKED,
+        audit=workflow.Audit("license.revoked", f"license:{found.license_number}"),
     )
     return Outcome(await license_by_number(found.license_number), applied.changed)
 

@@ -11,7 +11,7 @@
 - ``overdue``: instances past their state's deadline, for urging jobs.
 """
 
-from servicehall.workflow.acting import REVOKED, Audit, Stamp, act, squash
+from servicehall.workflow.acting import REVOKED, Audit, Stamp, act
 from servicehall.workflow.engine import (
     SYSTEM,
     Actor,
@@ -90,6 +90,5 @@ __all__ = [
     "illegal",
     "overdue",
     "signed_in",
-    "squash",
     "start",
 ]

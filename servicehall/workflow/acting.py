@@ -25,6 +25,7 @@ from tortoise.transactions import in_transaction
 from servicehall import clock, db
 from servicehall.auth.principal import Principal
 from servicehall.models import AuditEvent, LabelledEnum
+from servicehall.text import squash
 from servicehall.workflow.engine import Actor, Applied, apply, check, signed_in
 from servicehall.workflow.process import Process
 
@@ -62,11 +63,6 @@ class Audit:
     event: str
     target: str
     details: Mapping[str, Any] = field(default_factory=dict)
-
-
-def squash(text: str) -> str:
-    """A reason as recorded: runs of white space become one space."""
-    return " ".join(text.split())
 
 
 async def act(
