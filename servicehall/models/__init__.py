@@ -101,6 +101,13 @@ from servicehall.models.notifications import (
     OutboxState,
     SmsTemplate,
 )
+from servicehall.models.registry import (
+    ItemRequest,
+    ItemVersion,
+    RequestKind,
+    RequestState,
+    VersionStatus,
+)
 from servicehall.models.revocations import Revocation, RevocationKind
 from servicehall.models.stations import (
     Area,
@@ -155,10 +162,12 @@ __all__ = [
     "ItemBusinessScope",
     "ItemKind",
     "ItemLevel",
+    "ItemRequest",
     "ItemStatus",
     "ItemTargetGroup",
     "ItemTerm",
     "ItemTheme",
+    "ItemVersion",
     "KioskCategory",
     "KioskDevice",
     "LabelledEnum",
@@ -190,6 +199,8 @@ __all__ = [
     "RefreshToken",
     "Reminder",
     "ReminderKind",
+    "RequestKind",
+    "RequestState",
     "Revocation",
     "RevocationKind",
     "ScopeLevel",
@@ -209,6 +220,7 @@ __all__ = [
     "ValidityRule",
     "VehicleViolation",
     "VerificationCheck",
+    "VersionStatus",
     "ViolationStatus",
     "WorkflowStep",
 ]
