@@ -26,6 +26,8 @@ from servicehall.models import (
 from servicehall.resolvers import item_requests as requests
 from servicehall.resolvers.item_requests import Entry, baseline_versions
 
+#: The code of the item the demo's 新增 request proposes.
+NEW_CODE = "SCJG-QT-0901"
 _BASIS = "《广东省政务服务事项目录管理办法》第十二条"
 _LEGAL = "《中华人民共和国行政许可法》第十二条、第十四条"
 #: The steps a request takes, in order, after submission: (actor, action, opinion, basis).
@@ -53,7 +55,7 @@ def _new_item(content: dict[str, Any]) -> dict[str, Any]:
         "keywords": ["小作坊", "食品作坊登记"],
         "statutory_limit_days": 20,
         "promised_limit_days": 10,
-        "online_url": "https://www.gdzwfw.gov.cn/portal/guide/SCJG-QT-0901",
+        "online_url": f"https://www.gdzwfw.gov.cn/portal/guide/{NEW_CODE}",
         "stations": [],
     }
 
@@ -97,20 +99,23 @@ async def load_registry() -> None:
         }
         return content | {"materials": [*content["materials"], material]}
 
-    plan: list[tuple[Entry, int, str | None]] = [
-        # (entry, steps passed after submission, then: "return" / "withdraw" / None)
-        (changed(codes[0], shorter), 1, "return"),
-        (Entry("SCJG-QT-0901", RequestKind.ADD, _new_item(dict(base[codes[1]]))), 0, None),
-        (changed(codes[2], with_keywords), 1, None),
-        (Entry(codes[3], RequestKind.CANCEL), 2, None),
-        (changed(codes[4], licence_material), 3, None),
-        (changed(codes[5], shorter), 4, None),
-        (changed(codes[6], with_keywords), 5, None),
-        (changed(codes[7], shorter), 0, "withdraw"),
+    # (entry, steps passed after submission, then: "return" / "withdraw" / None)
+    plan: list[tuple[Callable[[], Entry], int, str | None]] = [
+        (lambda: changed(codes[0], shorter), 1, "return"),
+        (lambda: Entry(NEW_CODE, RequestKind.ADD, _new_item(dict(base[codes[1]]))), 0, None),
+        (lambda: changed(codes[2], with_keywords), 1, None),
+        (lambda: Entry(codes[3], RequestKind.CANCEL), 2, None),
+        (lambda: changed(codes[4], licence_material), 3, None),
+        (lambda: changed(codes[5], shorter), 4, None),
+        (lambda: changed(codes[6], with_keywords), 5, None),
+        (lambda: changed(codes[7], shorter), 0, "withdraw"),
     ]
+    # a small test district may have fewer items than the plan: it gets the first requests
+    plan = plan[: len(codes)]
     editor = staff["scjg002"]
     overdue: ItemRequest | None = None
-    for entry, passed, then in plan:
+    for make, passed, then in plan:
+        entry = make()
         request = (
             await requests.submit(
                 editor, [entry], basis=_BASIS, reason="根据上级目录调整同步更新。"
