@@ -128,8 +128,11 @@ async def baseline_versions(chunk: int = 500) -> int:
     return len(items)
 
 
-async def _entry_version(entry: Entry, department: str, request: ItemRequest | None) -> ItemVersion:
-    """A checked, unsaved version for one entry (its request set by the caller)."""
+async def _entry_version(
+    entry: Entry, department: str, *, skip_unchanged: bool = False
+) -> ItemVersion | None:
+    """A checked, unsaved version for one entry (its request set by the caller); None for
+    an unchanged one when ``skip_unchanged`` (a bulk import of a whole list)."""
     item = await ServiceItem.get_or_none(code=entry.code).prefetch_related("department")
     now = clock.now()
     if entry.change is RequestKind.ADD:
@@ -157,6 +160,8 @@ async def _entry_version(entry: Entry, department: str, request: ItemRequest | N
     else:
         content = await item_content.check(entry.content or {})
         if content == base.content:
+            if skip_unchanged:
+                return None
             raise NothingChanged(f"事项“{entry.code}”的新版本与现行版本相同", field="content")
     return ItemVersion(
         item_code=entry.code,
@@ -197,12 +202,17 @@ async def submit(
     basis: str,
     reason: str = "",
     ip: str = "",
+    skip_unchanged: bool = False,
 ) -> Outcome[ItemRequest]:
     """Step 1: a department's item editor drafts a request and submits it."""
     department = _editor(principal)
     checked = _entries(entries)
     basis = item_content.require_citation(basis, "basis", "申请依据")
-    versions = [await _entry_version(e, department, None) for e in checked]
+    found = [await _entry_version(e, department, skip_unchanged=skip_unchanged) for e in checked]
+    versions = [v for v in found if v is not None]
+    if not versions:
+        raise NothingChanged("申请中的事项均与现行版本相同", field="entries")
+    checked = [e for e, v in zip(checked, found, strict=True) if v is not None]
     taken = await _open_request_for([e.code for e in checked])
     if taken:
         raise Conflict(f"事项“{taken}”已有在办的申请，请待其办结或撤回", field="code")
@@ -425,3 +435,7 @@ async def _audit(principal: Principal, request: ItemRequest, action: str, ip: st
         state=request.state.value,
         kind=request.kind.value,
     )
+
+
+async def entry_count(request_id: int) -> int:
+    return await ItemVersion.filter(request_id=request_id).count()
