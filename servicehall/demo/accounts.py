@@ -127,7 +127,6 @@ REGISTRY_STAFF = (
         "Mulu#2026",
         "郑国华",
         username="zsj001",
-        department="ZSJ",
         roles=(StaffRole.DIRECTORY_REVIEWER,),
     ),
     DemoAccount(
@@ -137,7 +136,6 @@ REGISTRY_STAFF = (
         "Bianban#2026",
         "何丽萍",
         username="bb001",
-        department="BB",
         roles=(StaffRole.STAFFING_REVIEWER,),
     ),
     DemoAccount(
@@ -157,7 +155,6 @@ REGISTRY_STAFF = (
         "Jiancha#2026",
         "蔡文静",
         username="jw001",
-        department="JW",
         roles=(StaffRole.SUPERVISION_FILER,),
     ),
 )

@@ -4,8 +4,9 @@ Every item starts with its published version 1. 区市场监管局's item editor
 has requests waiting in every step of the process, one returned to the department, one
 published (the item is now at version 2) and one withdrawn; the request waiting for the
 directory office's first opinion is overdue, so the urging list and job have something
-to show. The reviewers sit in the district's real offices: 区政务服务数据管理局 (目录管理
-机构), 区委编办 (机构编制部门), 区司法局 (法制机构) and 区监委 (监察机关).
+to show. The reviewers stand for the district's offices (``item_registry.OFFICE_NAMES``):
+区政务服务和数据管理局 (目录管理机构), 区委编办 (机构编制部门), 区司法局 (法制机构, also a
+department of the catalogue) and 区监委 (监察机关).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from servicehall.models import (
     WorkflowStep,
 )
 from servicehall.resolvers import item_requests as requests
-from servicehall.resolvers.item_requests import Entry, baseline_versions
+from servicehall.resolvers.item_publish import baseline_versions, published_version
+from servicehall.resolvers.item_requests import Entry
 
 #: The code of the item the demo's 新增 request proposes.
 NEW_CODE = "SCJG-QT-0901"
@@ -44,7 +46,7 @@ def _principal(account: Account) -> Principal:
     return Principal(
         PrincipalKind.STAFF,
         subject=account.subject,
-        department_code=account.department.code,
+        department_code=account.department.code if account.department else None,
         roles=frozenset(account.roles),
     )
 
@@ -70,7 +72,7 @@ async def load_registry() -> None:
         ).prefetch_related("department")
     }
     items = await ServiceItem.filter(department__code="SCJG").order_by("code").limit(8)
-    base = {item.code: (await requests.published_version(item)).content for item in items}
+    base = {item.code: (await published_version(item)).content for item in items}
     codes = [item.code for item in items]
 
     def changed(code: str, edit: Callable[[dict[str, Any]], dict[str, Any]]) -> Entry:

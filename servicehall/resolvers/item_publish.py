@@ -15,22 +15,28 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from servicehall import clock, text
+from servicehall import clock, db, text
 from servicehall.models import (
     Area,
     BusinessScope,
     Department,
     ItemBusinessScope,
+    ItemRequest,
     ItemStatus,
     ItemTargetGroup,
     ItemTerm,
     ItemTheme,
+    ItemVersion,
+    RequestKind,
     ServiceItem,
     StationItem,
     TargetGroup,
     Theme,
+    VersionStatus,
 )
+from servicehall.resolvers import item_content
 from servicehall.resolvers.item_content import Content
+from servicehall.resolvers.outcome import Ref
 
 _COLUMNS = (
     "legal_basis",
@@ -81,11 +87,7 @@ async def write_item(
         item = await ServiceItem.create(code=code, using_db=conn, **values)
         before: set[str] = set()
     else:
-        before = set(
-            await StationItem.filter(item_id=item.id)
-            .using_db(conn)
-            .values_list("area__code", flat=True)
-        )
+        before = await _station_codes(item, conn)
         for name, value in values.items():
             setattr(item, name, value)
         item.status = ItemStatus.ACTIVE
@@ -150,8 +152,90 @@ async def cancel_item(item: ServiceItem, conn: BaseDBAsyncClient) -> set[str]:
     item.version += 1
     item.updated_at = clock.now()
     await item.save(using_db=conn, update_fields=["status", "version", "updated_at"])
-    return set(
-        await StationItem.filter(item_id=item.id)
-        .using_db(conn)
-        .values_list("area__code", flat=True)
+    return await _station_codes(item, conn)
+
+
+async def _station_codes(item: ServiceItem, conn: BaseDBAsyncClient) -> set[str]:
+    rows = await StationItem.filter(item_id=item.id).using_db(conn).values("area__code")
+    return {str(row["area__code"]) for row in rows}
+
+
+async def published_version(item: ServiceItem) -> ItemVersion:
+    """The item's published version; an item older than the registry gets its first one
+    from its row now (the same content ``item_content.snapshot`` reads)."""
+    found = await ItemVersion.get_or_none(item_code=item.code, status=VersionStatus.PUBLISHED)
+    if found is not None:
+        return found
+    content = (await item_content.snapshot([item.id]))[item.id]
+    return await ItemVersion.create(
+        item_code=item.code,
+        item=item,
+        number=1,
+        status=VersionStatus.PUBLISHED,
+        content=content,
+        created_at=item.created_at,
+        published_at=item.created_at,
     )
+
+
+async def baseline_versions(chunk: int = 500) -> int:
+    """Version 1 (published) of every item that has none, from its row: the demo load and
+    items made before the registry."""
+    have = set(
+        await ItemVersion.filter(status=VersionStatus.PUBLISHED).values_list("item_code", flat=True)
+    )
+    items = [
+        (i, code, created)
+        for i, code, created in await ServiceItem.all().values_list("id", "code", "created_at")
+        if code not in have
+    ]
+    for start in range(0, len(items), chunk):
+        part = items[start : start + chunk]
+        contents = await item_content.snapshot([i for i, _, _ in part])
+        await ItemVersion.bulk_create(
+            [
+                ItemVersion(
+                    item_code=code,
+                    item_id=i,
+                    number=1,
+                    status=VersionStatus.PUBLISHED,
+                    content=contents[i],
+                    created_at=created,
+                    published_at=created,
+                )
+                for i, code, created in part
+            ],
+            batch_size=500,
+        )
+    return len(items)
+
+
+async def publish_request(request: ItemRequest) -> list[Ref]:
+    """Publish every entry of a filed request (in the filing step's transaction)."""
+    conn = db.connection()
+    now = clock.now()
+    changed: list[Ref] = []
+    stations: set[str] = set()
+    for version in await ItemVersion.filter(request_id=request.id).order_by("id"):
+        item = await ServiceItem.get_or_none(code=version.item_code)
+        if item is not None:
+            await ItemVersion.filter(
+                item_code=version.item_code, status=VersionStatus.PUBLISHED
+            ).update(status=VersionStatus.SUPERSEDED)
+        if version.change is RequestKind.CANCEL:
+            assert item is not None
+            stations |= await cancel_item(item, conn)
+        else:
+            item, moved = await write_item(version.content, item, version.item_code, conn)
+            stations |= moved
+        last = (
+            await ItemVersion.filter(item_code=version.item_code, number__not_isnull=True)
+            .order_by("-number")
+            .first()
+        )
+        version.number = (last.number or 0) + 1 if last else 1
+        version.status, version.published_at, version.item = VersionStatus.PUBLISHED, now, item
+        await version.save(update_fields=["number", "status", "published_at", "item_id"])
+        changed.append(("ServiceItem", version.item_code))
+    changed += [("Station", code) for code in sorted(stations)]
+    return changed

@@ -51,6 +51,16 @@ from servicehall.workflow import (
 
 S = RequestState
 
+#: The district's offices each reviewer role stands for (斗门区). Only 区司法局 handles
+#: items itself, so the others are not departments of the catalogue (its department list
+#: is the public search dimension): their reviewers are staff accounts known by role.
+OFFICE_NAMES: dict[str, str] = {
+    StaffRole.DIRECTORY_REVIEWER.value: "珠海市斗门区政务服务和数据管理局",
+    StaffRole.STAFFING_REVIEWER.value: "中共珠海市斗门区委机构编制委员会办公室",
+    StaffRole.LEGAL_REVIEWER.value: "珠海市斗门区司法局",
+    StaffRole.SUPERVISION_FILER.value: "珠海市斗门区监察委员会",
+}
+
 #: Who acts at each review step: the role and the office it stands for.
 OFFICES: dict[RequestState, tuple[StaffRole, str]] = {
     S.DIRECTORY_REVIEW: (StaffRole.DIRECTORY_REVIEWER, "目录管理机构"),

@@ -78,56 +78,6 @@ async def _open_request_for(codes: Sequence[str], exclude: int | None = None) ->
     return found.item_code if found else None
 
 
-async def published_version(item: ServiceItem) -> ItemVersion:
-    """The item's published version; an item older than the registry gets its first one
-    from its row now (the same content ``item_content.snapshot`` reads)."""
-    found = await ItemVersion.get_or_none(item_code=item.code, status=VersionStatus.PUBLISHED)
-    if found is not None:
-        return found
-    content = (await item_content.snapshot([item.id]))[item.id]
-    return await ItemVersion.create(
-        item_code=item.code,
-        item=item,
-        number=1,
-        status=VersionStatus.PUBLISHED,
-        content=content,
-        created_at=item.created_at,
-        published_at=item.created_at,
-    )
-
-
-async def baseline_versions(chunk: int = 500) -> int:
-    """Version 1 (published) of every item that has none, from its row: the demo load and
-    items made before the registry."""
-    have = set(
-        await ItemVersion.filter(status=VersionStatus.PUBLISHED).values_list("item_code", flat=True)
-    )
-    items = [
-        (i, code, created)
-        for i, code, created in await ServiceItem.all().values_list("id", "code", "created_at")
-        if code not in have
-    ]
-    for start in range(0, len(items), chunk):
-        part = items[start : start + chunk]
-        contents = await item_content.snapshot([i for i, _, _ in part])
-        await ItemVersion.bulk_create(
-            [
-                ItemVersion(
-                    item_code=code,
-                    item_id=i,
-                    number=1,
-                    status=VersionStatus.PUBLISHED,
-                    content=contents[i],
-                    created_at=created,
-                    published_at=created,
-                )
-                for i, code, created in part
-            ],
-            batch_size=500,
-        )
-    return len(items)
-
-
 async def _entry_version(
     entry: Entry, department: str, *, skip_unchanged: bool = False
 ) -> ItemVersion | None:
@@ -154,7 +104,7 @@ async def _entry_version(
         raise Forbidden(f"事项“{entry.code}”不是本部门的事项", field="code")
     if item.status is ItemStatus.CANCELLED:
         raise IllegalItemRequestTransition(f"事项“{entry.code}”已注销", field="code")
-    base = await published_version(item)
+    base = await item_publish.published_version(item)
     if entry.change is RequestKind.CANCEL:
         content = dict(base.content)
     else:
@@ -330,7 +280,7 @@ async def review(
     changed: list[Ref] = []
 
     async def publish(instance: ItemRequest, step: WorkflowStep) -> None:
-        changed.extend(await _publish(instance))
+        changed.extend(await item_publish.publish_request(instance))
 
     changes: dict[str, Any] = {"revision": request.revision + 1, "updated_at": clock.now()}
     if action == "return":
@@ -391,39 +341,6 @@ async def withdraw(
         )
         await _audit(principal, request, "item_request.withdraw", ip)
     return Outcome(request, _ref(request))
-
-
-async def _publish(request: ItemRequest) -> list[Ref]:
-    """Publish every entry of a filed request (in the filing step's transaction)."""
-    conn = db.connection()
-    now = clock.now()
-    changed: list[Ref] = []
-    stations: set[str] = set()
-    for version in await ItemVersion.filter(request_id=request.id).order_by("id"):
-        item = await ServiceItem.get_or_none(code=version.item_code)
-        if item is not None:
-            await ItemVersion.filter(
-                item_code=version.item_code, status=VersionStatus.PUBLISHED
-            ).update(status=VersionStatus.SUPERSEDED)
-        if version.change is RequestKind.CANCEL:
-            assert item is not None
-            stations |= await item_publish.cancel_item(item, conn)
-        else:
-            item, moved = await item_publish.write_item(
-                version.content, item, version.item_code, conn
-            )
-            stations |= moved
-        last = (
-            await ItemVersion.filter(item_code=version.item_code, number__not_isnull=True)
-            .order_by("-number")
-            .first()
-        )
-        version.number = (last.number or 0) + 1 if last else 1
-        version.status, version.published_at, version.item = VersionStatus.PUBLISHED, now, item
-        await version.save(update_fields=["number", "status", "published_at", "item_id"])
-        changed.append(("ServiceItem", version.item_code))
-    changed += [("Station", code) for code in sorted(stations)]
-    return changed
 
 
 async def _audit(principal: Principal, request: ItemRequest, action: str, ip: str) -> None:

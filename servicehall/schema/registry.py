@@ -22,7 +22,7 @@ from servicehall.resolvers.enums import (
     StaffRole,
     VersionStatus,
 )
-from servicehall.resolvers.item_registry import OFFICES, PROCESS
+from servicehall.resolvers.item_registry import OFFICE_NAMES, OFFICES, PROCESS
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
 from servicehall.schema.items import Department
@@ -207,7 +207,8 @@ class ItemRequestStep:
     at: datetime
     actor_name: str
     role: Labelled[StaffRole] | None = strawberry.field(description="以何种角色办理。")
-    actor_department: str = strawberry.field(description="办理人所在部门代码。")
+    actor_department: str = strawberry.field(description="办理人所在部门代码（审核机构为空）。")
+    office: str | None = strawberry.field(description="以审核机构身份办理时的机构名称。")
     opinion: str
     basis: str
 
@@ -225,6 +226,7 @@ class ItemRequestStep:
             actor_name=row["actor_name"],
             role=labelled(StaffRole(role)) if role in StaffRole._value2member_map_ else None,
             actor_department=row["actor_department"],
+            office=OFFICE_NAMES.get(role),
             opinion=row["reason"],
             basis=row["basis"],
         )

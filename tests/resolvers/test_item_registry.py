@@ -34,6 +34,7 @@ from servicehall.models import (
     VersionStatus,
     WorkflowStep,
 )
+from servicehall.resolvers import item_publish
 from servicehall.resolvers import item_request_reads as reads
 from servicehall.resolvers import item_requests as requests
 from servicehall.resolvers.item_requests import Entry
@@ -65,7 +66,7 @@ async def staff(username: str) -> Principal:
     return Principal(
         PrincipalKind.STAFF,
         subject=account.subject,
-        department_code=account.department.code,
+        department_code=account.department.code if account.department else None,
         roles=frozenset(account.roles),
     )
 
@@ -93,7 +94,7 @@ async def walk(request_id: int, upto: int = len(WALK)) -> None:
 
 
 async def content_of(item: ServiceItem) -> dict[str, Any]:
-    return dict((await requests.published_version(item)).content)
+    return dict((await item_publish.published_version(item)).content)
 
 
 async def test_a_change_walks_the_six_steps_and_publishes(registry: Settings) -> None:

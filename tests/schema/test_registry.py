@@ -82,7 +82,8 @@ async def _free_code(hall: HallClient, editor: dict[str, str]) -> str:
     }
     body = await gql(
         hall,
-        '{ serviceItems(filter: { departments: ["SCJG"] }, first: 100) { edges { node { code } } } }',
+        '{ serviceItems(filter: { departments: ["SCJG"] }, first: 100) '
+        "{ edges { node { code } } } }",
     )
     return next(
         e["node"]["code"]
@@ -112,7 +113,8 @@ async def _walk(hall: HallClient, request_id: int) -> dict[str, Any]:
         )
         body = await gql(
             hall,
-            f"mutation($input: {kind}Input!) {{ {mutation}(input: $input) {{ errors {{ code message }} request {{ {REQUEST} }} }} }}",
+            f"mutation($input: {kind}Input!) {{ {mutation}(input: $input) {{ "
+            f"errors {{ code message }} request {{ {REQUEST} }} }} }}",
             {"input": {"id": request_id, **fields}},
             headers=await _as(hall, login),
         )
@@ -220,7 +222,8 @@ async def test_errors_are_typed_in_the_payload_and_reads_are_guarded(hall: HallC
     reviewer = await _as(hall, "zsj001")
     body = await gql(
         hall,
-        "{ itemRequests(filter: { worklist: true }) { totalCount edges { node { state { value } office overdue } } } }",
+        "{ itemRequests(filter: { worklist: true }) { totalCount "
+        "edges { node { state { value } office overdue } } } }",
         headers=reviewer,
     )
     states = {e["node"]["state"]["value"] for e in body["data"]["itemRequests"]["edges"]}

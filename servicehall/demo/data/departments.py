@@ -159,26 +159,4 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         address="珠海市斗门区井岸镇尖峰前路15号 区残疾人综合服务中心1楼",
         phone="0756-5526055",
     ),
-    # The offices of the item registry's approval process (ITEM-4): they handle no items.
-    DepartmentSpec(
-        code="ZSJ",
-        name="珠海市斗门区政务服务和数据管理局",
-        short_name="区政务服务数据管理局",
-        address=f"{_HALL}6楼",
-        phone="0756-5523345",
-    ),
-    DepartmentSpec(
-        code="BB",
-        name="中共珠海市斗门区委机构编制委员会办公室",
-        short_name="区委编办",
-        address="珠海市斗门区井岸镇白藤路1号 区委大院3号楼",
-        phone="0756-5522602",
-    ),
-    DepartmentSpec(
-        code="JW",
-        name="珠海市斗门区监察委员会",
-        short_name="区监委",
-        address="珠海市斗门区井岸镇白藤路1号 区纪委监委办公楼",
-        phone="0756-5526310",
-    ),
 )
