@@ -17,6 +17,7 @@ from servicehall import db, workflow
 from servicehall.auth.principal import Principal
 from servicehall.clock import LOCAL_TZ, cn_date
 from servicehall.errors import Forbidden
+from servicehall.loaders.registry import load_request_entries, load_request_steps
 from servicehall.models import ItemRequest, MessageCategory, RequestKind, RequestState
 from servicehall.notify.outbox import enqueue, in_app
 from servicehall.resolvers import notifications
@@ -119,38 +120,13 @@ async def request_detail(principal: Principal, request_id: int) -> dict[str, Any
 
 async def entries(request_id: int) -> list[dict[str, Any]]:
     """A request's entries with the content of the version each was drafted against."""
-    q = db.Sql(db.dialect())
-    rows = await db.fetch(
-        "SELECT v.id, v.item_code, v.number, v.status, v.change, v.content, v.published_at, "
-        "b.content AS base_content, b.number AS base_number FROM item_version v "
-        f"LEFT JOIN item_version b ON b.id = v.base_id WHERE v.request_id = {q.bind(request_id)} "
-        "ORDER BY v.item_code",
-        q.values,
-    )
-    for row in rows:
-        row["content"] = db.as_json(row["content"])
-        row["base_content"] = db.as_json(row["base_content"]) if row["base_content"] else None
-        row["published_at"] = db.as_datetime(row["published_at"])
-    return rows
+    return (await load_request_entries([request_id]))[0]
 
 
 async def steps(request_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     """The recorded steps of requests, oldest first."""
-    if not request_ids:
-        return {}
-    q = db.Sql(db.dialect())
-    rows = await db.fetch(
-        "SELECT s.instance_id, s.action, s.from_state, s.to_state, s.at, s.actor_name, s.role, "
-        "s.actor_department, s.reason, s.basis FROM workflow_step s "
-        f"WHERE s.process = 'item_request' AND s.instance_id IN ({q.bind_all(request_ids)}) "
-        "ORDER BY s.at, s.id",
-        q.values,
-    )
-    found: dict[int, list[dict[str, Any]]] = {i: [] for i in request_ids}
-    for row in rows:
-        row["at"] = db.as_datetime(row["at"])
-        found[int(row["instance_id"])].append(row)
-    return found
+    found = await load_request_steps(request_ids) if request_ids else []
+    return dict(zip(request_ids, found, strict=True))
 
 
 async def item_versions(principal: Principal, code: str) -> list[dict[str, Any]]:

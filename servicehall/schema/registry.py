@@ -287,13 +287,14 @@ class ItemRequest:
         return Department.from_row(row)  # type: ignore[arg-type]  # FK guarantees it
 
     @strawberry.field(description="申请中的事项，新旧版本并列并附差异。")
-    async def entries(self) -> list[ItemRequestEntry]:
-        return [ItemRequestEntry.from_row(r) for r in await reads.entries(self.id)]
+    async def entries(self, info: Info) -> list[ItemRequestEntry]:
+        rows = await info.context.loaders.item_request_entries.load(self.id)
+        return [ItemRequestEntry.from_row(r) for r in rows]
 
     @strawberry.field(description="全部办理记录，按时间顺序。")
-    async def steps(self) -> list[ItemRequestStep]:
-        found = await reads.steps([self.id])
-        return [ItemRequestStep.from_row(r) for r in found[self.id]]
+    async def steps(self, info: Info) -> list[ItemRequestStep]:
+        rows = await info.context.loaders.item_request_steps.load(self.id)
+        return [ItemRequestStep.from_row(r) for r in rows]
 
 
 @strawberry.input(description="事项申请检索条件。")

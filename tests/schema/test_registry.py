@@ -12,7 +12,7 @@ import pytest
 from servicehall.demo.accounts import REGISTRY_STAFF
 from servicehall.settings import Settings
 from tests.auth.flows import bearer, tokens
-from tests.conftest import HallClient, gql, running
+from tests.conftest import HallClient, StatementCounter, gql, running
 
 ACCOUNTS = {a.login: a for a in REGISTRY_STAFF}
 STATION = "440403100"
@@ -235,3 +235,19 @@ async def test_errors_are_typed_in_the_payload_and_reads_are_guarded(hall: HallC
         "DIRECTORY_REVIEW"
     ]
     assert body["data"]["overdueItemRequests"][0]["overdue"] is True
+
+
+async def test_a_request_list_costs_the_same_statements_for_any_length(
+    hall: HallClient, sql_counter: StatementCounter
+) -> None:
+    """Entries and steps of a page of requests load in one statement each (DataLoaders)."""
+    reviewer = await _as(hall, "zsj001")
+    query = f"query($n: Int!) {{ itemRequests(first: $n) {{ edges {{ node {{ {REQUEST} }} }} }} }}"
+    await gql(hall, query, {"n": 1}, headers=reviewer)  # warm the token's account
+    counts = []
+    for n in (1, 8):
+        sql_counter.reset()
+        body = await gql(hall, query, {"n": n}, headers=reviewer)
+        assert len(body["data"]["itemRequests"]["edges"]) == n, body
+        counts.append(sql_counter.count)
+    assert counts[0] == counts[1], sql_counter.statements
