@@ -4,11 +4,14 @@ withdrawals, the typed refusals, the race of two reviewers, and the demo's reque
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
+from tortoise.exceptions import IntegrityError
+from tortoise.migrations.executor import MigrationTarget
 
-from servicehall import clock
+from servicehall import clock, db
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.errors import (
     Conflict,
@@ -34,13 +37,13 @@ from servicehall.models import (
     VersionStatus,
     WorkflowStep,
 )
-from servicehall.resolvers import item_publish
+from servicehall.resolvers import item_content, item_publish
 from servicehall.resolvers import item_request_reads as reads
 from servicehall.resolvers import item_requests as requests
 from servicehall.resolvers.item_requests import Entry
 from servicehall.settings import Settings
 from servicehall.workdays import WorkCalendar
-from tests.conftest import load_test_demo, opened
+from tests.conftest import Services, _new_pg_database, load_test_demo, opened
 
 S = RequestState
 BASIS = "《广东省政务服务事项目录管理办法》第十二条"
@@ -361,3 +364,42 @@ async def test_demo_has_a_request_in_every_step_and_one_overdue(registry: Settin
         if editor is not None:
             with pytest.raises(Forbidden):
                 await reads.request_page(editor, first=20, after=None)
+
+
+async def _no_registry() -> None:
+    pass
+
+
+async def test_migration_0014_gives_every_item_its_first_version(
+    backend: str, services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Items made before the registry get version 1, published, with the content their
+    row and links hold (what ``item_content.snapshot`` reads); backwards drops it all."""
+    if backend == "sqlite":
+        url = f"sqlite://{tmp_path / 'hall.sqlite3'}"
+    else:
+        url = await _new_pg_database(services)
+    monkeypatch.setattr("servicehall.demo.loader.load_registry", _no_registry)
+    async with opened(Settings(database_url=url)):
+        executor = db._executor()
+        await executor.migrate([MigrationTarget("models", "0013_license_workflow")])
+        await load_test_demo(enterprises=2)
+        ids = list(await ServiceItem.all().values_list("id", flat=True))
+        expected = await item_content.snapshot(ids)
+        await db.migrate()
+        versions = await ItemVersion.all()
+        assert len(versions) == len(ids)
+        assert all(v.number == 1 and v.status is VersionStatus.PUBLISHED for v in versions)
+        assert {v.item_id: v.content for v in versions} == expected  # type: ignore[attr-defined]
+        scoped = next(c for c in expected.values() if c["business_scopes"] and c["stations"])
+        assert scoped["business_scopes"] and scoped["stations"]
+        with pytest.raises(IntegrityError):  # one published version per item
+            await ItemVersion.create(
+                item_code=versions[0].item_code,
+                status=VersionStatus.PUBLISHED,
+                content={},
+                created_at=clock.now(),
+            )
+        await executor.migrate([MigrationTarget("models", "0013_license_workflow")])
+        await db.migrate()
+        assert await ItemVersion.all().count() == len(ids)
