@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from servicehall import clock, db, workflow
@@ -64,7 +65,8 @@ def _editor(principal: Principal) -> str:
         or StaffRole.ITEM_EDITOR.value not in principal.roles
     ):
         raise Forbidden("仅部门事项编辑人可提交事项申请")
-    assert principal.department_code is not None
+    if principal.department_code is None:
+        raise Forbidden("事项编辑人须属于一个实施部门")
     return principal.department_code
 
 
@@ -183,7 +185,10 @@ async def submit(
         )
         for version in versions:
             version.request = request
-        await ItemVersion.bulk_create(versions)
+        try:
+            await ItemVersion.bulk_create(versions)
+        except IntegrityError:  # another request took one of the items meanwhile
+            raise Conflict("事项已有在办的申请，请待其办结或撤回", field="code") from None
         await request.fetch_related("department")
         await workflow.start(PROCESS, request, actor, reason=request.reason, role="item_editor")
         await workflow.apply(

@@ -403,3 +403,27 @@ async def test_migration_0014_gives_every_item_its_first_version(
         await executor.migrate([MigrationTarget("models", "0013_license_workflow")])
         await db.migrate()
         assert await ItemVersion.all().count() == len(ids)
+
+
+async def test_two_requests_for_one_item_at_once_one_wins(registry: Settings) -> None:
+    """Both pass the open-request check; the database's one proposed version per item
+    lets one in, the other gets CONFLICT and leaves nothing behind."""
+    async with opened(registry):
+        editor = await staff("scjg002")
+        item = await free_item()
+        content = await content_of(item)
+        entries = [
+            [Entry(item.code, RequestKind.CHANGE, content | {"phone": phone})]
+            for phone in ("0756-5500006", "0756-5500007")
+        ]
+        before = await ItemRequest.all().count()
+        results = await asyncio.gather(
+            *(requests.submit(editor, e, basis=BASIS) for e in entries), return_exceptions=True
+        )
+        errors = [r for r in results if isinstance(r, BaseException)]
+        assert len(errors) == 1 and isinstance(errors[0], Conflict), results
+        assert await ItemRequest.all().count() == before + 1
+        assert (
+            await ItemVersion.filter(item_code=item.code, status=VersionStatus.PROPOSED).count()
+            == 1
+        )
