@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from servicehall import db, jobs
 from servicehall.auth.keys import LICENSES, PURPOSES, TOKENS
-from servicehall.cli import admin, data, server
+from servicehall.cli import admin, data, items, server
 from servicehall.errors import ServiceHallError
 from servicehall.models import ClientKind
 from servicehall.resolvers import feeds
@@ -119,6 +119,21 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("file")
     imports.add_argument("--encoding", default="utf-8-sig", help="e.g. gb18030 for Excel files")
     imports.set_defaults(handler=data.cmd_import)
+
+    item_commands = commands.add_parser(
+        "items", help="the item registry as JSON Lines (ITEM-4)"
+    ).add_subparsers(dest="items_command", required=True)
+    item_export = item_commands.add_parser("export", help="every item with its versions")
+    item_export.add_argument("--output", default=None, help="a file (default: standard output)")
+    item_export.set_defaults(handler=items.cmd_items_export)
+    item_import = item_commands.add_parser(
+        "import", help="submit a department's bulk change as one request"
+    )
+    item_import.add_argument("file")
+    item_import.add_argument("--editor", required=True, help="the department's item editor")
+    item_import.add_argument("--basis", required=True, help="the law or regulation (《…》)")
+    item_import.add_argument("--reason", default="")
+    item_import.set_defaults(handler=items.cmd_items_import)
 
     job_commands = commands.add_parser("jobs", help="periodic jobs").add_subparsers(
         dest="jobs_command", required=True

@@ -36,3 +36,5 @@ class Domain(StrEnum):
     NOTIFICATIONS = "notifications"
     #: Registered kiosk devices (STA-4).
     KIOSKS = "kiosks"
+    #: The item registry: requests to add, change and cancel items, and item versions (ITEM-4).
+    REGISTRY = "registry"

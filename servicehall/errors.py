@@ -50,6 +50,10 @@ class ErrorCode(enum.Enum):
     CASE_CLOSED = "CASE_CLOSED"
     DEVICE_NOT_REGISTERED = "DEVICE_NOT_REGISTERED"
     OPERATION_NOT_ALLOWED = "OPERATION_NOT_ALLOWED"
+    ITEM_CODE_EXISTS = "ITEM_CODE_EXISTS"
+    NOTHING_CHANGED = "NOTHING_CHANGED"
+    LEGAL_BASIS_REQUIRED = "LEGAL_BASIS_REQUIRED"
+    UNKNOWN_LICENSE_TYPE = "UNKNOWN_LICENSE_TYPE"
 
 
 class ServiceHallError(Exception):
@@ -314,3 +318,37 @@ class OperationNotAllowed(ServiceHallError):
 
     code = ErrorCode.OPERATION_NOT_ALLOWED
     label = "自助终端不支持该操作"
+
+
+class IllegalItemRequestTransition(IllegalTransition):
+    """An item request (事项申请, ITEM-4) cannot take the step asked for."""
+
+    label = "事项申请环节不可变更"
+
+
+class ItemCodeExists(ServiceHallError):
+    """A request to add an item names a code the registry already has (ITEM-4)."""
+
+    code = ErrorCode.ITEM_CODE_EXISTS
+    label = "事项编码已存在"
+
+
+class NothingChanged(ServiceHallError):
+    """A change request whose new version equals the published one (ITEM-4)."""
+
+    code = ErrorCode.NOTHING_CHANGED
+    label = "未作任何调整"
+
+
+class LegalBasisRequired(InvalidInput):
+    """A request or review that cites no law or regulation (《…》, ITEM-4)."""
+
+    code = ErrorCode.LEGAL_BASIS_REQUIRED
+    label = "须引用法律法规依据"
+
+
+class UnknownLicenseType(InvalidInput):
+    """A material names an e-licence type the licence catalogue does not have (ITEM-4)."""
+
+    code = ErrorCode.UNKNOWN_LICENSE_TYPE
+    label = "证照类型不存在"

@@ -14,6 +14,7 @@ from datetime import timedelta
 from servicehall.clock import local_today
 from servicehall.notify.service import Notifier
 from servicehall.resolvers.follow_ups import follow_up_warnings
+from servicehall.resolvers.item_request_reads import overdue_notices
 from servicehall.resolvers.notifications import enterprise_digests
 from servicehall.resolvers.reminders import generate_reminders
 from servicehall.settings import Settings
@@ -69,6 +70,11 @@ async def _follow_ups(context: JobContext) -> str:
     return f"差评回访整改到期提醒：新写入{written}条。" if written else ""
 
 
+async def _item_requests(context: JobContext) -> str:
+    written = await overdue_notices(local_today(), context.calendar)
+    return f"事项申请超期催办：新写入{written}条。" if written else ""
+
+
 JOBS = {
     job.name: job
     for job in (
@@ -87,6 +93,13 @@ JOBS = {
             _follow_ups,
             timedelta(days=1),
             at=timedelta(hours=8),
+        ),
+        Job(
+            "item-requests",
+            "事项申请超期催办（ITEM-4）",
+            _item_requests,
+            timedelta(days=1),
+            at=timedelta(hours=8, minutes=30),
         ),
     )
 }

@@ -54,7 +54,7 @@ def _staff(account: Account) -> Principal:
     return Principal(
         PrincipalKind.STAFF,
         subject=account.subject,
-        department_code=account.department.code,
+        department_code=account.department.code if account.department else None,
         roles=frozenset(account.roles),
     )
 

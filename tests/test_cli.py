@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -274,3 +275,51 @@ def _wait_for(url: str, process: subprocess.Popen[str]) -> dict[str, Any]:
         body: dict[str, Any] = response.json()
         return body
     raise AssertionError(f"{url} did not answer within 60 s")
+
+
+def test_items_export_and_a_bulk_change_as_one_request(tmp_path: Path) -> None:
+    """ITEM-4: the registry as JSON Lines; a department's list with one change becomes one
+    request (unchanged lines left out), a bad file or basis submits nothing."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICEHALL_")}
+    env["SERVICEHALL_DATABASE_URL"] = f"sqlite://{tmp_path / 'hall.sqlite3'}"
+    assert _run("migrate", env=env).returncode == 0
+    assert _run("demo-data", "--enterprises", "2", env=env).returncode == 0
+    exported = _run("items", "export", "--output", str(tmp_path / "items.jsonl"), env=env)
+    assert exported.returncode == 0, exported.stderr
+    lines = [json.loads(line) for line in (tmp_path / "items.jsonl").read_text().splitlines()]
+    assert f"已导出{len(lines)}个事项" in exported.stderr
+    by_code = {line["code"]: line for line in lines}
+    assert by_code["SCJG-QT-0901"]["versions"][0]["status"] == "proposed"  # the demo's 新增
+    published = [line for line in lines if line["status"] == "active"]
+    assert all(v["content"]["name"] for line in published for v in line["versions"])
+    busy = {
+        v["content"]["name"]
+        for line in lines
+        for v in line["versions"]
+        if v["status"] == "proposed"
+    }
+    mine = [
+        line
+        for line in published
+        if line["code"].startswith("SCJG-")
+        and not any(v["status"] == "proposed" for v in line["versions"])
+        and line["versions"][-1]["content"]["name"] not in busy
+    ][:3]
+    changed = json.loads(json.dumps(mine[0]))
+    changed["versions"][-1]["content"]["phone"] = "0756-5512345"
+    bulk = tmp_path / "bulk.jsonl"
+    bulk.write_text(
+        "\n".join(json.dumps(x, ensure_ascii=False) for x in (changed, mine[1], mine[2])) + "\n"
+    )
+    basis = "《广东省政务服务事项目录管理办法》第十二条"
+    no_basis = _run("items", "import", str(bulk), "--editor", "scjg002", "--basis", "x", env=env)
+    assert no_basis.returncode == 1 and "《" in no_basis.stderr
+    done = _run("items", "import", str(bulk), "--editor", "scjg002", "--basis", basis, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "（调整，1个事项）" in done.stdout
+    again = _run("items", "import", str(bulk), "--editor", "scjg002", "--basis", basis, env=env)
+    assert again.returncode == 1 and "在办" in again.stderr
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"code": "SCJG-XK-0001", "change": "add"}\nnot json\n')
+    bad = _run("items", "import", str(broken), "--editor", "scjg002", "--basis", basis, env=env)
+    assert bad.returncode == 1 and "第1行" in bad.stderr

@@ -108,6 +108,57 @@ LICENSE_STAFF = (
     ),
 )
 
+#: The item registry (ITEM-4): one account for each step of the approval process.
+REGISTRY_STAFF = (
+    DemoAccount(
+        AccountKind.STAFF,
+        "事项编辑人",
+        "scjg002",
+        "Shixiang#2026",
+        "吴淑芬",
+        username="scjg002",
+        department="SCJG",
+        roles=(StaffRole.ITEM_EDITOR,),
+    ),
+    DemoAccount(
+        AccountKind.STAFF,
+        "目录审核人",
+        "zsj001",
+        "Mulu#2026",
+        "郑国华",
+        username="zsj001",
+        roles=(StaffRole.DIRECTORY_REVIEWER,),
+    ),
+    DemoAccount(
+        AccountKind.STAFF,
+        "编制审核人",
+        "bb001",
+        "Bianban#2026",
+        "何丽萍",
+        username="bb001",
+        roles=(StaffRole.STAFFING_REVIEWER,),
+    ),
+    DemoAccount(
+        AccountKind.STAFF,
+        "法制审查人",
+        "sfj001",
+        "Fazhi#2026",
+        "罗建明",
+        username="sfj001",
+        department="SFJ",
+        roles=(StaffRole.LEGAL_REVIEWER,),
+    ),
+    DemoAccount(
+        AccountKind.STAFF,
+        "监察备案人",
+        "jw001",
+        "Jiancha#2026",
+        "蔡文静",
+        username="jw001",
+        roles=(StaffRole.SUPERVISION_FILER,),
+    ),
+)
+
 DEMO_CLIENT_ID = "doumen-portal"
 DEMO_CLIENT_REDIRECTS = ["http://127.0.0.1:5173/callback", "http://localhost:5173/callback"]
 
@@ -129,7 +180,7 @@ async def load_accounts(hasher: PasswordHasher) -> None:
     """Create the demo accounts, client and announcements (in the caller's transaction)."""
     now = clock.now()
     accounts: dict[AccountKind, Account] = {}
-    for demo in (*DEMO_ACCOUNTS, *LICENSE_STAFF):
+    for demo in (*DEMO_ACCOUNTS, *LICENSE_STAFF, *REGISTRY_STAFF):
         enterprise = (
             await Enterprise.get(credit_code=demo.login)
             if demo.kind is AccountKind.ENTERPRISE
@@ -174,7 +225,7 @@ async def load_accounts(hasher: PasswordHasher) -> None:
 def describe() -> str:
     """What ``make run`` prints so a newcomer can sign in at once."""
     lines = ["演示账号（仅用于本地演示环境）："]
-    for demo in (*DEMO_ACCOUNTS, *LICENSE_STAFF):
+    for demo in (*DEMO_ACCOUNTS, *LICENSE_STAFF, *REGISTRY_STAFF):
         lines.append(f"  {demo.label:<6} 账号 {demo.login:<20} 密码 {demo.password}")
     lines.append(
         f"演示公共客户端：client_id={DEMO_CLIENT_ID}，回调地址 {DEMO_CLIENT_REDIRECTS[0]}，"

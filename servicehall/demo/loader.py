@@ -25,6 +25,7 @@ from servicehall.demo.data import DEPARTMENTS, ITEMS, SCOPES, TARGET_GROUPS, THE
 from servicehall.demo.enterprise_page import DEMO, Density, load_page_extras, page_rows
 from servicehall.demo.enterprises import EnterpriseSpec, generate_enterprises
 from servicehall.demo.licenses import load_licenses
+from servicehall.demo.registry import load_registry
 from servicehall.demo.spec import ItemSpec
 from servicehall.demo.stations import load_stations
 from servicehall.models import (
@@ -125,6 +126,7 @@ async def load_demo(
         await load_accounts(hasher)
         await load_cases(WorkCalendar.bundled(), today)
         await load_licenses(box, today)
+        await load_registry()
     await generate_reminders(today)
     return LoadReport(True, len(DEPARTMENTS), len(specs), len(companies), stations, points)
 

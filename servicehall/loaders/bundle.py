@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from strawberry.dataloader import DataLoader
 
-from servicehall.loaders import cases, enterprises, identity, items, licenses, stations
+from servicehall.loaders import cases, enterprises, identity, items, licenses, registry, stations
 from servicehall.loaders import enterprise_page as page
 from servicehall.loaders.base import Row
 from servicehall.models import AuditEvent
@@ -82,6 +82,8 @@ class Loaders:
     areas_by_id: DataLoader[int, Row | None] = _one(stations.load_areas_by_id)
     villages: DataLoader[int, list[Row]] = _one(stations.load_villages)
     station_items: DataLoader[int, list[Row]] = _one(stations.load_station_items)
+    item_request_entries: DataLoader[int, list[Row]] = _one(registry.load_request_entries)
+    item_request_steps: DataLoader[int, list[Row]] = _one(registry.load_request_steps)
     #: Not a cache: each ``load`` appends an audit event, a tick's events share one INSERT.
     audit: DataLoader[AuditKey, bool] = field(
         default_factory=lambda: DataLoader(load_fn=write_audit_events, cache=False)

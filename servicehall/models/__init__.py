@@ -102,6 +102,13 @@ from servicehall.models.notifications import (
     OutboxState,
     SmsTemplate,
 )
+from servicehall.models.registry import (
+    ItemRequest,
+    ItemVersion,
+    RequestKind,
+    RequestState,
+    VersionStatus,
+)
 from servicehall.models.revocations import Revocation, RevocationKind
 from servicehall.models.stations import (
     Area,
@@ -158,10 +165,12 @@ __all__ = [
     "ItemBusinessScope",
     "ItemKind",
     "ItemLevel",
+    "ItemRequest",
     "ItemStatus",
     "ItemTargetGroup",
     "ItemTerm",
     "ItemTheme",
+    "ItemVersion",
     "KioskCategory",
     "KioskDevice",
     "LabelledEnum",
@@ -194,6 +203,8 @@ __all__ = [
     "RefreshToken",
     "Reminder",
     "ReminderKind",
+    "RequestKind",
+    "RequestState",
     "Revocation",
     "RevocationKind",
     "ScopeLevel",
@@ -213,6 +224,7 @@ __all__ = [
     "ValidityRule",
     "VehicleViolation",
     "VerificationCheck",
+    "VersionStatus",
     "ViolationStatus",
     "WorkflowStep",
 ]

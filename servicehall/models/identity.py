@@ -38,6 +38,12 @@ class StaffRole(LabelledEnum):
     LICENSE_READER = "license_reader", "证照查阅人"
     ENTERPRISE_DATA_READER = "enterprise_data_reader", "企业涉税涉保信息查阅人"
     ANNOUNCER = "announcer", "公告发布人"
+    #: The item registry (ITEM-4): a department's drafter and the reviewing offices.
+    ITEM_EDITOR = "item_editor", "事项编辑人"
+    DIRECTORY_REVIEWER = "directory_reviewer", "目录管理机构审核人"
+    STAFFING_REVIEWER = "staffing_reviewer", "机构编制部门审核人"
+    LEGAL_REVIEWER = "legal_reviewer", "法制机构审查人"
+    SUPERVISION_FILER = "supervision_filer", "监察机关备案人"
 
 
 class Account(Timestamped, Model):

@@ -53,7 +53,7 @@ class KioskCategory(LabelledEnum):
 class ItemStatus(LabelledEnum):
     ACTIVE = "active", "在用"
     SUSPENDED = "suspended", "暂停办理"
-    CANCELLED = "cancelled", "已取消"
+    CANCELLED = "cancelled", "已注销"
 
 
 class MaterialForm(LabelledEnum):

@@ -52,6 +52,7 @@ from servicehall.models.items import (
     ScopeLevel,
     ThemeAudience,
 )
+from servicehall.models.registry import RequestKind, RequestState, VersionStatus
 
 __all__ = [
     "AccessBasis",
@@ -90,6 +91,8 @@ __all__ = [
     "RatingIndicator",
     "RatingLevel",
     "ReminderKind",
+    "RequestKind",
+    "RequestState",
     "ScopeLevel",
     "StaffRole",
     "StationKind",
@@ -98,4 +101,5 @@ __all__ = [
     "ThemeAudience",
     "ValidityRule",
     "VerificationCheck",
+    "VersionStatus",
 ]

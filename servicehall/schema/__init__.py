@@ -39,6 +39,8 @@ from servicehall.schema.licenses import LicenseQuery
 from servicehall.schema.notifications import NotificationMutation, NotificationQuery
 from servicehall.schema.policy import Access, root
 from servicehall.schema.ratings import RatingMutation, RatingQuery
+from servicehall.schema.registry import RegistryQuery
+from servicehall.schema.registry_mutations import RegistryMutation
 from servicehall.schema.stations import StationQuery
 from servicehall.settings import QueryLimits
 
@@ -61,6 +63,7 @@ class Query(
     LicenseVerificationQuery,
     StationQuery,
     KioskQuery,
+    RegistryQuery,
 ):
     # A plain resolver rather than relay.node(): that field mutates itself when a schema is
     # built, so a process could build the schema only once.
@@ -99,6 +102,7 @@ class Mutation(
     LicenseGrantMutation,
     LicenseMutation,
     KioskMutation,
+    RegistryMutation,
 ):
     pass
 

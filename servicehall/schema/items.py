@@ -121,6 +121,9 @@ class Material:
     copies: int = strawberry.field(description="复印件份数。")
     required: bool
     note: str | None
+    license_type: str | None = strawberry.field(
+        default=None, description="可替代该材料的电子证照类型（证照目录代码，ITEM-4）。"
+    )
 
 
 @declare(Access.PUBLIC, Domain.CATALOGUE)
@@ -169,6 +172,7 @@ class ServiceGuide:
                     copies=int(m.get("copies", 0)),
                     required=bool(m.get("required", True)),
                     note=m.get("note") or None,
+                    license_type=m.get("license_type") or None,
                 )
                 for m in row["materials"]
             ],
@@ -226,6 +230,12 @@ class ServiceItem(LoadedNode):
             online_application_url=row["online_url"] or None,
             updated_at=local_time(row["updated_at"]),  # type: ignore[arg-type]
         )
+
+    @strawberry.field(description="事项已注销时的提示（ITEM-4）；在用事项为空。")
+    def notice(self) -> str | None:
+        if self.status.value is ItemStatus.CANCELLED:
+            return "该事项已注销，不再受理申请；本指南仅供查阅。"
+        return None
 
     @strawberry.field(description="实施部门。")
     async def department(self, info: Info) -> Department:
