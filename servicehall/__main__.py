@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from servicehall import db, jobs
 from servicehall.auth.keys import LICENSES, PURPOSES, TOKENS
-from servicehall.cli import admin, data, server
+from servicehall.cli import admin, data, items, server
 from servicehall.errors import ServiceHallError
 from servicehall.models import ClientKind
 from servicehall.resolvers import ingest
@@ -125,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = job_commands.add_parser("run", help="run a job now")
     run.add_argument("name", choices=sorted(jobs.JOBS))
     run.set_defaults(handler=data.cmd_jobs_run)
+
+    items.add_parsers(commands)
 
     mk = commands.add_parser("makemigrations", help="(developers) write a migration")
     mk.add_argument("--name", default=None)
