@@ -136,25 +136,6 @@ def normalize_keyword(keyword: str) -> str:
     return "".join(normalize(keyword).split())
 
 
-def letter_terms(lines: str, *, short: bool) -> set[str]:
-    """Trigrams of each line of a pinyin string; with ``short`` also letters and pairs."""
-    terms: set[str] = set()
-    for line in lines.split(KEYWORD_SEPARATOR):
-        terms.update(line[i : i + 3] for i in range(len(line) - 2))
-        if short:
-            terms.update(line)
-            terms.update(line[i : i + 2] for i in range(len(line) - 1))
-    return terms
-
-
-def letter_query_terms(token: str) -> list[str]:
-    """Trigrams to intersect for a pinyin token of three or more letters (as query_terms)."""
-    trigrams = list(dict.fromkeys(token[i : i + 3] for i in range(len(token) - 2)))
-    if len(trigrams) <= MAX_QUERY_BIGRAMS:
-        return trigrams
-    return [trigrams[0], trigrams[len(trigrams) // 2], trigrams[-1]]
-
-
 def like_escape(text: str) -> str:
     """Escape ``%``, ``_`` and ``\\`` for a ``LIKE ... ESCAPE '\\'`` pattern."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

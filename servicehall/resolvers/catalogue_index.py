@@ -77,13 +77,15 @@ class CatalogueIndex:
     #: normalised keyword -> items that have it (the alias rank)
     aliases: dict[str, BitMap]
     pinyin: PinyinIndex
-    #: station or point (area code) -> the items it handles
-    stations: dict[str, BitMap]
     #: (normalised department name, its items)
     department_names: list[tuple[str, BitMap]]
     #: department rows by id, as ``load_departments_by_id`` returns them
     departments: dict[int, Row]
     built_in: float = 0.0
+    #: station or point (area code) -> the items it handles, read when first asked for
+    #: (reading all ~300k links at 50k items would double the build)
+    stations: dict[str, BitMap] = field(default_factory=dict)
+    id_positions: dict[int, int] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)
     #: names in sorted order and their positions: a name prefix is a contiguous slice
     sorted_names: list[str] = field(default_factory=list)
@@ -135,6 +137,21 @@ class CatalogueIndex:
                 keyword.add(position)
             base = keyword
         return base, by_name_all
+
+    async def load_station(self, code: str | None) -> None:
+        """Read a station's items into the snapshot before its first search (one statement)."""
+        if code is None or code in self.stations:
+            return
+        q = db.Sql(db.dialect())
+        rows = await db.fetch(
+            "SELECT l.item_id FROM station_item l JOIN area a ON a.id = l.area_id "
+            f"WHERE a.code = {q.bind(code)}",
+            q.values,
+        )
+        if rows and not self.id_positions:
+            self.id_positions = {item_id: n for n, item_id in enumerate(self.ids)}
+        found = (self.id_positions.get(row["item_id"]) for row in rows)
+        self.stations[code] = BitMap(n for n in found if n is not None)
 
     def _dimension(self, flt: ItemFilter, name: str) -> BitMap | None:
         values = getattr(flt, name)
@@ -217,7 +234,7 @@ class CatalogueIndex:
 
 
 async def build_index(generation: int) -> CatalogueIndex:
-    """Read the catalogue (eight plain statements) and build a snapshot."""
+    """Read the catalogue (seven plain statements) and build a snapshot."""
     started = time.perf_counter()
     items = await db.fetch(
         "SELECT id, code, search_name, search_keywords, search_pinyin, search_initials, "
@@ -228,22 +245,20 @@ async def build_index(generation: int) -> CatalogueIndex:
     categories: dict[str, BitMap] = {}
     terms_lists: dict[str, list[int]] = {}
     alias_lists: dict[str, list[int]] = {}
+    keyword_terms: dict[str, set[str]] = {}  # keywords repeat: their n-grams once each
     for n, row in enumerate(items):
         if row["kiosk_category"]:
             categories.setdefault(row["kiosk_category"], BitMap()).add(n)
-        keywords = row["search_keywords"].split(text.KEYWORD_SEPARATOR)
         item_terms = text.index_terms(row["search_name"])
-        for keyword in filter(None, keywords):
-            alias_lists.setdefault(keyword, []).append(n)
-            item_terms |= text.index_terms(keyword)
+        if row["search_keywords"]:
+            for keyword in row["search_keywords"].split(text.KEYWORD_SEPARATOR):
+                alias_lists.setdefault(keyword, []).append(n)
+                if keyword not in keyword_terms:
+                    keyword_terms[keyword] = text.index_terms(keyword)
+                item_terms |= keyword_terms[keyword]
         for term in item_terms:
             terms_lists.setdefault(term, []).append(n)
     terms = {term: BitMap(positions) for term, positions in terms_lists.items()}
-    stations: dict[str, list[int]] = {}
-    for row in await db.fetch(
-        "SELECT l.item_id, a.code FROM station_item l JOIN area a ON a.id = l.area_id"
-    ):
-        stations.setdefault(row["code"], []).append(position_of_id[row["item_id"]])
 
     departments = await db.fetch(f"SELECT {DEPARTMENT_COLUMNS}, search_name FROM department")
     by_department: dict[int, list[int]] = {}
@@ -297,7 +312,6 @@ async def build_index(generation: int) -> CatalogueIndex:
         pinyin=PinyinIndex.build(
             [row["search_pinyin"] for row in items], [row["search_initials"] for row in items]
         ),
-        stations={code: BitMap(positions) for code, positions in stations.items()},
         department_names=[
             (d.pop("search_name"), filters["departments"][d["code"]]) for d in departments
         ],
@@ -374,6 +388,7 @@ async def search_page(
     if index is None:
         return await sql_search_page(flt, first=first, after=after)
     check_first(first)
+    await index.load_station(flt.station)
     hits = index.page(flt, first=first, after=after)
     shown = hits[:first]
     rows = await load_items_by_id([item_id for item_id, _ in shown]) if shown else []
@@ -383,4 +398,7 @@ async def search_page(
 
 
 async def search_stats(flt: ItemFilter, *, index: CatalogueIndex | None) -> SearchStats:
-    return index.stats(flt) if index is not None else await sql_search_stats(flt)
+    if index is None:
+        return await sql_search_stats(flt)
+    await index.load_station(flt.station)
+    return index.stats(flt)

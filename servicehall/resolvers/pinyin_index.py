@@ -1,18 +1,16 @@
 """The pinyin part of the catalogue index (ITEM-5): ``yyzz`` and ``yingye`` find 营业执照.
 
-Item names and keywords are indexed by their full pinyin (trigrams) and their initials
-(letters, pairs and trigrams) in compressed bitmaps, like the Han n-grams of
-``catalogue_index``: a token of one or two letters is one look-up of the initials' n-gram;
-a longer one intersects up to three trigrams and confirms the few candidates with ``in``.
-What matches is :func:`servicehall.text.pinyin_matches` over
-:func:`servicehall.text.spellings` (the name's line first, then each keyword's), which
-the SQL path and the tests follow too.
+Item names and keywords are spelled in full pinyin and initials. A token of one or two
+letters is one look-up of a compressed bitmap of the initials' letters and pairs; a longer
+one is searched in both spellings of every item joined into one string. What matches is
+:func:`servicehall.text.pinyin_matches` over :func:`servicehall.text.spellings` (the
+name's line first, then each keyword's), which the SQL path and the tests follow too.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from pyroaring import BitMap
@@ -22,39 +20,56 @@ from servicehall import text
 EMPTY = BitMap()
 
 
-def _intersect(terms: dict[str, BitMap], wanted: Sequence[str]) -> BitMap:
-    found = None
-    for term in wanted:
-        posting = terms.get(term, EMPTY)
-        found = posting if found is None else found & posting
-    return found if found is not None else BitMap()
-
-
 @dataclass(slots=True)
 class _Spelling:
-    """One spelling (full pinyin or initials) of every item by position: its lines."""
+    """One spelling (full pinyin or initials) of every item by position: its lines.
+
+    Tokens are found with ``str.find`` over all spellings joined, skipping to the next
+    item after a hit, so the work is the number of matching items; the answers for one or
+    two letters (the kiosk's first taps, matching many items) are kept, at most ~1,300
+    of them. Postings of every n-gram made the build seconds slower at 50k items.
+    """
 
     values: list[str]
-    terms: dict[str, BitMap]
     #: the keywords' lines -> items (the alias rank)
     aliases: dict[str, BitMap]
+    joined: str = ""
+    starts: list[int] = field(default_factory=list)
+    short: dict[str, BitMap] = field(default_factory=dict)
     #: the names' lines in sorted order and their positions (exact and prefix ranks)
     sorted_names: list[str] = field(default_factory=list)
     sorted_positions: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.joined = "\0".join(self.values)
+        offset = 0
+        for value in self.values:
+            self.starts.append(offset)
+            offset += len(value) + 1
         names = [value.split(text.KEYWORD_SEPARATOR, 1)[0] for value in self.values]
         order = sorted(range(len(names)), key=names.__getitem__)
         self.sorted_names = [names[n] for n in order]
         self.sorted_positions = order
 
     def containing(self, token: str) -> BitMap:
-        if len(token) <= 3 and token in self.terms:  # an indexed n-gram: exact already
-            return self.terms[token]
-        if len(token) < 3:
-            return BitMap()
-        candidates = _intersect(self.terms, text.letter_query_terms(token))
-        return BitMap(p for p in candidates if token in self.values[p])
+        if len(token) <= 2:
+            known = self.short.get(token)
+            if known is None:
+                known = self.short[token] = self._scan(token)
+            return known
+        return self._scan(token)
+
+    def _scan(self, token: str) -> BitMap:
+        found, starts, joined = [], self.starts, self.joined
+        last = len(starts) - 1
+        at = joined.find(token)
+        while at >= 0:
+            n = bisect.bisect_right(starts, at) - 1
+            found.append(n)
+            if n == last:
+                break
+            at = joined.find(token, starts[n + 1])
+        return BitMap(found)
 
     def ranked(self, phrase: str) -> tuple[BitMap, BitMap, BitMap]:
         """Positions whose name's spelling equals ``phrase``, those with a keyword's
@@ -66,19 +81,13 @@ class _Spelling:
         return exact, self.aliases.get(phrase, EMPTY), BitMap(positions)
 
 
-def _spelling(values: list[str], *, short: bool) -> _Spelling:
-    lists: dict[str, list[int]] = {}
-    aliases: dict[str, list[int]] = {}
+def _spelling(values: list[str]) -> _Spelling:
+    aliases: dict[str, list[int]] = defaultdict(list)
     for n, value in enumerate(values):
-        for term in text.letter_terms(value, short=short):
-            lists.setdefault(term, []).append(n)
-        for line in value.split(text.KEYWORD_SEPARATOR)[1:]:
-            aliases.setdefault(line, []).append(n)
-    return _Spelling(
-        values,
-        {term: BitMap(ns) for term, ns in lists.items()},
-        {line: BitMap(ns) for line, ns in aliases.items()},
-    )
+        if text.KEYWORD_SEPARATOR in value:
+            for line in value.split(text.KEYWORD_SEPARATOR)[1:]:
+                aliases[line].append(n)
+    return _Spelling(values, {line: BitMap(ns) for line, ns in aliases.items()})
 
 
 @dataclass(slots=True)
@@ -88,7 +97,7 @@ class PinyinIndex:
 
     @classmethod
     def build(cls, full: list[str], initials: list[str]) -> PinyinIndex:
-        return cls(_spelling(full, short=False), _spelling(initials, short=True))
+        return cls(_spelling(full), _spelling(initials))
 
     def matching(self, token: str) -> BitMap:
         """Items whose pinyin matches the token (:func:`text.pinyin_matches`)."""
