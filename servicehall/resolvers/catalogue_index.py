@@ -217,10 +217,10 @@ class CatalogueIndex:
         phrase = " ".join(flt.tokens)
         low = bisect.bisect_left(self.sorted_names, phrase)
         high = bisect.bisect_left(self.sorted_names, phrase + "\U0010ffff", low)
-        starts = BitMap(self.sorted_positions[low:high])
+        starts = BitMap(self.sorted_positions[low:high]) & matched
         exact = BitMap(p for p in starts if self.names[p] == phrase)
         pinyin_exact, pinyin_alias, pinyin_starts = self.pinyin.ranked(phrase)
-        exact = (exact | pinyin_exact) & matched
+        exact = exact | (pinyin_exact & matched)
         alias = ((self.aliases.get(phrase, EMPTY) | pinyin_alias) & matched) - exact
         prefix = ((starts | pinyin_starts) & matched) - exact - alias
         ranked = exact | alias | prefix
