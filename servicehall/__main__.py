@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from servicehall import db, jobs
 from servicehall.auth.keys import LICENSES, PURPOSES, TOKENS
-from servicehall.cli import admin, data, items, server
+from servicehall.cli import admin, data, item_stats, items, server
 from servicehall.errors import ServiceHallError
 from servicehall.models import ClientKind
 from servicehall.resolvers import feeds
@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     imports.set_defaults(handler=data.cmd_import)
 
     item_commands = commands.add_parser(
-        "items", help="the item registry as JSON Lines (ITEM-4)"
+        "items", help="the item registry: JSON Lines (ITEM-4), statistics (ITEM-6)"
     ).add_subparsers(dest="items_command", required=True)
     item_export = item_commands.add_parser("export", help="every item with its versions")
     item_export.add_argument("--output", default=None, help="a file (default: standard output)")
@@ -134,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     item_import.add_argument("--basis", required=True, help="the law or regulation (《…》)")
     item_import.add_argument("--reason", default="")
     item_import.set_defaults(handler=items.cmd_items_import)
+    item_stats.add_parser(item_commands)
 
     job_commands = commands.add_parser("jobs", help="periodic jobs").add_subparsers(
         dest="jobs_command", required=True

@@ -22,6 +22,7 @@ from servicehall.clock import local_today
 from servicehall.demo.accounts import load_accounts
 from servicehall.demo.cases import load_cases
 from servicehall.demo.data import DEPARTMENTS, ITEMS, SCOPES, TARGET_GROUPS, THEMES
+from servicehall.demo.data.item_keywords import keywords_for
 from servicehall.demo.enterprise_page import DEMO, Density, load_page_extras, page_rows
 from servicehall.demo.enterprises import EnterpriseSpec, generate_enterprises
 from servicehall.demo.licenses import load_licenses
@@ -43,6 +44,7 @@ from servicehall.models import (
     TargetGroup,
     Theme,
 )
+from servicehall.resolvers.item_terms import item_terms, search_columns
 from servicehall.resolvers.reminders import generate_reminders
 from servicehall.workdays import WorkCalendar
 
@@ -202,10 +204,12 @@ def _item_code(spec: ItemSpec, counters: dict[tuple[str, str], int]) -> str:
 def _item(spec: ItemSpec, code: str, department: Any) -> ServiceItem:
     kind = ItemKind(spec.kind)
     township = spec.level != "district"
+    keywords = keywords_for(spec.name)
     return ServiceItem(
         code=code,
         name=spec.name,
-        search_name=text.normalize(spec.name),
+        keywords=keywords,
+        **search_columns(spec.name, keywords),
         department_id=department.id,
         kind=kind,
         level=spec.level,
@@ -268,7 +272,10 @@ async def _load_items(conn: BaseDBAsyncClient, specs: Sequence[ItemSpec]) -> Non
             ItemBusinessScope(item_id=item_id, scope_id=scopes[s], is_section=is_section)
             for s, is_section in linked.items()
         ]
-        terms += [ItemTerm(item_id=item_id, term=term) for term in text.index_terms(spec.name)]
+        terms += [
+            ItemTerm(item_id=item_id, term=term)
+            for term in item_terms(spec.name, keywords_for(spec.name))
+        ]
     await ItemTheme.bulk_create(theme_links, batch_size=5000, using_db=conn)
     await ItemTargetGroup.bulk_create(group_links, batch_size=5000, using_db=conn)
     await ItemBusinessScope.bulk_create(scope_links, batch_size=5000, using_db=conn)

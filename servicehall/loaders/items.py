@@ -11,7 +11,7 @@ from servicehall.loaders.base import Row, grouped_by, rows_by
 ITEM_COLUMNS = (
     "i.id, i.code, i.name, i.department_id, i.kind, i.level, i.kiosk_category, i.status, "
     "i.statutory_limit_days, i.promised_limit_days, i.visits_required, i.online_url, "
-    "i.version, i.updated_at"
+    "i.version, i.updated_at, i.keywords"
 )
 
 _GUIDE_COLUMNS = (
@@ -24,6 +24,7 @@ DEPARTMENT_COLUMNS = "id, code, name, short_name, address, phone, office_hours, 
 def item_row(row: Row) -> Row:
     """Normalise an item list row in place (timestamps come back as text on SQLite)."""
     row["updated_at"] = db.as_datetime(row["updated_at"])
+    row["keywords"] = db.as_json(row["keywords"])
     return row
 
 

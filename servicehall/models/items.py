@@ -148,6 +148,15 @@ class ServiceItem(Timestamped, Model):
     result_delivery = fields.CharField(max_length=64, default="")
     #: Bumped by every change through the registry (a cache key part).
     version = fields.IntField(default=1)
+    # What people type besides the name (ITEM-5), and its search forms
+    # (``resolvers.item_terms.search_columns`` keeps them in step with name and keywords).
+    #: Keywords and aliases people search the item by (社保, 营业执照).
+    keywords = fields.JSONField[list[str]](default=list, db_default="[]")
+    #: The normalised keywords, one per line, for LIKE on the SQL path.
+    search_keywords = fields.TextField(default="", db_default="")
+    #: ``servicehall.text.pinyin(name)``: full pinyin and initials (yingyezhizhao, yyzz).
+    search_pinyin = fields.TextField(default="", db_default="")
+    search_initials = fields.TextField(default="", db_default="")
 
     class Meta:
         table = "service_item"

@@ -32,6 +32,7 @@ from servicehall.loaders.items import DEPARTMENT_COLUMNS, load_items_by_id
 from servicehall.models.items import ItemStatus
 from servicehall.resolvers.items import (
     DIMENSIONS,
+    LAST_RANK,
     FacetCount,
     ItemFilter,
     SearchStats,
@@ -41,6 +42,7 @@ from servicehall.resolvers.items import (
     sql_search_stats,
 )
 from servicehall.resolvers.paging import UNCOUNTED, Page, check_first
+from servicehall.resolvers.pinyin_index import PinyinIndex
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +70,22 @@ class CatalogueIndex:
     filters: dict[str, dict[str, BitMap]]
     #: dimension -> the values facets count (sections only for business scopes)
     facet_values: dict[str, list[FacetValueInfo]]
+    #: Han (and other) unigrams and bigrams of names and keywords
     terms: dict[str, BitMap]
+    #: each item's normalised keywords joined by ``text.KEYWORD_SEPARATOR``
+    keywords: list[str]
+    #: normalised keyword -> items that have it (the alias rank)
+    aliases: dict[str, BitMap]
+    pinyin: PinyinIndex
     #: (normalised department name, its items)
     department_names: list[tuple[str, BitMap]]
     #: department rows by id, as ``load_departments_by_id`` returns them
     departments: dict[int, Row]
     built_in: float = 0.0
+    #: station or point (area code) -> the items it handles, read when first asked for
+    #: (reading all ~300k links at 50k items would double the build)
+    stations: dict[str, BitMap] = field(default_factory=dict)
+    id_positions: dict[int, int] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)
     #: names in sorted order and their positions: a name prefix is a contiguous slice
     sorted_names: list[str] = field(default_factory=list)
@@ -88,14 +100,17 @@ class CatalogueIndex:
     # -- matching -----------------------------------------------------------------------
 
     def _token(self, token: str) -> tuple[BitMap, BitMap]:
-        """Items whose name contains ``token``, and items whose department's name does."""
+        """Items whose name, keywords or pinyin contain ``token``; items whose department's
+        name does."""
         candidates = None
         for term in text.query_terms(token):
             posting = self.terms.get(term, EMPTY)
             candidates = posting if candidates is None else candidates & posting
         by_name = candidates if candidates is not None else BitMap()
         if len(token) > 2:  # bigrams only narrow: confirm the characters are contiguous
-            by_name = BitMap(p for p in by_name if token in self.names[p])
+            by_name = BitMap(p for p in by_name if self._contains(p, token))
+        if text.is_pinyin_query(token):
+            by_name = by_name | self.pinyin.matching(token)  # a new set: postings are shared
         by_department = BitMap()
         for name, items in self.department_names:
             if token in name:
@@ -107,6 +122,8 @@ class CatalogueIndex:
         base = BitMap(self.active) if not flt.include_inactive else BitMap(range(len(self.codes)))
         if flt.category is not None:
             base &= self.categories.get(flt.category.value, EMPTY)
+        if flt.station is not None:
+            base &= self.stations.get(flt.station, EMPTY)
         by_name_all = BitMap(base)
         if flt.tokens:
             keyword = BitMap(base)
@@ -125,6 +142,21 @@ class CatalogueIndex:
         """Which of ``codes`` the search finds (a station's keyword box)."""
         among = BitMap(self.positions[c] for c in codes if c in self.positions)
         return {self.codes[p] for p in self._base(flt)[0] & among}
+
+    async def load_station(self, code: str | None) -> None:
+        """Read a station's items into the snapshot before its first search (one statement)."""
+        if code is None or code in self.stations:
+            return
+        q = db.Sql(db.dialect())
+        rows = await db.fetch(
+            "SELECT l.item_id FROM station_item l JOIN area a ON a.id = l.area_id "
+            f"WHERE a.code = {q.bind(code)}",
+            q.values,
+        )
+        if rows and not self.id_positions:
+            self.id_positions = {item_id: n for n, item_id in enumerate(self.ids)}
+        found = (self.id_positions.get(row["item_id"]) for row in rows)
+        self.stations[code] = BitMap(n for n in found if n is not None)
 
     def _dimension(self, flt: ItemFilter, name: str) -> BitMap | None:
         values = getattr(flt, name)
@@ -170,7 +202,7 @@ class CatalogueIndex:
             start_rank, code = decode_search_cursor(after)
             start_position = bisect.bisect_right(self.codes, code) - 1
         result: list[tuple[int, str]] = []
-        for rank in range(start_rank, 4):
+        for rank in range(start_rank, LAST_RANK + 1):
             members = classes[rank]
             skip = members.rank(start_position) if rank == start_rank and start_position >= 0 else 0
             for position in members[skip : skip + first + 1 - len(result)]:
@@ -179,40 +211,57 @@ class CatalogueIndex:
                 break
         return result
 
+    def _contains(self, position: int, phrase: str) -> bool:
+        return phrase in self.names[position] or phrase in self.keywords[position]
+
     def _rank_classes(self, flt: ItemFilter, matched: BitMap, by_name_all: BitMap) -> list[BitMap]:
-        """Matched items by relevance: exact name, prefix, contains, department only."""
+        """Matched items by relevance (``items.RANKS``): exact name, alias or keyword,
+        prefix, contains, department only. Pinyin spellings count as the name."""
         if not flt.tokens:
-            return [matched, EMPTY, EMPTY, EMPTY]
+            return [matched] + [EMPTY] * LAST_RANK
         phrase = " ".join(flt.tokens)
         low = bisect.bisect_left(self.sorted_names, phrase)
         high = bisect.bisect_left(self.sorted_names, phrase + "\U0010ffff", low)
         starts = BitMap(self.sorted_positions[low:high]) & matched
         exact = BitMap(p for p in starts if self.names[p] == phrase)
-        prefix = starts - exact
+        pinyin_exact, pinyin_alias, pinyin_starts = self.pinyin.ranked(phrase)
+        exact = exact | (pinyin_exact & matched)
+        alias = ((self.aliases.get(phrase, EMPTY) | pinyin_alias) & matched) - exact
+        prefix = ((starts | pinyin_starts) & matched) - exact - alias
+        ranked = exact | alias | prefix
         if len(flt.tokens) == 1:  # every name match contains the one token
-            contains = (matched & by_name_all) - starts
+            contains = (matched & by_name_all) - ranked
         else:
             contains = BitMap(
-                p for p in (matched & by_name_all) - starts if phrase in self.names[p]
+                p for p in (matched & by_name_all) - ranked if self._contains(p, phrase)
             )
-        return [exact, prefix, contains, matched - starts - contains]
+        return [exact, alias, prefix, contains, matched - ranked - contains]
 
 
 async def build_index(generation: int) -> CatalogueIndex:
     """Read the catalogue (seven plain statements) and build a snapshot."""
     started = time.perf_counter()
     items = await db.fetch(
-        "SELECT id, code, search_name, department_id, status, kiosk_category "
-        "FROM service_item ORDER BY code"
+        "SELECT id, code, search_name, search_keywords, search_pinyin, search_initials, "
+        "department_id, status, kiosk_category FROM service_item ORDER BY code"
     )
     position_of_id = {row["id"]: n for n, row in enumerate(items)}
     active = BitMap(n for n, row in enumerate(items) if row["status"] == ItemStatus.ACTIVE.value)
     categories: dict[str, BitMap] = {}
     terms_lists: dict[str, list[int]] = {}
+    alias_lists: dict[str, list[int]] = {}
+    keyword_terms: dict[str, set[str]] = {}  # keywords repeat: their n-grams once each
     for n, row in enumerate(items):
         if row["kiosk_category"]:
             categories.setdefault(row["kiosk_category"], BitMap()).add(n)
-        for term in text.index_terms(row["search_name"]):
+        item_terms = text.index_terms(row["search_name"])
+        if row["search_keywords"]:
+            for keyword in row["search_keywords"].split(text.KEYWORD_SEPARATOR):
+                alias_lists.setdefault(keyword, []).append(n)
+                if keyword not in keyword_terms:
+                    keyword_terms[keyword] = text.index_terms(keyword)
+                item_terms |= keyword_terms[keyword]
+        for term in item_terms:
             terms_lists.setdefault(term, []).append(n)
     terms = {term: BitMap(positions) for term, positions in terms_lists.items()}
 
@@ -263,6 +312,11 @@ async def build_index(generation: int) -> CatalogueIndex:
         filters=filters,
         facet_values=facet_values,
         terms=terms,
+        keywords=[row["search_keywords"] for row in items],
+        aliases={k: BitMap(positions) for k, positions in alias_lists.items()},
+        pinyin=PinyinIndex.build(
+            [row["search_pinyin"] for row in items], [row["search_initials"] for row in items]
+        ),
         department_names=[
             (d.pop("search_name"), filters["departments"][d["code"]]) for d in departments
         ],
@@ -339,6 +393,7 @@ async def search_page(
     if index is None:
         return await sql_search_page(flt, first=first, after=after)
     check_first(first)
+    await index.load_station(flt.station)
     hits = index.page(flt, first=first, after=after)
     shown = hits[:first]
     rows = await load_items_by_id([item_id for item_id, _ in shown]) if shown else []
@@ -348,4 +403,7 @@ async def search_page(
 
 
 async def search_stats(flt: ItemFilter, *, index: CatalogueIndex | None) -> SearchStats:
-    return index.stats(flt) if index is not None else await sql_search_stats(flt)
+    if index is None:
+        return await sql_search_stats(flt)
+    await index.load_station(flt.station)
+    return index.stats(flt)

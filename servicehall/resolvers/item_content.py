@@ -20,6 +20,7 @@ from typing import Any
 from servicehall import db
 from servicehall.errors import InvalidInput, LegalBasisRequired, NotFound, UnknownLicenseType
 from servicehall.models.items import ItemKind, ItemLevel, KioskCategory, MaterialForm
+from servicehall.resolvers import item_terms
 
 Content = dict[str, Any]
 
@@ -144,7 +145,7 @@ def shape(raw: dict[str, Any]) -> Content:
     for key in _CODE_LISTS:
         codes = _texts(got[key] or [], key, 16)
         content[key] = sorted(set(codes))
-    content["keywords"] = _texts(got["keywords"] or [], "keywords", 20)
+    content["keywords"] = item_terms.clean_keywords(got["keywords"] or [])
     content["legal_basis"] = _texts(got["legal_basis"] or [], "legal_basis")
     if not any(cites_law(b) for b in content["legal_basis"]):
         require_citation("", "legal_basis", "设定依据")
@@ -294,7 +295,7 @@ def content_of(row: dict[str, Any], links: dict[str, list[str]]) -> Content:
         "themes": sorted(links.get("themes", ())),
         "target_groups": sorted(links.get("target_groups", ())),
         "business_scopes": sorted(scopes),
-        "keywords": [],
+        "keywords": list(db.as_json(row["keywords"])),
         "legal_basis": list(db.as_json(row["legal_basis"])),
         "conditions": list(db.as_json(row["conditions"])),
         "materials": [

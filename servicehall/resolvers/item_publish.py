@@ -4,8 +4,8 @@ Every read of today (search and its catalogue index, guides, station lists, kios
 ``_entities``) reads ``service_item`` and its link tables; publishing a version rewrites
 them in the publishing step's transaction, and the caller announces the item (and the
 stations that gained or lost it) so the catalogue index and the response cache follow.
-:func:`apply_search_terms` is the one place that derives search data from a published
-version; the search (ITEM-5) adds what it derives from ``keywords`` there.
+:func:`item_terms.reindex` derives the search data (n-grams, pinyin, keywords and
+aliases, ITEM-5) from the published name and ``keywords``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from servicehall import clock, db, text
+from servicehall import clock, db
 from servicehall.models import (
     Area,
     BusinessScope,
@@ -24,7 +24,6 @@ from servicehall.models import (
     ItemRequest,
     ItemStatus,
     ItemTargetGroup,
-    ItemTerm,
     ItemTheme,
     ItemVersion,
     RequestKind,
@@ -34,7 +33,7 @@ from servicehall.models import (
     Theme,
     VersionStatus,
 )
-from servicehall.resolvers import item_content
+from servicehall.resolvers import item_content, item_terms
 from servicehall.resolvers.item_content import Content
 from servicehall.resolvers.outcome import Ref
 
@@ -68,7 +67,7 @@ def _columns(content: Content, department_id: int) -> dict[str, Any]:
     ]
     return values | {
         "name": content["name"],
-        "search_name": text.normalize(content["name"]),
+        "keywords": content["keywords"],
         "department_id": department_id,
         "kind": content["kind"],
         "level": content["level"],
@@ -95,7 +94,7 @@ async def write_item(
         item.updated_at = clock.now()
         await item.save(using_db=conn)
     await _links(item, content, conn)
-    await apply_search_terms(item, content, conn)
+    await item_terms.reindex(conn, item)
     return item, before ^ set(content["stations"])
 
 
@@ -133,15 +132,6 @@ async def _links(item: ServiceItem, content: Content, conn: BaseDBAsyncClient) -
     areas = await _ids(Area, content["stations"], conn)
     await StationItem.bulk_create(
         [StationItem(item_id=item.id, area_id=areas[c]) for c in content["stations"]], using_db=conn
-    )
-
-
-async def apply_search_terms(item: ServiceItem, content: Content, conn: BaseDBAsyncClient) -> None:
-    """The search terms of a published version: the n-grams of its name."""
-    await ItemTerm.filter(item_id=item.id).using_db(conn).delete()
-    await ItemTerm.bulk_create(
-        [ItemTerm(item_id=item.id, term=term) for term in text.index_terms(content["name"])],
-        using_db=conn,
     )
 
 

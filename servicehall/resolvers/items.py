@@ -1,4 +1,9 @@
-"""Service-item search by four dimensions and keyword (ITEM-1), and the item reads.
+"""Service-item search by four dimensions and keyword (ITEM-1, ITEM-5), and the item reads.
+
+A keyword token matches an item whose name, keywords or aliases (``社保``) or department
+name contain it, or whose name's pinyin matches it (``yyzz``, ``yingye``:
+:func:`servicehall.text.pinyin_matches`). Results rank exact name (or its whole pinyin) >
+alias or keyword > prefix > contains > department only, then by code (``RANKS``).
 
 One search costs two SQL statements whatever the catalogue size: the page (keyset
 pagination on relevance rank and code) and, only when asked for, the total and the four
@@ -13,18 +18,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from servicehall import db, text
-from servicehall.errors import InvalidInput, NotFound
+from servicehall.errors import InvalidInput
 from servicehall.loaders.items import ITEM_COLUMNS, item_row
-from servicehall.models.items import (
-    ItemStatus,
-    ItemTerm,
-    KioskCategory,
-    ServiceItem,
-    ThemeAudience,
-)
+from servicehall.models.items import ItemStatus, KioskCategory, ThemeAudience
 from servicehall.resolvers.paging import (
     UNCOUNTED,
     Page,
@@ -41,9 +38,14 @@ MAX_KEYWORD_LENGTH = 50
 DEFAULT_PAGE_SIZE = 20
 
 DIMENSIONS = ("themes", "target_groups", "business_scopes", "departments")
+#: Relevance classes of a keyword search, best first (a search cursor carries one).
+RANKS = ("exact", "alias", "prefix", "contains", "department")
+LAST_RANK = len(RANKS) - 1
 
 _DIMENSION_CODE = re.compile(r"[A-Za-z0-9_-]{1,16}")
 ITEM_CODE = re.compile(r"[A-Z]{2,10}-[A-Z]{2}-\d{4,6}")
+#: A town's station (9 digits) or a village's point (12), as ``Station.code``.
+STATION_CODE = re.compile(r"\d{9}|\d{12}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,8 @@ class ItemFilter:
     business_scopes: tuple[str, ...] = ()
     departments: tuple[str, ...] = ()
     category: KioskCategory | None = None
+    #: Only the items this station or village point handles (the kiosk's station search).
+    station: str | None = None
     include_inactive: bool = False
     tokens: tuple[str, ...] = field(init=False, default=())
 
@@ -65,6 +69,8 @@ class ItemFilter:
                 f"关键词过长（{len(self.keyword)}字），最多{MAX_KEYWORD_LENGTH}字",
                 field="keyword",
             )
+        if self.station is not None and not STATION_CODE.fullmatch(self.station):
+            raise InvalidInput(f"办事站代码“{self.station[:20]}”格式不正确", field="station")
         for name in DIMENSIONS:
             values = getattr(self, name)
             if len(values) > MAX_FILTER_VALUES:
@@ -101,7 +107,7 @@ def search_cursor(rank: int, code: str) -> str:
 def decode_search_cursor(cursor: str) -> tuple[int, str]:
     """Raises :class:`InvalidCursor` for anything :func:`search_cursor` did not hand out."""
     rank, code = decode_cursor(cursor, 2)
-    if not rank.isdigit() or not 0 <= int(rank) <= 3 or not ITEM_CODE.fullmatch(code):
+    if not rank.isdigit() or not 0 <= int(rank) <= LAST_RANK or not ITEM_CODE.fullmatch(code):
         raise invalid_cursor(cursor)
     return int(rank), code
 
@@ -117,6 +123,11 @@ class _Conditions:
             self.common.append(f"{alias}.status = {q.bind(ItemStatus.ACTIVE.value)}")
         if flt.category is not None:
             self.common.append(f"{alias}.kiosk_category = {q.bind(flt.category.value)}")
+        if flt.station is not None:
+            self.common.append(
+                f"{alias}.id IN (SELECT l.item_id FROM station_item l JOIN area a ON "
+                f"a.id = l.area_id WHERE a.code = {q.bind(flt.station)})"
+            )
         if flt.tokens:
             self.common.append(self._keyword(flt, alias))
         if flt.themes:
@@ -155,12 +166,20 @@ class _Conditions:
                 by_name += " JOIN service_item x ON x.id = t0.item_id"
             by_name += f" WHERE t0.term = {q.bind(terms[0])}"
             if len(token) > 2:
-                by_name += f" AND x.search_name LIKE {contains} ESCAPE '\\'"
-            by_department = (
+                by_name += (
+                    f" AND (x.search_name LIKE {contains} ESCAPE '\\' "
+                    f"OR x.search_keywords LIKE {contains} ESCAPE '\\')"
+                )
+            branches = [
+                by_name,
                 "SELECT x.id FROM service_item x WHERE x.department_id IN (SELECT d.id FROM "
-                f"department d WHERE d.search_name LIKE {contains} ESCAPE '\\')"
-            )
-            per_token.append(f"{alias}.id IN ({by_name} UNION {by_department})")
+                f"department d WHERE d.search_name LIKE {contains} ESCAPE '\\')",
+            ]
+            if text.is_pinyin_query(token):  # a scan: the SQL path is the index's fallback
+                branches.append(
+                    f"SELECT x.id FROM service_item x WHERE {_pinyin(token, 'x', contains)}"
+                )
+            per_token.append(f"{alias}.id IN ({' UNION '.join(branches)})")
         condition = " AND ".join(per_token)
         code = (flt.keyword or "").strip().upper()
         if ITEM_CODE.fullmatch(code):
@@ -168,20 +187,47 @@ class _Conditions:
         return condition
 
     def rank(self) -> str:
-        """Relevance: 0 exact name, 1 prefix, 2 contains, 3 only the department matched.
+        """Relevance (``RANKS``): 0 the name or its pinyin is the phrase, 1 a keyword or its
+        pinyin is, 2 the name or its pinyin starts with it, 3 contains it, 4 only the
+        department matched. Spellings are lines (``text.spellings``), the name's first.
 
         Bound on demand: a statement must not carry values it does not use.
         """
         if not self.flt.tokens:
             return "0"
-        q, alias = self.q, self.alias
+        q, a = self.q, self.alias
         phrase = " ".join(self.flt.tokens)
-        exact, prefix = q.bind(phrase), q.bind(f"{text.like_escape(phrase)}%")
-        contains = q.bind(f"%{text.like_escape(phrase)}%")
+        escaped, sep = text.like_escape(phrase), text.KEYWORD_SEPARATOR
+        exact, prefix = q.bind(phrase), q.bind(f"{escaped}%")
+        contains = q.bind(f"%{escaped}%")
+        first_line, later = (
+            q.bind(f"{escaped}{sep}%"),
+            [
+                q.bind(f"%{sep}{escaped}"),
+                q.bind(f"%{sep}{escaped}{sep}%"),
+            ],
+        )
+
+        def like(column: str, pattern: str) -> str:
+            return f"{a}.{column} LIKE {pattern} ESCAPE '\\'"
+
+        spelled = ["search_initials"] if text.is_pinyin_query(phrase) else []
+        if spelled and len(phrase) >= text.MIN_FULL_PINYIN:
+            spelled.append("search_pinyin")
+        same = [f"{a}.search_name = {exact}"]
+        alias = [f"{a}.search_keywords = {exact}", like("search_keywords", first_line)]
+        starts = [like("search_name", prefix)]
+        for column in spelled:
+            same += [f"{a}.{column} = {exact}", like(column, first_line)]
+            starts.append(like(column, prefix))
+        for column in ["search_keywords", *spelled]:
+            alias += [like(column, pattern) for pattern in later]
+        inside = f"{like('search_name', contains)} OR {like('search_keywords', contains)}"
+        if spelled:
+            inside += f" OR {_pinyin(phrase, a, contains)}"
         return (
-            f"CASE WHEN {alias}.search_name = {exact} THEN 0 "
-            f"WHEN {alias}.search_name LIKE {prefix} ESCAPE '\\' THEN 1 "
-            f"WHEN {alias}.search_name LIKE {contains} ESCAPE '\\' THEN 2 ELSE 3 END"
+            f"CASE WHEN {' OR '.join(same)} THEN 0 WHEN {' OR '.join(alias)} THEN 1 "
+            f"WHEN {' OR '.join(starts)} THEN 2 WHEN {inside} THEN 3 ELSE 4 END"
         )
 
     def where(self, *, skip: str | None = None, common: bool = True) -> str:
@@ -189,6 +235,14 @@ class _Conditions:
             sql for name, sql in self.dims.items() if name != skip
         ]
         return " AND ".join(parts) if parts else "1 = 1"
+
+
+def _pinyin(token: str, alias: str, contains: str) -> str:
+    """:func:`text.pinyin_matches` in SQL; ``contains`` is the bound ``%token%``."""
+    condition = f"{alias}.search_initials LIKE {contains} ESCAPE '\\'"
+    if len(token) >= text.MIN_FULL_PINYIN:
+        condition += f" OR {alias}.search_pinyin LIKE {contains} ESCAPE '\\'"
+    return f"({condition})"
 
 
 def page_sql(
@@ -322,25 +376,3 @@ async def list_business_scopes() -> list[dict[str, Any]]:
         if row["section_code"] in sections:
             sections[row["section_code"]]["divisions"].append({**row, "divisions": []})
     return list(sections.values())
-
-
-async def rename_item(code: str, name: str) -> None:
-    """Change an item's name and its search terms in one transaction.
-
-    The caller announces ``("ServiceItem", code)`` after commit (``outcome.settle``).
-    """
-    cleaned = " ".join(name.split())
-    if not 2 <= len(cleaned) <= 128:
-        raise InvalidInput("事项名称应为2到128个字", field="name")
-    async with in_transaction(db.connection().connection_name) as conn:
-        item = await ServiceItem.filter(code=code).using_db(conn).select_for_update().first()
-        if item is None:
-            raise NotFound(f"事项“{code}”不存在", field="code")
-        item.name, item.search_name = cleaned, text.normalize(cleaned)
-        item.version += 1
-        await item.save(using_db=conn, update_fields=["name", "search_name", "version"])
-        await ItemTerm.filter(item_id=item.id).using_db(conn).delete()
-        await ItemTerm.bulk_create(
-            [ItemTerm(item_id=item.id, term=term) for term in text.index_terms(cleaned)],
-            using_db=conn,
-        )

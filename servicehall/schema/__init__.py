@@ -28,6 +28,7 @@ from servicehall.schema.feeds import FeedMutation
 from servicehall.schema.identity import IdentityQuery
 from servicehall.schema.identity_mutations import IdentityMutation
 from servicehall.schema.inputs import InputGuard
+from servicehall.schema.item_statistics import ItemStatisticsQuery
 from servicehall.schema.items import ItemQuery
 from servicehall.schema.kiosks import KioskMutation, KioskQuery
 from servicehall.schema.license_catalog import LicenseCatalogQuery
@@ -51,6 +52,7 @@ __all__ = ["Context", "HallSchema", "Info", "Query", "build_schema"]
 @strawberry.type(description="网上办事大厅的全部查询。")
 class Query(
     ItemQuery,
+    ItemStatisticsQuery,
     EnterpriseQuery,
     EnterprisePageQuery,
     IdentityQuery,

@@ -210,6 +210,9 @@ class ServiceItem(LoadedNode):
     visits_required: int = strawberry.field(description="最多到现场次数，0 表示零跑动。")
     online_application_url: str | None = strawberry.field(description="网上申办入口。")
     updated_at: datetime
+    keywords: list[str] = strawberry.field(
+        description="关键词和别名（如“社保”“营业执照”），检索时与名称一样可以查到（ITEM-5）。"
+    )
 
     @classmethod
     def from_row(cls, row: Row) -> Self:
@@ -229,6 +232,7 @@ class ServiceItem(LoadedNode):
             visits_required=row["visits_required"],
             online_application_url=row["online_url"] or None,
             updated_at=local_time(row["updated_at"]),  # type: ignore[arg-type]
+            keywords=list(row["keywords"]),
         )
 
     @strawberry.field(description="事项已注销时的提示（ITEM-4）；在用事项为空。")
@@ -352,7 +356,12 @@ class ServiceItemConnection:
 @strawberry.input(description="事项检索条件：同一维度内为“或”，维度之间为“且”。")
 class ServiceItemFilter:
     keyword: str | None = strawberry.field(
-        default=None, description="在事项名称和部门名称中查找，一个字也可。"
+        default=None,
+        description=(
+            "在事项名称、关键词和别名（“社保”）、部门名称中查找，一个字也可；"
+            "也可输入名称的拼音（yingye）或拼音首字母（yyzz）。"
+            "排序：名称完全相同、别名相同、名称开头、包含、仅部门名称。"
+        ),
     )
     themes: list[str] | None = None
     target_groups: list[str] | None = None
@@ -363,6 +372,10 @@ class ServiceItemFilter:
     category: KioskCategory | None = strawberry.field(
         default=None, description="镇街事项分类；不填即“全部”。"
     )
+    station: str | None = strawberry.field(
+        default=None,
+        description="只查该镇街办事站或村居办事点办理的事项（办事站代码，9位或12位）。",
+    )
 
     def to_filter(self) -> resolvers.ItemFilter:
         return resolvers.ItemFilter(
@@ -372,6 +385,7 @@ class ServiceItemFilter:
             business_scopes=tuple(self.business_scopes or ()),
             departments=tuple(self.departments or ()),
             category=self.category,
+            station=self.station,
         )
 
 

@@ -43,7 +43,7 @@ Object.defineProperty(HTMLIFrameElement.prototype, "contentWindow", {
 """
 #: Searching a station by pinyin initials comes with the catalogue search's initials
 #: matching (ITEM-5, another branch): set True once that is merged.
-INITIALS_SEARCH = False
+INITIALS_SEARCH = True
 
 
 async def _cases(settings: Settings) -> tuple[str, str]:

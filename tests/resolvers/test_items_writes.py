@@ -6,9 +6,9 @@ import pytest
 
 from servicehall.errors import InvalidInput, NotFound
 from servicehall.models import ItemTerm, ServiceItem
-from servicehall.resolvers.items import ItemFilter, rename_item, sql_search_page
+from servicehall.resolvers.item_terms import item_terms, rename_item
+from servicehall.resolvers.items import ItemFilter, sql_search_page
 from servicehall.settings import Settings
-from servicehall.text import index_terms
 from tests.conftest import load_test_demo, opened
 
 
@@ -32,6 +32,6 @@ async def test_rename_reindexes_and_bad_input_changes_nothing(fresh_settings: Se
         assert renamed.name == "井岸镇 农机购置补贴申领"
         assert renamed.version == item.version + 1
         terms = set(await ItemTerm.filter(item_id=item.id).values_list("term", flat=True))
-        assert terms == index_terms(renamed.name)
+        assert terms == item_terms(renamed.name, renamed.keywords)
         page = await sql_search_page(ItemFilter(keyword="农机购置"), first=5, after=None)
         assert [row["code"] for row in page.rows] == [item.code]

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from servicehall.resolvers.items import rename_item
+from servicehall.resolvers.item_terms import rename_item
 from servicehall.settings import Settings
 from tests.conftest import StatementCounter, gql, load_test_demo, opened, running
 
