@@ -16,6 +16,7 @@ from typing import Any
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
+from servicehall.migration_ops import AddColumn
 from servicehall.models.cases import RatingDispute
 from servicehall.models.stations import DeviceStatus
 
@@ -45,25 +46,6 @@ COPY = [
 ]
 
 
-class AddStateColumn(ops.AddField):
-    """A state column. Backwards, SQLite drops it in place (``ALTER TABLE … DROP COLUMN``,
-    SQLite 3.35+) instead of rebuilding the table, which fails while other rows refer to
-    it (a follow-up to its rating) because foreign keys stay enforced in the migration's
-    transaction."""
-
-    async def database_backward(
-        self, app_label: str, old_state: Any, new_state: Any, state_editor: Any = None
-    ) -> None:
-        if state_editor is None or state_editor.client.capabilities.dialect != "sqlite":
-            await super().database_backward(app_label, old_state, new_state, state_editor)
-            return
-        model = old_state.apps.get_model(f"{app_label}.{self.model_name}")
-        column = model._meta.fields_map[self.name].source_field or self.name
-        await state_editor.client.execute_query(
-            f'ALTER TABLE "{model._meta.db_table}" DROP COLUMN "{column}"'
-        )
-
-
 async def copy_steps(apps: Any, schema_editor: Any) -> None:
     for statement in COPY:
         await schema_editor.client.execute_query(statement)
@@ -81,7 +63,7 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        AddStateColumn(
+        AddColumn(
             model_name="KioskDevice",
             name="status",
             field=fields.CharEnumField(
@@ -92,7 +74,7 @@ class Migration(migrations.Migration):
                 max_length=16,
             ),
         ),
-        AddStateColumn(
+        AddColumn(
             model_name="Rating",
             name="dispute_state",
             field=fields.CharEnumField(

@@ -1,6 +1,6 @@
 """Keywords, aliases and pinyin of items for search (ITEM-5, issue 14).
 
-Generated, plus a backfill of the pinyin of the items already there (their keywords start
+Generated (the columns dropped in place on SQLite backwards: ``migration_ops``), plus a backfill of the pinyin of the items already there (their keywords start
 empty: the registry adds them).
 """
 
@@ -12,6 +12,7 @@ from orjson import loads
 from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 
+from servicehall.migration_ops import AddColumn
 from servicehall.text import pinyin  # the one definition of the search's pinyin
 
 async def fill_pinyin(apps: Any, schema_editor: Any) -> None:
@@ -35,22 +36,22 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddField(
+        AddColumn(
             model_name='ServiceItem',
             name='keywords',
             field=fields.JSONField(default=list, description='Keywords and aliases people search the item by (社保, 营业执照).', db_default='[]', encoder=JSON_DUMPS, decoder=loads),
         ),
-        ops.AddField(
+        AddColumn(
             model_name='ServiceItem',
             name='search_initials',
             field=fields.TextField(default='', db_default='', unique=False),
         ),
-        ops.AddField(
+        AddColumn(
             model_name='ServiceItem',
             name='search_keywords',
             field=fields.TextField(default='', description='The normalised keywords, one per line, for LIKE on the SQL path.', db_default='', unique=False),
         ),
-        ops.AddField(
+        AddColumn(
             model_name='ServiceItem',
             name='search_pinyin',
             field=fields.TextField(default='', description='``servicehall.text.pinyin(name)``: full pinyin and initials (yingyezhizhao, yyzz).', db_default='', unique=False),

@@ -68,6 +68,7 @@ def _columns(content: Content, department_id: int) -> dict[str, Any]:
     return values | {
         "name": content["name"],
         "keywords": content["keywords"],
+        **item_terms.search_columns(content["name"], content["keywords"]),
         "department_id": department_id,
         "kind": content["kind"],
         "level": content["level"],

@@ -382,10 +382,16 @@ async def test_migration_0015_gives_every_item_its_first_version(
     monkeypatch.setattr("servicehall.demo.loader.load_registry", _no_registry)
     async with opened(Settings(database_url=url)):
         executor = db._executor()
-        await executor.migrate([MigrationTarget("models", "0014_machines_workflow")])
+        # the demo as the models are now, then back to before the registry (and the
+        # keywords of 0016, which the versions 0015 writes therefore do not have)
+        await db.migrate()
         await load_test_demo(enterprises=2)
         ids = list(await ServiceItem.all().values_list("id", flat=True))
-        expected = await item_content.snapshot(ids)
+        expected = {
+            item_id: content | {"keywords": []}
+            for item_id, content in (await item_content.snapshot(ids)).items()
+        }
+        await executor.migrate([MigrationTarget("models", "0014_machines_workflow")])
         await db.migrate()
         versions = await ItemVersion.all()
         assert len(versions) == len(ids)
