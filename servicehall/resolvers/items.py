@@ -273,6 +273,15 @@ async def sql_search_page(flt: ItemFilter, *, first: int, after: str | None) -> 
     return Page(rows, cursors, has_next, UNCOUNTED)
 
 
+async def sql_search_codes(flt: ItemFilter) -> set[str]:
+    """The codes of every item the filter finds (a station's few dozen at most): the SQL
+    path's rules without paging, while the catalogue index is not built."""
+    q = db.Sql(db.dialect())
+    cond = _Conditions(flt, q, "i")
+    rows = await db.fetch(f"SELECT i.code FROM service_item i WHERE {cond.where()}", q.values)
+    return {str(row["code"]) for row in rows}
+
+
 _FACET_BRANCHES = {
     "themes": (
         "SELECT 'themes' AS dim, t.code AS code, t.name AS name, t.sort AS sort, COUNT(*) AS n "

@@ -5,17 +5,17 @@ A station handles a few dozen items; the box narrows them with the catalogue's o
 AND-ed, an item's code, its department's name), so a resident finds at the station what
 the catalogue would find, and whatever the catalogue search learns (pinyin initials,
 ITEM-5) the station search learns with it. While the catalogue index is being built the
-same matching runs over the station's own rows.
+catalogue's SQL path answers, by the same rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 
-from servicehall import text
 from servicehall.loaders.base import Row
 from servicehall.resolvers.catalogue_index import CatalogueIndex
-from servicehall.resolvers.items import ItemFilter
+from servicehall.resolvers.items import ItemFilter, sql_search_codes
 
 
 def keyword_filter(keyword: str | None) -> ItemFilter | None:
@@ -26,20 +26,12 @@ def keyword_filter(keyword: str | None) -> ItemFilter | None:
 
 
 async def matching(
-    rows: Sequence[Row],
-    flt: ItemFilter,
-    index: CatalogueIndex | None,
-    department_name: Callable[[int], Awaitable[str]],
+    rows: Sequence[Row], flt: ItemFilter, index: CatalogueIndex | None, station: str
 ) -> list[Row]:
-    """The station's ``rows`` the catalogue search finds for ``flt``."""
+    """The ``rows`` of ``station`` the catalogue search finds for ``flt``: on its index, or
+    while it is being built by the SQL path's rules (keywords, pinyin and all)."""
     if index is not None:
         found = index.codes_among(flt, [row["code"] for row in rows])
-        return [row for row in rows if row["code"] in found]
-    chosen = []
-    code = (flt.keyword or "").strip().upper()
-    for row in rows:
-        name = text.normalize(row["name"])
-        department = text.normalize(await department_name(row["department_id"]))
-        if row["code"] == code or all(t in name or t in department for t in flt.tokens):
-            chosen.append(row)
-    return chosen
+    else:
+        found = await sql_search_codes(replace(flt, station=station))
+    return [row for row in rows if row["code"] in found]

@@ -188,14 +188,8 @@ class Station(LoadedNode):
         flt = station_search.keyword_filter(keyword)
         if flt is None:
             return rows
-        loaders = info.context.loaders
-
-        async def department_name(department_id: int) -> str:
-            row = await loaders.departments_by_id.load(department_id)
-            return str(row["name"]) if row else ""
-
         index = await info.context.catalogue_index()
-        return await station_search.matching(rows, flt, index, department_name)
+        return await station_search.matching(rows, flt, index, self.row["code"])
 
     @strawberry.field(
         description="各分类的事项数：第一项为“全部”，其后为五个分类（ITEM-3）；"
