@@ -12,7 +12,7 @@ import strawberry
 from servicehall.resolvers import kiosks as resolvers
 from servicehall.schema.common import local_time
 from servicehall.schema.context import Info
-from servicehall.schema.errors import UserError, perform
+from servicehall.schema.errors import UserError, respond
 from servicehall.schema.permissions import Administrator
 from servicehall.schema.policy import Access, Domain, declare, root
 from servicehall.schema.stations import Station
@@ -102,7 +102,7 @@ class KioskMutation:
         self, info: Info, input: RegisterKioskDeviceInput
     ) -> RegisterKioskDevicePayload:
         context = info.context
-        registered, errors = await perform(
+        return await respond(
             context,
             lambda: resolvers.register(
                 context.principal,
@@ -111,13 +111,12 @@ class KioskMutation:
                 client_id=input.client_id,
                 ip=context.client_ip,
             ),
-        )
-        if registered is None:
-            return RegisterKioskDevicePayload(errors=errors)
-        return RegisterKioskDevicePayload(
-            errors=[],
-            device=KioskDevice.from_row(resolvers.device_row(registered.device)),
-            client_secret=registered.secret,
+            RegisterKioskDevicePayload,
+            lambda registered: RegisterKioskDevicePayload(
+                errors=[],
+                device=KioskDevice.from_row(resolvers.device_row(registered.device)),
+                client_secret=registered.secret,
+            ),
         )
 
     @strawberry.mutation(description="撤销自助终端的登记：其令牌立即失效（仅系统管理员）。")
@@ -125,7 +124,7 @@ class KioskMutation:
         self, info: Info, input: RevokeKioskDeviceInput
     ) -> RevokeKioskDevicePayload:
         context = info.context
-        device, errors = await perform(
+        return await respond(
             context,
             lambda: resolvers.revoke(
                 context.principal,
@@ -134,8 +133,8 @@ class KioskMutation:
                 auth=context.auth,
                 ip=context.client_ip,
             ),
-        )
-        return RevokeKioskDevicePayload(
-            errors=errors,
-            device=None if device is None else KioskDevice.from_row(resolvers.device_row(device)),
+            RevokeKioskDevicePayload,
+            lambda device: RevokeKioskDevicePayload(
+                errors=[], device=KioskDevice.from_row(resolvers.device_row(device))
+            ),
         )

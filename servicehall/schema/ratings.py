@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Self
+from typing import Any, Self
 
 import strawberry
 
@@ -20,7 +20,7 @@ from servicehall.resolvers.paging import Page
 from servicehall.schema.cases import Case, CaseRating, load_case
 from servicehall.schema.common import Connection, Labelled, labelled, local_time
 from servicehall.schema.context import Info
-from servicehall.schema.errors import UserError, perform
+from servicehall.schema.errors import UserError, respond
 from servicehall.schema.policy import Access, Domain, declare, override, root
 
 strawberry.enum(FollowUpStatus)
@@ -280,7 +280,19 @@ class RatingMutation:
             captcha_id=input.captcha_id,
             captcha_answer=input.captcha_answer,
         )
-        rated, errors = await perform(
+
+        async def present(rated: Any) -> RateCasePayload:
+            if rated.follow_up_opened:
+                context.notifier.kick()
+            row = await context.loaders.current_ratings.load(rated.case_id)
+            assert row is not None
+            return RateCasePayload(
+                errors=[],
+                rating=CaseRating.from_row(row, public=False),
+                follow_up_opened=rated.follow_up_opened,
+            )
+
+        return await respond(
             context,
             lambda: services.rate_case(
                 context.principal,
@@ -292,33 +304,27 @@ class RatingMutation:
                 ip=context.client_ip,
                 today=local_today(),
             ),
-        )
-        if rated is None:
-            return RateCasePayload(errors=errors)
-        if rated.follow_up_opened:
-            context.notifier.kick()
-        row = await context.loaders.current_ratings.load(rated.case_id)
-        assert row is not None
-        return RateCasePayload(
-            errors=[],
-            rating=CaseRating.from_row(row, public=False),
-            follow_up_opened=rated.follow_up_opened,
+            RateCasePayload,
+            present,
         )
 
     @strawberry.mutation(description="对评价提出异议并说明理由（本部门办件经办人；不删除评价）。")
     async def dispute_rating(self, info: Info, input: DisputeRatingInput) -> DisputeRatingPayload:
         context = info.context
-        case_id, errors = await perform(
+
+        async def present(case_id: int) -> DisputeRatingPayload:
+            row = await context.loaders.current_ratings.load(case_id)
+            assert row is not None
+            return DisputeRatingPayload(errors=[], rating=CaseRating.from_row(row, public=False))
+
+        return await respond(
             context,
             lambda: services.dispute(
                 context.principal, input.case_number, input.reason, ip=context.client_ip
             ),
+            DisputeRatingPayload,
+            present,
         )
-        if case_id is None:
-            return DisputeRatingPayload(errors=errors)
-        row = await context.loaders.current_ratings.load(case_id)
-        assert row is not None
-        return DisputeRatingPayload(errors=[], rating=CaseRating.from_row(row, public=False))
 
     @strawberry.mutation(description="登记差评核实情况（本部门办件经办人）。")
     async def verify_follow_up(self, info: Info, input: VerifyFollowUpInput) -> FollowUpPayload:
@@ -364,7 +370,10 @@ async def _follow_up_step(
     info: Info, step: Callable[[], Awaitable[Outcome[Row]]], *, notify: bool = False
 ) -> FollowUpPayload:
     """One step of a follow-up by staff of its department, answered in the payload."""
-    row, errors = await perform(info.context, step)
-    if row is not None and notify:  # the step queued a notice that should not wait
-        info.context.notifier.kick()
-    return FollowUpPayload(errors=errors, follow_up=None if row is None else FollowUp.from_row(row))
+
+    def present(row: Row) -> FollowUpPayload:
+        if notify:  # the step queued a notice that should not wait
+            info.context.notifier.kick()
+        return FollowUpPayload(errors=[], follow_up=FollowUp.from_row(row))
+
+    return await respond(info.context, step, FollowUpPayload, present)

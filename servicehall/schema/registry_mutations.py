@@ -18,7 +18,7 @@ from servicehall.resolvers.enums import (
 )
 from servicehall.resolvers.outcome import Outcome
 from servicehall.schema.context import Info
-from servicehall.schema.errors import UserError, perform
+from servicehall.schema.errors import UserError, respond
 from servicehall.schema.policy import Access, Domain, declare, root
 from servicehall.schema.registry import ItemRequest
 
@@ -168,11 +168,13 @@ class ItemRequestPayload:
 
 
 async def _payload(info: Info, run: Callable[[], Awaitable[Outcome[Any]]]) -> ItemRequestPayload:
-    request, errors = await perform(info.context, run)
-    if request is None:
-        return ItemRequestPayload(errors=errors)
-    row = await reads.request_detail(info.context.principal, request.id)
-    return ItemRequestPayload(errors=[], request=ItemRequest.from_row(row, info) if row else None)
+    async def present(request: Any) -> ItemRequestPayload:
+        row = await reads.request_detail(info.context.principal, request.id)
+        return ItemRequestPayload(
+            errors=[], request=ItemRequest.from_row(row, info) if row else None
+        )
+
+    return await respond(info.context, run, ItemRequestPayload, present)
 
 
 def _entries(entries: list[ItemRequestEntryInput]) -> list[resolvers.Entry]:
