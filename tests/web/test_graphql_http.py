@@ -11,7 +11,7 @@ import httpx
 import orjson
 import pytest
 
-from servicehall.schema.items import ServiceGuide
+from servicehall.schema.item_guide import ServiceGuide
 from servicehall.settings import Settings
 from servicehall.web.graphql import GraphQLEndpoint
 from tests.auth.flows import bearer, machine_client, machine_token
