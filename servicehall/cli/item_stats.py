@@ -1,5 +1,6 @@
-"""``servicehall items stats``: the registry's statistics as CSV (ITEM-6), from the same
-service as the ``itemStatistics`` query."""
+"""``servicehall items stats`` and ``items request-stats``: the registry's statistics as CSV
+(ITEM-6), from the same services as the ``itemStatistics`` and ``itemRequestStatistics``
+queries."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import sys
 from typing import TextIO
 
 from servicehall import db
+from servicehall.auth.accounts import CLI_OPERATOR
 from servicehall.cli.common import with_database
+from servicehall.resolvers import item_request_statistics as request_stats
 from servicehall.resolvers import item_statistics as stats
-from servicehall.resolvers.enums import ItemKind, ItemLevel, ItemStatus
+from servicehall.resolvers.enums import ItemKind, ItemLevel, ItemStatus, RequestKind
 from servicehall.settings import Settings
+from servicehall.workdays import work_calendar
 
 
 def add_parser(items: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,6 +41,21 @@ def add_parser(items: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--order", default=stats.StatisticsOrder.KEYS.value, help="keys, count_desc or count_asc"
     )
     counted.set_defaults(handler=cmd_items_stats)
+
+    requests = items.add_parser(
+        "request-stats",
+        help="requests per department by state, average working days per step, as CSV (ITEM-6)",
+    )
+    requests.add_argument("--department", action="append", default=[], help="department code")
+    requests.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        help=", ".join(k.value for k in RequestKind),
+    )
+    requests.add_argument("--from", dest="submitted_from", help="submitted on or after YYYY-MM-DD")
+    requests.add_argument("--to", dest="submitted_to", help="submitted on or before YYYY-MM-DD")
+    requests.set_defaults(handler=cmd_items_request_stats)
 
 
 def write_csv(result: stats.ItemStatistics, out: TextIO) -> None:
@@ -75,4 +94,53 @@ def cmd_items_stats(settings: Settings, args: argparse.Namespace) -> int:
         return await stats.item_statistics(dimensions, flt, order)
 
     write_csv(with_database(settings, work), sys.stdout)
+    return 0
+
+
+def write_request_csv(result: request_stats.RequestStatistics, out: TextIO) -> None:
+    """One row per department, then 合计: the count in each state, the total, and each
+    step's average working days (empty without a finished stay)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        [
+            "部门代码",
+            "部门",
+            *(s.label for s in request_stats.STATES),
+            "合计",
+            *(f"{s.label}平均工作日" for s in request_stats.STEPS),
+        ]
+    )
+    rows = [(d.code, d.name, d.counts) for d in result.departments]
+    for code, name, counts in [*rows, ("", "合计", result.overall)]:
+        writer.writerow(
+            [
+                code,
+                name,
+                *(n for _, n in counts.states),
+                counts.total,
+                *("" if t.average_days is None else f"{t.average_days:f}" for t in counts.steps),
+            ]
+        )
+
+
+def cmd_items_request_stats(settings: Settings, args: argparse.Namespace) -> int:
+    flt = request_stats.RequestStatisticsFilter(
+        departments=tuple(args.department),
+        kinds=stats.parse_enum(RequestKind, args.kind, field="kind"),
+        submitted_from=(
+            request_stats.parse_day(args.submitted_from, field="from")
+            if args.submitted_from
+            else None
+        ),
+        submitted_to=(
+            request_stats.parse_day(args.submitted_to, field="to") if args.submitted_to else None
+        ),
+    )
+    calendar = work_calendar(settings.holidays_file)
+
+    async def work() -> request_stats.RequestStatistics:
+        await db.require_migrated()
+        return await request_stats.request_statistics(CLI_OPERATOR, flt, calendar=calendar)
+
+    write_request_csv(with_database(settings, work), sys.stdout)
     return 0

@@ -28,6 +28,7 @@ from servicehall.schema.feeds import FeedMutation
 from servicehall.schema.identity import IdentityQuery
 from servicehall.schema.identity_mutations import IdentityMutation
 from servicehall.schema.inputs import InputGuard
+from servicehall.schema.item_request_statistics import ItemRequestStatisticsQuery
 from servicehall.schema.item_statistics import ItemStatisticsQuery
 from servicehall.schema.items import ItemQuery
 from servicehall.schema.kiosks import KioskMutation, KioskQuery
@@ -53,6 +54,7 @@ __all__ = ["Context", "HallSchema", "Info", "Query", "build_schema"]
 class Query(
     ItemQuery,
     ItemStatisticsQuery,
+    ItemRequestStatisticsQuery,
     EnterpriseQuery,
     EnterprisePageQuery,
     IdentityQuery,
