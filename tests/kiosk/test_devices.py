@@ -13,7 +13,7 @@ import pytest
 import websockets
 from joserfc import jwt
 
-from servicehall import workflow
+from servicehall import clock, workflow
 from servicehall.auth.accounts import CLI_OPERATOR
 from servicehall.auth.principal import Principal, PrincipalKind
 from servicehall.db import use_database
@@ -336,8 +336,13 @@ async def test_requests_are_rate_limited_per_device(kiosk_settings: Settings) ->
 PROGRESS = "CaseProgress"
 
 
-async def test_progress_lookups_count_per_device_not_per_address(kiosk_settings: Settings) -> None:
-    """CASE-1 at a kiosk: residents share the device's limit, whatever the address says."""
+async def test_progress_lookups_count_per_device_not_per_address(
+    kiosk_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CASE-1 at a kiosk: residents share the device's limit, whatever the address says.
+    The hall's clock stands still, so the four lookups fall in one limit window."""
+    still = clock.timestamp()
+    monkeypatch.setattr(clock, "timestamp", lambda: still)
     settings = kiosk_settings.replace(case_lookups_per_ip=1, case_lookups_per_device=3)
     async with running(settings) as hall:
         token = await device_token(hall, *await register(hall))
