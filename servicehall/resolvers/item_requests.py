@@ -210,10 +210,15 @@ async def _department_id(code: str) -> int:
     return int(rows[0]["id"])
 
 
-async def request_for(request_id: int) -> ItemRequest:
+async def request_for(request_id: int, revision: int | None = None) -> ItemRequest:
+    """The request; with the ``revision`` the caller saw, a typed conflict when someone
+    acted on it since (two reviewers on one step: the later one is told, not refused)."""
     request = await ItemRequest.get_or_none(id=request_id).prefetch_related("department")
     if request is None:
         raise NotFound("事项申请不存在", field="id")
+    if revision is not None and revision != request.revision:
+        state = RequestState(request.state).label
+        raise Conflict(f"该申请已被他人办理，现处于“{state}”环节，请刷新后再办理", field="revision")
     return request
 
 
@@ -224,10 +229,11 @@ async def resubmit(
     *,
     basis: str | None = None,
     ip: str = "",
+    revision: int | None = None,
 ) -> Outcome[ItemRequest]:
     """Step 1 again, after a return: the department may revise entries' content and its
     basis, then submits."""
-    request = await request_for(request_id)
+    request = await request_for(request_id, revision)
     workflow.check(PROCESS, request, "submit", principal)
     if basis is not None:
         request.basis = item_content.require_citation(basis, "basis", "申请依据")
@@ -272,12 +278,13 @@ async def review(
     opinion: str = "",
     basis: str = "",
     ip: str = "",
+    revision: int | None = None,
 ) -> Outcome[ItemRequest]:
     """Steps 2 to 6 and the return: the office of the current step acts with its opinion
     (the legal office citing a law); filing publishes."""
     if action not in REVIEW_ACTIONS:
         raise InvalidInput(f"事项申请没有“{action[:32]}”这项审核操作", field="action")
-    request = await request_for(request_id)
+    request = await request_for(request_id, revision)
     workflow.check(PROCESS, request, action, principal, reason=opinion, basis=basis)
     if action == "legal_review":
         basis = item_content.require_citation(basis, "basis", "合法性审查依据")
@@ -315,19 +322,32 @@ REVIEW_OF = {
 
 
 async def review_step(
-    principal: Principal, request_id: int, *, opinion: str, basis: str = "", ip: str = ""
+    principal: Principal,
+    request_id: int,
+    *,
+    opinion: str,
+    basis: str = "",
+    ip: str = "",
+    revision: int | None = None,
 ) -> Outcome[ItemRequest]:
     """Pass the review step the request is in; outside steps 2 to 4 the engine refuses."""
-    request = await request_for(request_id)
+    request = await request_for(request_id, revision)
     action = REVIEW_OF.get(request.state, "first_review")
-    return await review(principal, request_id, action, opinion=opinion, basis=basis, ip=ip)
+    return await review(
+        principal, request_id, action, opinion=opinion, basis=basis, ip=ip, revision=revision
+    )
 
 
 async def withdraw(
-    principal: Principal, request_id: int, *, reason: str = "", ip: str = ""
+    principal: Principal,
+    request_id: int,
+    *,
+    reason: str = "",
+    ip: str = "",
+    revision: int | None = None,
 ) -> Outcome[ItemRequest]:
     """The department withdraws a request not yet approved; its versions are dropped."""
-    request = await request_for(request_id)
+    request = await request_for(request_id, revision)
     actor = await workflow.signed_in(principal, ip=ip)
 
     async def drop(instance: ItemRequest, step: WorkflowStep) -> None:

@@ -22,6 +22,9 @@ from servicehall.schema.errors import UserError, respond
 from servicehall.schema.policy import Access, Domain, declare, root
 from servicehall.schema.registry import ItemRequest
 
+#: The optional ``revision`` of every step's input (optimistic concurrency).
+SEEN_REVISION = "办理人所见的申请版本号（revision）：其间已被他人办理则返回 CONFLICT。"
+
 
 @strawberry.input(description="申请材料。")
 class ItemMaterialInput:
@@ -133,6 +136,7 @@ class ResubmitItemRequestInput:
     id: int
     entries: list[ItemRequestEntryInput] = strawberry.field(default_factory=list)
     basis: str | None = None
+    revision: int | None = strawberry.field(default=None, description=SEEN_REVISION)
 
 
 @strawberry.input(description="审核当前环节：写明意见；法制机构还须写明所依据的法律法规。")
@@ -140,24 +144,28 @@ class ReviewItemRequestInput:
     id: int
     opinion: str
     basis: str = ""
+    revision: int | None = strawberry.field(default=None, description=SEEN_REVISION)
 
 
 @strawberry.input(description="备案并发布（监察机关）。")
 class FileItemRequestInput:
     id: int
     opinion: str = ""
+    revision: int | None = strawberry.field(default=None, description=SEEN_REVISION)
 
 
 @strawberry.input(description="退回部门，须写明理由。")
 class ReturnItemRequestInput:
     id: int
     reason: str
+    revision: int | None = strawberry.field(default=None, description=SEEN_REVISION)
 
 
 @strawberry.input(description="部门撤回尚未审定的申请。")
 class WithdrawItemRequestInput:
     id: int
     reason: str = ""
+    revision: int | None = strawberry.field(default=None, description=SEEN_REVISION)
 
 
 @declare(Access.PER_PRINCIPAL, Domain.REGISTRY)
@@ -215,6 +223,7 @@ class RegistryMutation:
                 contents,
                 basis=input.basis,
                 ip=info.context.client_ip,
+                revision=input.revision,
             ),
         )
 
@@ -232,6 +241,7 @@ class RegistryMutation:
                 opinion=input.opinion,
                 basis=input.basis,
                 ip=info.context.client_ip,
+                revision=input.revision,
             ),
         )
 
@@ -248,6 +258,7 @@ class RegistryMutation:
                 opinion=input.opinion,
                 basis=input.basis,
                 ip=info.context.client_ip,
+                revision=input.revision,
             ),
         )
 
@@ -263,6 +274,7 @@ class RegistryMutation:
                 "file",
                 opinion=input.opinion,
                 ip=info.context.client_ip,
+                revision=input.revision,
             ),
         )
 
@@ -278,6 +290,7 @@ class RegistryMutation:
                 "return",
                 opinion=input.reason,
                 ip=info.context.client_ip,
+                revision=input.revision,
             ),
         )
 
@@ -288,6 +301,10 @@ class RegistryMutation:
         return await _payload(
             info,
             lambda: resolvers.withdraw(
-                info.context.principal, input.id, reason=input.reason, ip=info.context.client_ip
+                info.context.principal,
+                input.id,
+                reason=input.reason,
+                ip=info.context.client_ip,
+                revision=input.revision,
             ),
         )

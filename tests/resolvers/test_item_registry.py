@@ -326,7 +326,10 @@ async def _principals(registry: Settings) -> None:
 
 
 async def test_two_reviewers_at_once_one_wins(registry: Settings) -> None:
-    """Both offices' reviewers act on the same step at once: one step, one CONFLICT."""
+    """Two reviewers of the office act on the same step at once, each with the revision
+    they saw: one step, one CONFLICT, whichever reads first (the guarded update or the
+    revision check tells the later one); acting again on the old revision is a CONFLICT
+    naming the step the request is in now, nothing written."""
     async with opened(registry):
         editor = await staff("scjg002")
         item = await free_item()
@@ -335,9 +338,10 @@ async def test_two_reviewers_at_once_one_wins(registry: Settings) -> None:
             editor, [Entry(item.code, RequestKind.CHANGE, content)], basis=BASIS
         )
         first, second = await staff("zsj001"), await staff("zsj001")
+        seen = done.result.revision
         results = await asyncio.gather(
-            requests.review(first, done.result.id, "first_review", opinion="同意"),
-            requests.review(second, done.result.id, "return", opinion="退回补充"),
+            requests.review(first, done.result.id, "first_review", opinion="同意", revision=seen),
+            requests.review(second, done.result.id, "return", opinion="退回补充", revision=seen),
             return_exceptions=True,
         )
         errors = [r for r in results if isinstance(r, BaseException)]
@@ -346,6 +350,11 @@ async def test_two_reviewers_at_once_one_wins(registry: Settings) -> None:
             process="item_request", instance_id=done.result.id
         ).count()
         assert steps == 3  # start, submit and the one that won
+        with pytest.raises(Conflict, match="环节") as late:
+            await requests.review(first, done.result.id, "return", opinion="退回", revision=seen)
+        assert late.value.field == "revision"
+        after = await WorkflowStep.filter(process="item_request", instance_id=done.result.id)
+        assert len(after) == steps
 
 
 async def test_demo_has_a_request_in_every_step_and_one_overdue(registry: Settings) -> None:
