@@ -87,7 +87,8 @@ async def load_registry() -> None:
         }
 
     def with_keywords(content: dict[str, Any]) -> dict[str, Any]:
-        return content | {"keywords": ["营业执照", "开公司"]}
+        # a term residents type for any item the hall handles end to end online
+        return content | {"keywords": [*content["keywords"], "一网通办"]}
 
     def licence_material(content: dict[str, Any]) -> dict[str, Any]:
         material = {
